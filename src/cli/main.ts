@@ -1,0 +1,15 @@
+/**
+ * pgvault command line: a thin shell over the library API. Each command lives in its own file under
+ * ./commands and registers itself on the program; the library never prints, this layer does.
+ */
+import { Command } from 'commander';
+import { runCli } from './run.js';
+import { registerCommands } from './commands/index.js';
+
+const program = new Command();
+program
+  .name('pgvault')
+  .description('Native, encrypted, deduplicated PostgreSQL backups to Backblaze B2, S3 or a local directory')
+  .version('0.1.0');
+registerCommands(program);
+await runCli(program, process.argv);

@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, exitCodeOf, isPgvaultError } from '../errors.js';
+import { redact } from '../redact.js';
+
+/** Parse and run; map errors to the documented exit codes and a one-line, secret-free message. */
+export async function runCli(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride();
+  program.configureOutput({ outputError: (str, write) => write(redact(str)) });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exitCode = ExitCode.OK;
+      } else {
+        process.exitCode = ExitCode.USAGE;
+      }
+      return;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`pgvault: ${isPgvaultError(e) ? '' : 'internal error: '}${redact(msg)}\n`);
+    if (!isPgvaultError(e) && e instanceof Error && process.env.PGVAULT_DEBUG) process.stderr.write(redact(e.stack ?? '') + '\n');
+    process.exitCode = exitCodeOf(e);
+  }
+}

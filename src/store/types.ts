@@ -1,0 +1,36 @@
+/**
+ * The one narrow storage interface every backend implements (local directory, S3/B2, test wrappers).
+ *
+ * Contract (checked by test/store/conformance.ts against every implementation):
+ * - Objects are addressed by (kind, name). `name` is [A-Za-z0-9._-]+ (no slashes); the backend maps it
+ *   to a key: `config` (kind config, name "config"), `keys/<name>`, `data/<name[0..2]>/<name>`,
+ *   `snapshots/<name>`, `index/<name>`, `locks/<name>`.
+ * - Write once: callers never overwrite an existing name with different bytes (content-addressed
+ *   names make this natural); `put` of an existing name with the same bytes is allowed.
+ * - Read-after-write: once `put` resolves, `get`/`stat`/`list` see the object.
+ * - `get` of a missing object rejects with NotFoundError (from src/errors.ts); `stat` returns null.
+ * - `delete` is idempotent (deleting a missing object succeeds) and removes every stored version
+ *   of the key where the backend keeps versions (B2), so the bytes stop being billed.
+ * - `list` yields every object of a kind once, in no particular order, with its size.
+ * - Bodies are whole Uint8Arrays: objects are small (a chunk is at most a few MiB).
+ */
+export type ObjectKind = 'config' | 'keys' | 'data' | 'snapshots' | 'index' | 'locks';
+
+export const OBJECT_KINDS: readonly ObjectKind[] = ['config', 'keys', 'data', 'snapshots', 'index', 'locks'];
+
+export interface ObjectInfo {
+  name: string;
+  size: number;
+}
+
+export interface Store {
+  /** Where the store points, for messages; never contains secrets. */
+  readonly location: string;
+  put(kind: ObjectKind, name: string, body: Uint8Array): Promise<void>;
+  get(kind: ObjectKind, name: string): Promise<Uint8Array>;
+  stat(kind: ObjectKind, name: string): Promise<ObjectInfo | null>;
+  list(kind: ObjectKind): AsyncIterable<ObjectInfo>;
+  delete(kind: ObjectKind, name: string): Promise<void>;
+  /** Release connections/handles. */
+  close(): Promise<void>;
+}
