@@ -30,7 +30,14 @@ export interface SchemaOptions extends DumpFilterOptions {
   noPrivileges?: boolean;
   /** Emit the `--clean --if-exists` DROP pass (default true). */
   clean?: boolean;
-  /** Key for `\restrict` / `\unrestrict` lines, or null to omit them (see docs/dump.md). */
+  /**
+   * Key for `\restrict` / `\unrestrict` lines, or null to omit them (see docs/dump-objects.md).
+   * Undefined (the default) = readSchema draws a fresh random 64-character alphanumeric key per dump
+   * (crypto.randomBytes), exactly like pg_dump >= 15.14: the key must be unpredictable to whoever
+   * controls object names or data. Fixed length, so it never shifts the rest of the script (only the
+   * first and last chunk of a dump differ between two dumps of the same data). Pass null for scripts
+   * that must load with psql older than 15.14/16.10/17.6 (they reject `\restrict`).
+   */
   restrictKey?: string | null;
   /** Milliseconds to wait for each table lock before failing (0 = wait forever). */
   lockWaitTimeoutMs?: number;
@@ -44,17 +51,30 @@ export interface TableDataSpec {
   qualified: string;
   /** Quoted column names in COPY order (no dropped or generated columns). Empty for zero-column tables. */
   columns: string[];
-  /** The line that starts this table's data in the script, e.g. `COPY public.t (a, b) FROM stdin;\n`. */
+  /**
+   * The line that starts this table's data in the script, e.g. `COPY public.t (a, b) FROM stdin;\n` — only that line:
+   * the engine prints the pg_dump-style `--\n-- Data for Name: ...` comment block before it (from schema/name/owner).
+   */
   copyFromLine: string;
   /** Quoted columns of the primary key or of a unique index over NOT NULL columns, for stable row order; null if none. */
   orderKey: string[] | null;
   /** Relation size estimate in bytes (pg_relation_size), to schedule parallel jobs largest first. */
   estimatedBytes: number;
+  /**
+   * Optional (additive): owner role name, only for the cosmetic `-- Data for Name: ...; Owner: x` comment the engine
+   * prints before the COPY line (pg_dump prints `Owner: -` with --no-owner). Omitted or null → `-`.
+   */
+  owner?: string | null;
 }
 
 export interface SequenceSpec {
   oid: number;
+  /** Quoted, qualified name, e.g. `public."Order_id_seq"`; the engine reads `SELECT last_value, is_called FROM <qualified>`. */
   qualified: string;
+  /** Optional (additive): unquoted schema / name / owner, only for the cosmetic `-- Name: ...; Type: SEQUENCE SET` comment. */
+  schema?: string;
+  name?: string;
+  owner?: string | null;
 }
 
 export interface SchemaPlan {
@@ -69,5 +89,13 @@ export interface SchemaPlan {
   sequences: SequenceSpec[];
   /** Large objects whose contents are dumped in the data section. */
   largeObjects: number[];
+  /**
+   * TOC comment printed once before the large-object contents block when `largeObjects` is not
+   * empty (`--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n`); the engine then
+   * writes `BEGIN;\n\n` + per object lo_open/lowrite/lo_close + `COMMIT;\n\n` as pg_dump does.
+   */
+  largeObjectsHeader: string;
   epilogue: string;
+  /** Non-fatal notes (e.g. a dependency loop broken arbitrarily); never contain secrets. */
+  warnings: string[];
 }
