@@ -1,0 +1,101 @@
+/**
+ * Per-chunk compression, applied before encryption.
+ *
+ * Packed layout (see docs/chunking-and-crypto.md):
+ *   byte 0       method: 0x00 = stored raw, 0x01 = one complete gzip member (RFC 1952)
+ *   bytes 1..4   plaintext length, unsigned 32-bit little-endian
+ *   bytes 5..    payload: the plaintext itself (0x00) or the gzip member (0x01)
+ *
+ * Storing each chunk as an independent gzip member means a `.sql.gz` restore is
+ * decrypt-and-concatenate: concatenated gzip members are one valid gzip stream (RFC 1952 §2.2),
+ * so no recompression is needed. A chunk that does not shrink is stored raw.
+ */
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { IntegrityError } from '../errors.js';
+
+export const METHOD_RAW = 0x00;
+export const METHOD_GZIP = 0x01;
+export const PACK_HEADER_BYTES = 5;
+/** gzip level for chunks; chosen by measurement (docs/chunking-and-crypto.md). */
+export const GZIP_LEVEL = 1;
+/** zlib works through its input in steps of this size; larger steps mean fewer thread-pool round trips. */
+const ZLIB_CHUNK = 256 * 1024;
+const MAX_PLAIN = 0xffffffff;
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+function withHeader(method: number, plainLength: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(PACK_HEADER_BYTES + payload.length);
+  out[0] = method;
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(1, plainLength, true);
+  out.set(payload, PACK_HEADER_BYTES);
+  return out;
+}
+
+/**
+ * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}) if that is smaller, else raw.
+ * The work runs on libuv's thread pool, so several calls in flight use several cores.
+ */
+export async function compressChunk(plain: Uint8Array): Promise<Uint8Array> {
+  if (plain.length > MAX_PLAIN) throw new RangeError(`cannot pack ${plain.length} bytes: at most ${MAX_PLAIN} per object`);
+  if (plain.length > 0) {
+    const member = await gzipAsync(plain, { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK });
+    if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member);
+  }
+  return withHeader(METHOD_RAW, plain.length, plain);
+}
+
+function header(packed: Uint8Array, label: string): { method: number; plainLength: number; payload: Uint8Array } {
+  if (packed.length < PACK_HEADER_BYTES) {
+    throw new IntegrityError(`object ${label} is too short to hold a compression header (${packed.length} bytes)`, label);
+  }
+  return {
+    method: packed[0]!,
+    plainLength: new DataView(packed.buffer, packed.byteOffset, packed.byteLength).getUint32(1, true),
+    payload: packed.subarray(PACK_HEADER_BYTES),
+  };
+}
+
+/**
+ * Undo {@link compressChunk}. Checks the recorded length; gzip output is capped at that length, so
+ * garbage can neither hang nor exhaust memory. Throws IntegrityError naming `label` on any mismatch.
+ */
+export async function decompressChunk(packed: Uint8Array, label: string): Promise<Uint8Array> {
+  const { method, plainLength, payload } = header(packed, label);
+  if (method === METHOD_RAW) {
+    if (payload.length !== plainLength) {
+      throw new IntegrityError(`object ${label} holds ${payload.length} raw bytes but records ${plainLength}; it is damaged`, label);
+    }
+    return payload;
+  }
+  if (method === METHOD_GZIP) {
+    let out: Buffer;
+    try {
+      out = await gunzipAsync(payload, {
+        maxOutputLength: Math.max(1, plainLength),
+        chunkSize: ZLIB_CHUNK,
+      });
+    } catch (cause) {
+      throw new IntegrityError(`object ${label}: its gzip payload does not decompress to the recorded ` +
+        `${plainLength} bytes (${(cause as Error).message}); it is damaged`, label, { cause });
+    }
+    if (out.length !== plainLength) {
+      throw new IntegrityError(`object ${label} decompressed to ${out.length} bytes but records ${plainLength}; it is damaged`, label);
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
+  throw new IntegrityError(`object ${label} has unknown compression method 0x${method.toString(16).padStart(2, '0')}; ` +
+    'it is damaged, or was written by a newer pgvault (upgrade pgvault)', label);
+}
+
+/**
+ * For `.sql.gz` restores: the chunk's gzip member if it is stored as one (concatenate these to get
+ * a valid .gz stream), or null if it is stored raw (the caller gzips those bytes itself).
+ * Call on a packed chunk whose ID was already verified (see unpackChunk / unpackChunkForGzip).
+ */
+export function gzipMemberOf(packed: Uint8Array): Uint8Array | null {
+  if (packed.length < PACK_HEADER_BYTES) return null;
+  return packed[0] === METHOD_GZIP ? packed.subarray(PACK_HEADER_BYTES) : null;
+}

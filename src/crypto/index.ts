@@ -1,0 +1,10 @@
+/** Public surface of src/crypto: keys, chunk IDs, AEAD, key files, compression and chunk packing. */
+export { chunkId, generateMasterKey, isChunkId, type MasterKey } from './keys.js';
+export { open, seal, SEAL_OVERHEAD } from './aead.js';
+export {
+  createKeyFile, DEFAULT_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams, type KeyFileMeta,
+} from './keyfile.js';
+export { compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW } from './compress.js';
+export {
+  chunkLabel, openObject, packChunk, sealObject, unpackChunk, unpackChunkWithMember, type PackedChunk,
+} from './pack.js';

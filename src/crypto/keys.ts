@@ -1,0 +1,40 @@
+/**
+ * Master key material and chunk IDs.
+ *
+ * A repository has one master key: two independent 32-byte random keys. `encryption` seals every
+ * stored object (XChaCha20-Poly1305); `chunkId` keys the BLAKE2b hash that names chunks, so object
+ * names reveal nothing about their content (a plain hash would let anyone holding a guess of a chunk
+ * confirm it is in the bucket).
+ */
+import { sodium } from './sodium.js';
+
+export const KEY_BYTES = 32;
+export const CHUNK_ID_BYTES = 32;
+
+export interface MasterKey {
+  /** XChaCha20-Poly1305 key for every stored object (32 bytes). */
+  readonly encryption: Uint8Array;
+  /** BLAKE2b key for chunk IDs (32 bytes). */
+  readonly chunkId: Uint8Array;
+}
+
+/** Fresh random master key material (from libsodium's CSPRNG). */
+export function generateMasterKey(): MasterKey {
+  return {
+    encryption: sodium.randombytes_buf(KEY_BYTES),
+    chunkId: sodium.randombytes_buf(KEY_BYTES),
+  };
+}
+
+/** Chunk ID: keyed BLAKE2b-256 of the plaintext, as 64 lowercase hex characters. */
+export function chunkId(idKey: Uint8Array, plain: Uint8Array): string {
+  if (idKey.length !== KEY_BYTES) throw new RangeError(`chunk-ID key must be ${KEY_BYTES} bytes, got ${idKey.length}`);
+  return sodium.to_hex(sodium.crypto_generichash(CHUNK_ID_BYTES, plain, idKey));
+}
+
+const CHUNK_ID_RE = /^[0-9a-f]{64}$/;
+
+/** True if `s` has the shape of a chunk ID (64 lowercase hex characters). */
+export function isChunkId(s: string): boolean {
+  return CHUNK_ID_RE.test(s);
+}

@@ -1,0 +1,64 @@
+/**
+ * What the repository layer calls per object: compress, then seal, with associated data naming the
+ * object (`data/<id>` for chunks, `<kind>/<name>` for manifests and indexes).
+ */
+import { IntegrityError } from '../errors.js';
+import { open, seal } from './aead.js';
+import { compressChunk, decompressChunk, gzipMemberOf } from './compress.js';
+import { chunkId, isChunkId, type MasterKey } from './keys.js';
+
+export interface PackedChunk {
+  /** Chunk ID: keyed BLAKE2b-256 of the plaintext, 64 lowercase hex. */
+  id: string;
+  /** Bytes to store under `data/<id>`. */
+  body: Uint8Array;
+  /** body.length, for accounting. */
+  storedBytes: number;
+}
+
+/** The associated data / label of a chunk object. */
+export function chunkLabel(id: string): string {
+  return `data/${id}`;
+}
+
+/** Hash, compress and seal one chunk. */
+export async function packChunk(keys: MasterKey, plain: Uint8Array): Promise<PackedChunk> {
+  const id = chunkId(keys.chunkId, plain);
+  const body = seal(keys.encryption, await compressChunk(plain), chunkLabel(id));
+  return { id, body, storedBytes: body.length };
+}
+
+/**
+ * Open a chunk stored under `data/<id>` and verify it: authentication, decompression, and the
+ * recomputed ID. Returns the plaintext and, if the chunk is stored as a gzip member, that member
+ * (for `.sql.gz` restores without recompression). Throws IntegrityError naming `data/<id>`.
+ */
+export async function unpackChunkWithMember(keys: MasterKey, id: string, body: Uint8Array):
+  Promise<{ plain: Uint8Array; gzipMember: Uint8Array | null }> {
+  const label = chunkLabel(id);
+  if (!isChunkId(id)) throw new IntegrityError(`${label} is not a valid chunk name (64 lowercase hex expected)`, label);
+  const packed = open(keys.encryption, body, label, label);
+  const plain = await decompressChunk(packed, label);
+  const actual = chunkId(keys.chunkId, plain);
+  if (actual !== id) {
+    throw new IntegrityError(`chunk ${label} decrypted but its content hashes to ${actual}; the object is corrupt or ` +
+      'was written by a faulty client. Do not trust it; restore from another snapshot.', label);
+  }
+  return { plain, gzipMember: gzipMemberOf(packed) };
+}
+
+/** Open and verify a chunk stored under `data/<id>`; returns its plaintext. */
+export async function unpackChunk(keys: MasterKey, id: string, body: Uint8Array): Promise<Uint8Array> {
+  return (await unpackChunkWithMember(keys, id, body)).plain;
+}
+
+/** Compress and seal a non-chunk object (snapshot manifest, index), bound to `<kind>/<name>`. */
+export async function sealObject(keys: MasterKey, kind: string, name: string, bytes: Uint8Array): Promise<Uint8Array> {
+  return seal(keys.encryption, await compressChunk(bytes), `${kind}/${name}`);
+}
+
+/** Open an object sealed by {@link sealObject}; IntegrityError names `<kind>/<name>` on any failure. */
+export async function openObject(keys: MasterKey, kind: string, name: string, body: Uint8Array): Promise<Uint8Array> {
+  const label = `${kind}/${name}`;
+  return decompressChunk(open(keys.encryption, body, label, label), label);
+}
