@@ -1,0 +1,5 @@
+/** Public surface of src/chunker: streaming content-defined chunking with fastcdc-wasm. */
+export { Chunker, chunkStream } from './chunker.js';
+export {
+  DEFAULT_CHUNKER_PARAMS, FASTCDC_LIMITS, PGVAULT_MAX_CHUNK, validateChunkerParams, type ChunkerParams,
+} from './params.js';
