@@ -1,0 +1,230 @@
+/**
+ * Chunks in the repository: pack (compress + seal) and upload each new chunk once, with bounded
+ * concurrency; record what was uploaded in index objects; load and verify chunks with prefetch.
+ *
+ * Write order (the repository's safety invariant, as in restic): data objects first, then the index
+ * objects that list them, then (elsewhere) the snapshot manifest that references them. A crash at any
+ * point leaves at worst unreferenced data objects, which the next backup re-uploads or reuses and
+ * prune removes.
+ */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { open, seal } from '../crypto/aead.js';
+import { chunkId, type MasterKey } from '../crypto/keys.js';
+import { compressChunk, decompressChunk, gzipMemberOf } from '../crypto/compress.js';
+import { IntegrityError, NotFoundError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/types.js';
+import { KnownChunks } from './known-chunks.js';
+import { Limiter } from './limiter.js';
+import { decodeIndex, encodeIndex, type ChunkRef, type IndexEntry } from './records.js';
+import { ChunkCache } from './cache.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Upload statistics of a ChunkStore session or of one stream. */
+export interface UploadStats {
+  /** Chunks uploaded (new to the repository). */
+  newChunks: number;
+  /** Plaintext bytes of the uploaded chunks. */
+  newBytes: number;
+  /** Bytes actually stored for them (compressed + encrypted). */
+  storedBytes: number;
+}
+
+export interface ChunkStoreOptions {
+  /** Uploads (and downloads) in flight at once. */
+  concurrency: number;
+  /** Write an index object after this many new chunks (and at every flush). */
+  indexBatch: number;
+  cache: ChunkCache | null;
+  logger: Logger;
+}
+
+export class ChunkStore {
+  readonly #store: Store;
+  readonly #keys: MasterKey;
+  readonly #opts: ChunkStoreOptions;
+  #known: KnownChunks | null = null;
+  #indexNames = new Set<string>();
+  readonly #pending = new Map<string, Promise<void>>();
+  #unindexed: IndexEntry[] = [];
+  readonly #limiter: Limiter;
+  readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+
+  constructor(store: Store, keys: MasterKey, opts: ChunkStoreOptions) {
+    this.#store = store;
+    this.#keys = keys;
+    this.#opts = opts;
+    this.#limiter = new Limiter(opts.concurrency);
+  }
+
+  /** ID of a plaintext chunk (keyed BLAKE2b-256). */
+  idOf(plain: Uint8Array): string {
+    return chunkId(this.#keys.chunkId, plain);
+  }
+
+  /**
+   * Make sure `plain` (whose id is `id`) is stored; resolves once the upload has been *started*
+   * (backpressure), not finished: call `flush()` before relying on it. Returns true if it is new.
+   */
+  async save(id: string, plain: Uint8Array, stats?: UploadStats): Promise<boolean> {
+    const known = await this.known();
+    if (known.has(id) || this.#pending.has(id)) return false;
+    let done!: () => void;
+    this.#pending.set(id, new Promise<void>((r) => { done = r; }));
+    await this.#limiter.run(async () => {
+      try {
+        const packed = await compressChunk(plain);
+        const body = seal(this.#keys.encryption, packed, `data/${id}`);
+        await this.#store.put('data', id, body);
+        known.add(id);
+        for (const s of stats ? [this.stats, stats] : [this.stats]) {
+          s.newChunks++;
+          s.newBytes += plain.length;
+          s.storedBytes += body.length;
+        }
+        this.#unindexed.push({ id, length: plain.length, stored: body.length });
+      } finally {
+        this.#pending.delete(id);
+        done();
+      }
+      if (this.#unindexed.length >= this.#opts.indexBatch) await this.#writeIndex();
+    });
+    return true;
+  }
+
+  /** Wait for every upload, then write the index of what they stored. Throws the first failure. */
+  async flush(): Promise<void> {
+    await this.#limiter.drain();
+    await this.#writeIndex();
+    await this.#saveCache();
+  }
+
+  async #writeIndex(): Promise<void> {
+    if (this.#unindexed.length === 0) return;
+    const entries = this.#unindexed;
+    this.#unindexed = [];
+    const plain = encodeIndex(entries);
+    const name = this.idOf(plain);
+    try {
+      await this.#store.put('index', name, seal(this.#keys.encryption, plain, `index/${name}`));
+    } catch (e) {
+      this.#unindexed.push(...entries);
+      throw e;
+    }
+    this.#indexNames.add(name);
+  }
+
+  /** The set of chunk IDs in the repository (loaded lazily from the cache and the index objects). */
+  async known(): Promise<KnownChunks> {
+    if (this.#known) return this.#known;
+    const names = new Set<string>();
+    for await (const o of this.#store.list('index')) names.add(o.name);
+    let known = new KnownChunks();
+    let covered = new Set<string>();
+    const cached = this.#opts.cache ? await this.#opts.cache.load() : null;
+    if (cached && [...cached.indexNames].every((n) => names.has(n))) {
+      known = cached.known;
+      covered = cached.indexNames;
+    } else if (cached) {
+      this.#opts.logger.debug('local chunk cache is stale (index objects were removed by prune); rebuilding it');
+    }
+    const missing = [...names].filter((n) => !covered.has(n));
+    const lim = new Limiter(this.#opts.concurrency);
+    for (const name of missing) {
+      await lim.run(async () => {
+        for (const e of await this.readIndex(name)) known.add(e.id);
+      });
+    }
+    await lim.drain();
+    this.#known = known;
+    this.#indexNames = names;
+    if (missing.length > 0 || !cached) await this.#saveCache();
+    return known;
+  }
+
+  /** Entries of one index object. */
+  async readIndex(name: string): Promise<IndexEntry[]> {
+    const label = `index/${name}`;
+    const body = await this.#getObject('index', name, label);
+    return decodeIndex(open(this.#keys.encryption, body, label, label), label);
+  }
+
+  async #saveCache(): Promise<void> {
+    if (!this.#opts.cache || !this.#known) return;
+    try {
+      await this.#opts.cache.save({ indexNames: this.#indexNames, known: this.#known });
+    } catch (e) {
+      this.#opts.logger.warn(`could not write the local chunk cache (backups still work, just slower to start): ${(e as Error).message}`);
+    }
+  }
+
+  async #getObject(kind: 'data' | 'index', name: string, label: string): Promise<Uint8Array> {
+    try {
+      return await this.#store.get(kind, name);
+    } catch (e) {
+      if (e instanceof NotFoundError) {
+        throw new IntegrityError(`object ${label} is missing from the repository at ${this.#store.location}; run "pgvault check"`, label, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** Download, decrypt, decompress and verify one chunk. */
+  async load(id: string): Promise<Uint8Array> {
+    const label = `data/${id}`;
+    const packed = open(this.#keys.encryption, await this.#getObject('data', id, label), label, label);
+    const plain = await decompressChunk(packed, label);
+    if (this.idOf(plain) !== id) {
+      throw new IntegrityError(`chunk ${label} decrypted but its content does not match its ID: the repository is damaged`, label);
+    }
+    return plain;
+  }
+
+  /**
+   * One chunk as a complete gzip member, for `.sql.gz` restores without recompression. The AEAD tag
+   * authenticates the bytes (bound to the chunk's name); the content hash is checked by the caller
+   * over the whole stream.
+   */
+  async loadGzipMember(id: string): Promise<Uint8Array> {
+    const label = `data/${id}`;
+    const packed = open(this.#keys.encryption, await this.#getObject('data', id, label), label, label);
+    const member = gzipMemberOf(packed);
+    if (member) return member;
+    return gzipAsync(await decompressChunk(packed, label), { level: 1 });
+  }
+
+  /**
+   * The plaintext of a sequence of chunks, in order, with up to `concurrency` downloads ahead
+   * (or, with `gzipMembers`, each chunk as a gzip member: see loadGzipMember).
+   */
+  async *read(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, opts: { gzipMembers?: boolean } = {}): AsyncGenerator<Uint8Array> {
+    const gz = opts.gzipMembers ?? false;
+    const loader = gz ? (id: string) => this.loadGzipMember(id) : (id: string) => this.load(id);
+    const window: { ref: ChunkRef; p: Promise<Uint8Array> }[] = [];
+    const iterator = (Symbol.asyncIterator in refs ? refs[Symbol.asyncIterator]() : (refs as Iterable<ChunkRef>)[Symbol.iterator]()) as
+      AsyncIterator<ChunkRef> | Iterator<ChunkRef>;
+    let exhausted = false;
+    const fill = async (): Promise<void> => {
+      while (!exhausted && window.length < this.#opts.concurrency) {
+        const next = await iterator.next();
+        if (next.done) { exhausted = true; break; }
+        const ref = next.value;
+        const p = loader(ref.id);
+        p.catch(() => { /* observed when awaited below */ });
+        window.push({ ref, p });
+      }
+    };
+    await fill();
+    while (window.length) {
+      const { ref, p } = window.shift()!;
+      const bytes = await p;
+      if (!gz && bytes.length !== ref.length) {
+        throw new IntegrityError(`chunk data/${ref.id} has ${bytes.length} bytes but the snapshot records ${ref.length}`, `data/${ref.id}`);
+      }
+      await fill();
+      yield bytes;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Repository format constants and the `config` object (see docs/format.md).
+ *
+ * `config` is the only object whose header is readable before unlocking: it says that this is a
+ * pgvault repository, which format version it uses and its id. Everything that matters (chunker
+ * parameters, compression) is in `settings`, sealed with the master key (associated data "config"),
+ * so it cannot be altered without detection.
+ */
+import type { ChunkerParams } from '../chunker/index.js';
+import { IntegrityError } from '../errors.js';
+
+export const REPO_FORMAT = 'pgvault-repository';
+export const REPO_VERSION = 1;
+
+export interface RepoSettings {
+  /** FastCDC parameters used for every stream of this repository. */
+  chunker: ChunkerParams;
+  /** Chunk compression scheme name, recorded for readers (see docs/chunking-and-crypto.md). */
+  compression: string;
+}
+
+export interface ConfigHeader {
+  format: typeof REPO_FORMAT;
+  version: number;
+  /** 32 hex characters, random at init; names the local cache directory. */
+  id: string;
+  created: string;
+}
+
+export interface ConfigFile extends ConfigHeader {
+  /** base64 of seal(masterKey.encryption, JSON(RepoSettings), "config"). */
+  settings: string;
+}
+
+export function parseConfigHeader(bytes: Uint8Array, location: string): ConfigFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new IntegrityError(`the "config" object at ${location} is not valid JSON: it is damaged or this is not a pgvault repository`, 'config', { cause });
+  }
+  const c = parsed as Partial<ConfigFile>;
+  if (typeof c !== 'object' || c === null || c.format !== REPO_FORMAT) {
+    throw new IntegrityError(`the "config" object at ${location} is not a pgvault repository config (format is ${JSON.stringify(c?.format)})`, 'config');
+  }
+  if (typeof c.version !== 'number' || c.version > REPO_VERSION || c.version < 1) {
+    throw new IntegrityError(
+      `the repository at ${location} uses format version ${String(c.version)}, but this pgvault reads version ${REPO_VERSION} only; upgrade pgvault`,
+      'config');
+  }
+  if (typeof c.id !== 'string' || !/^[0-9a-f]{32}$/.test(c.id) || typeof c.settings !== 'string') {
+    throw new IntegrityError(`the "config" object at ${location} is incomplete (id or settings missing): it is damaged`, 'config');
+  }
+  return c as ConfigFile;
+}

@@ -1,0 +1,270 @@
+/**
+ * An encrypted, content-addressed pgvault repository on top of a Store (docs/format.md).
+ *
+ * - `Repository.init` creates `config` and the first key file; `Repository.open` unlocks one key with
+ *   the password and reads the sealed settings.
+ * - Streams are saved with `writer()` (chunked, deduplicated, uploaded with bounded concurrency) and
+ *   read back with `readStream()`; small objects (snapshot manifests, locks) with `putSealed()` /
+ *   `getSealed()`.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
+import { open, seal } from '../crypto/aead.js';
+import { compressChunk, decompressChunk } from '../crypto/compress.js';
+import { createKeyFile, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
+import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
+import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { ObjectKind, Store } from '../store/types.js';
+import { ChunkCache, defaultCacheRoot } from './cache.js';
+import { ChunkStore } from './chunk-store.js';
+import { parseConfigHeader, REPO_FORMAT, REPO_VERSION, type ConfigFile, type RepoSettings } from './format.js';
+import { decodeRefs, type ChunkRef } from './records.js';
+import { StreamWriter } from './writer.js';
+
+export interface OpenOptions {
+  logger?: Logger;
+  /** Cache root directory; null disables the local cache. Default: $XDG_CACHE_HOME/pgvault. */
+  cacheDir?: string | null;
+  /** Uploads/downloads in flight (default 8). */
+  concurrency?: number;
+  /** Write an index object every N new chunks (default 1000). */
+  indexBatch?: number;
+}
+
+export interface InitOptions extends OpenOptions {
+  chunker?: ChunkerParams;
+  /** Argon2id parameters for the first key (tests pass cheap ones). */
+  kdf?: Partial<KdfParams>;
+}
+
+export interface KeyInfo {
+  name: string;
+  host: string;
+  username: string;
+  created: string;
+  /** The key this session was unlocked with. */
+  current: boolean;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+const COMPRESSION_SCHEME = 'gzip-member-v1';
+
+function newName(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function keyMeta(): { host: string; username: string; created: string } {
+  let username = 'unknown';
+  try { username = userInfo().username; } catch { /* no passwd entry */ }
+  return { host: hostname(), username, created: new Date().toISOString() };
+}
+
+export class Repository {
+  readonly store: Store;
+  readonly id: string;
+  readonly settings: RepoSettings;
+  readonly chunks: ChunkStore;
+  readonly logger: Logger;
+  readonly #keys: MasterKey;
+  #keyName: string;
+
+  private constructor(store: Store, config: ConfigFile, settings: RepoSettings, keys: MasterKey, keyName: string, opts: OpenOptions) {
+    this.store = store;
+    this.id = config.id;
+    this.settings = settings;
+    this.#keys = keys;
+    this.#keyName = keyName;
+    this.logger = opts.logger ?? silentLogger;
+    const cacheRoot = opts.cacheDir === undefined ? defaultCacheRoot() : opts.cacheDir;
+    this.chunks = new ChunkStore(store, keys, {
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      indexBatch: opts.indexBatch ?? 1000,
+      cache: cacheRoot === null ? null : new ChunkCache(cacheRoot, config.id, keys.chunkId),
+      logger: this.logger,
+    });
+  }
+
+  /** Name of the key file this session was unlocked with. */
+  get keyName(): string {
+    return this.#keyName;
+  }
+
+  /**
+   * Create a new repository. Refuses when `config` already exists at the location. (Key files left by
+   * an init that crashed before writing `config` do no harm: `open` ignores keys that do not fit.)
+   */
+  static async init(store: Store, password: string, opts: InitOptions = {}): Promise<Repository> {
+    if (await store.stat('config', 'config')) throw new RepoExistsError(store.location);
+    const keys = generateMasterKey();
+    const settings: RepoSettings = { chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS, compression: COMPRESSION_SCHEME };
+    const config: ConfigFile = {
+      format: REPO_FORMAT,
+      version: REPO_VERSION,
+      id: randomBytes(16).toString('hex'),
+      created: new Date().toISOString(),
+      settings: Buffer.from(seal(keys.encryption, new TextEncoder().encode(JSON.stringify(settings)), 'config')).toString('base64'),
+    };
+    const keyName = newName();
+    // Key first, config last: `config` is what makes the location a repository.
+    await store.put('keys', keyName, await createKeyFile(keys, password, keyMeta(), opts.kdf));
+    await store.put('config', 'config', new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'));
+    return new Repository(store, config, settings, keys, keyName, opts);
+  }
+
+  /** Open an existing repository with `password`. */
+  static async open(store: Store, password: string, opts: OpenOptions = {}): Promise<Repository> {
+    let configBytes: Uint8Array;
+    try {
+      configBytes = await store.get('config', 'config');
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new RepoNotFoundError(store.location, { cause: e });
+      throw e;
+    }
+    const config = parseConfigHeader(configBytes, store.location);
+    const names: string[] = [];
+    for await (const k of store.list('keys')) names.push(k.name);
+    if (names.length === 0) throw new IntegrityError(`the repository at ${store.location} has no key files (keys/ is empty): it cannot be unlocked`, 'keys/');
+    let lastIntegrity: PgvaultError | null = null;
+    for (const name of names.sort()) {
+      const label = `keys/${name}`;
+      let keys: MasterKey;
+      try {
+        keys = await openKeyFile(await store.get('keys', name), password, label);
+      } catch (e) {
+        if (e instanceof WrongPasswordError) continue;
+        if (e instanceof IntegrityError) { lastIntegrity = e; opts.logger?.warn(e.message); continue; }
+        throw e;
+      }
+      let settings: RepoSettings;
+      try {
+        const plain = open(keys.encryption, Buffer.from(config.settings, 'base64'), 'config', 'config');
+        settings = JSON.parse(new TextDecoder().decode(plain)) as RepoSettings;
+      } catch (e) {
+        // A key of another (earlier, abandoned) repository at the same place: try the others.
+        opts.logger?.warn(`key ${label} opens with this password but does not fit this repository's config; ignoring it`);
+        lastIntegrity = e instanceof PgvaultError ? e : lastIntegrity;
+        continue;
+      }
+      return new Repository(store, config, settings, keys, name, opts);
+    }
+    if (lastIntegrity && names.length === 1) throw lastIntegrity;
+    throw new WrongPasswordError(`wrong password: it opens none of the ${names.length} key(s) of the repository at ${store.location}`);
+  }
+
+  // ---- keys ----
+
+  async listKeys(): Promise<KeyInfo[]> {
+    const out: KeyInfo[] = [];
+    for await (const k of this.store.list('keys')) {
+      const label = `keys/${k.name}`;
+      const { meta } = parseKeyFile(await this.store.get('keys', k.name), label);
+      out.push({ name: k.name, ...meta, current: k.name === this.#keyName });
+    }
+    return out.sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+  }
+
+  /** Add a key file for another password; returns its name. */
+  async addKey(password: string, kdf?: Partial<KdfParams>): Promise<string> {
+    const name = newName();
+    await this.store.put('keys', name, await createKeyFile(this.#keys, password, keyMeta(), kdf));
+    return name;
+  }
+
+  /** Remove a key file. Refuses the key in use (use changePassword) and the last key. */
+  async removeKey(name: string): Promise<void> {
+    const keys = await this.listKeys();
+    const matches = keys.filter((k) => k.name.startsWith(name));
+    if (matches.length === 0) throw new UsageError(`no key named ${name} in this repository (see "pgvault key list")`);
+    if (matches.length > 1) throw new UsageError(`key prefix ${name} is ambiguous: ${matches.map((k) => k.name).join(', ')}`);
+    const target = matches[0]!;
+    if (keys.length === 1) throw new UsageError('refusing to remove the last key: the repository could never be opened again');
+    if (target.current) throw new UsageError('refusing to remove the key this command was unlocked with; unlock with another password, or use "pgvault key passwd"');
+    await this.store.delete('keys', target.name);
+  }
+
+  /** Replace the current key with one for `newPassword`; returns the new key's name. */
+  async changePassword(newPassword: string, kdf?: Partial<KdfParams>): Promise<string> {
+    const old = this.#keyName;
+    const name = await this.addKey(newPassword, kdf);
+    this.#keyName = name;
+    await this.store.delete('keys', old);
+    return name;
+  }
+
+  // ---- sealed small objects ----
+
+  async putSealed(kind: Exclude<ObjectKind, 'data' | 'config' | 'keys'>, name: string, plain: Uint8Array): Promise<number> {
+    const body = seal(this.#keys.encryption, await compressChunk(plain), `${kind}/${name}`);
+    await this.store.put(kind, name, body);
+    return body.length;
+  }
+
+  async getSealed(kind: Exclude<ObjectKind, 'data' | 'config' | 'keys'>, name: string): Promise<Uint8Array> {
+    const label = `${kind}/${name}`;
+    let body: Uint8Array;
+    try {
+      body = await this.store.get(kind, name);
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new IntegrityError(`object ${label} is missing from the repository at ${this.store.location}`, label, { cause: e });
+      throw e;
+    }
+    return decompressChunk(open(this.#keys.encryption, body, label, label), label);
+  }
+
+  /** Keyed content hash, for naming content-addressed objects (e.g. snapshot manifests). */
+  contentId(plain: Uint8Array): string {
+    return this.chunks.idOf(plain);
+  }
+
+  // ---- streams ----
+
+  writer(): StreamWriter {
+    return new StreamWriter(this.chunks, this.settings.chunker);
+  }
+
+  /** The data-chunk refs of a saved stream, in order, read from its chunk-list stream. */
+  refs(list: readonly ChunkRef[], label = 'chunk list'): AsyncGenerator<ChunkRef> {
+    return decodeRefs(this.chunks.read(list), label);
+  }
+
+  /** The plaintext of a saved stream, optionally only the byte range [start, end). */
+  async *readStream(list: readonly ChunkRef[], range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+    if (!range) {
+      yield* this.chunks.read(this.refs(list));
+      return;
+    }
+    const { start, end } = range;
+    let pos = 0;
+    const wanted = (async function* (all: AsyncGenerator<ChunkRef>): AsyncGenerator<ChunkRef & { at: number }> {
+      for await (const r of all) {
+        const at = pos;
+        pos += r.length;
+        if (at + r.length <= start) continue;
+        if (at >= end) break;
+        yield { ...r, at };
+      }
+    })(this.refs(list));
+    // Track offsets of the chunks in the same order as they are read.
+    const offsets: number[] = [];
+    const tracked = (async function* () {
+      for await (const r of wanted) { offsets.push(r.at); yield r; }
+    })();
+    for await (const bytes of this.chunks.read(tracked)) {
+      const at = offsets.shift()!;
+      const from = Math.max(0, start - at);
+      const to = Math.min(bytes.length, end - at);
+      if (to > from) yield bytes.subarray(from, to);
+    }
+  }
+
+  /** The stream as concatenated gzip members (a valid .gz file of the plaintext), one member per chunk. */
+  readGzip(list: readonly ChunkRef[]): AsyncGenerator<Uint8Array> {
+    return this.chunks.read(this.refs(list), { gzipMembers: true });
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Save one byte stream into the repository: content-defined chunks, each new chunk uploaded once,
+ * and the ordered chunk list itself saved as a second chunked stream (so a 1 TB dump's million
+ * references cost neither a giant manifest nor memory: the list is chunked and deduplicated like
+ * data). The result is small: the list's own chunk refs, the size and the SHA-256 of the stream.
+ */
+import { createHash } from 'node:crypto';
+import { Chunker, type ChunkerParams } from '../chunker/index.js';
+import type { ChunkStore, UploadStats } from './chunk-store.js';
+import { encodeRef, type ChunkRef } from './records.js';
+
+export interface SavedStream {
+  /** Chunk refs of the chunk-list stream (36-byte records: id + plaintext length of each data chunk). */
+  list: ChunkRef[];
+  /** Plaintext bytes of the stream. */
+  size: number;
+  /** SHA-256 of the stream's plaintext, hex. */
+  sha256: string;
+  /** Data chunks referenced (with repeats). */
+  chunks: number;
+  /** What this stream added to the repository (data and list chunks). */
+  added: UploadStats;
+}
+
+export class StreamWriter {
+  readonly #chunks: ChunkStore;
+  readonly #data: Chunker;
+  readonly #list: Chunker;
+  readonly #listRefs: ChunkRef[] = [];
+  readonly #hash = createHash('sha256');
+  readonly #added: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+  #size = 0;
+  #count = 0;
+  #finished = false;
+
+  constructor(chunks: ChunkStore, params: ChunkerParams) {
+    this.#chunks = chunks;
+    this.#data = new Chunker(params);
+    this.#list = new Chunker(params);
+  }
+
+  /** Bytes written so far (the offset where the next write starts). */
+  get offset(): number {
+    return this.#size;
+  }
+
+  /** Append bytes. Resolves when the resulting uploads have started (backpressure). */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#finished) throw new Error('StreamWriter.write after finish');
+    if (bytes.length === 0) return;
+    this.#hash.update(bytes);
+    this.#size += bytes.length;
+    for (const c of this.#data.push(bytes)) await this.#dataChunk(c);
+  }
+
+  /** Flush the last chunks, wait for every upload and the index, and describe the saved stream. */
+  async finish(): Promise<SavedStream> {
+    if (this.#finished) throw new Error('StreamWriter.finish called twice');
+    this.#finished = true;
+    for (const c of this.#data.finish()) await this.#dataChunk(c);
+    for (const c of this.#list.finish()) await this.#listChunk(c);
+    await this.#chunks.flush();
+    return { list: this.#listRefs, size: this.#size, sha256: this.#hash.digest('hex'), chunks: this.#count, added: { ...this.#added } };
+  }
+
+  async #dataChunk(c: Uint8Array): Promise<void> {
+    const id = this.#chunks.idOf(c);
+    this.#count++;
+    await this.#chunks.save(id, c, this.#added);
+    for (const lc of this.#list.push(encodeRef({ id, length: c.length }))) await this.#listChunk(lc);
+  }
+
+  async #listChunk(c: Uint8Array): Promise<void> {
+    const id = this.#chunks.idOf(c);
+    await this.#chunks.save(id, c, this.#added);
+    this.#listRefs.push({ id, length: c.length });
+  }
+}
