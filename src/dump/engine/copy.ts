@@ -1,0 +1,59 @@
+/**
+ * COPY ... TO STDOUT as an async iterable of raw bytes, with true backpressure: pg-copy-streams pauses the pg
+ * socket while its Readable buffer is full, and the Readable is only read when our consumer asks for more.
+ */
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { TableDataSpec } from '../plan.js';
+import { objectError, type ObjectRef } from './errors.js';
+
+/** How the rows of one table (or one block range of it) are read. */
+export type ReadMode =
+  | { kind: 'heap' }
+  | { kind: 'ordered'; key: string[] }
+  /** Blocks [fromBlock, toBlock) in heap order; toBlock null = to the end of the relation. */
+  | { kind: 'blocks'; fromBlock: number; toBlock: number | null };
+
+/** The server-side COPY statement for a table (or block range), producing exactly the rows of `spec.copyFromLine`. */
+export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
+  const cols = spec.columns.join(', ');
+  switch (mode.kind) {
+    case 'heap':
+      // pg_dump: `COPY nsp.t (c1, c2) TO stdout;` (zero-column tables: no list).
+      return spec.columns.length > 0 ? `COPY ${spec.qualified} (${cols}) TO STDOUT` : `COPY ${spec.qualified} TO STDOUT`;
+    case 'ordered':
+      // ONLY: COPY t TO never includes inheritance children, a SELECT would.
+      return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified} ORDER BY ${mode.key.join(', ')}) TO STDOUT`;
+    case 'blocks': {
+      const lower = `ctid >= '(${mode.fromBlock},0)'::pg_catalog.tid`;
+      const upper = mode.toBlock === null ? '' : ` AND ctid < '(${mode.toBlock},0)'::pg_catalog.tid`;
+      return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified} WHERE ${lower}${upper}) TO STDOUT`;
+    }
+  }
+}
+
+/** Readable high-water mark of the COPY stream: how much pg-copy-streams buffers before pausing the socket. */
+const COPY_HIGH_WATER_MARK = 512 * 1024;
+
+/**
+ * Stream one COPY. Errors (permission, dropped table, lost connection, backend terminated) are rethrown as a
+ * DatabaseError naming the table. If the caller stops early, the COPY stream is destroyed; the connection is then
+ * mid-COPY and must be closed by the caller.
+ */
+export async function* streamCopy(client: pg.Client, sql: string, ref: ObjectRef): AsyncGenerator<Buffer, void, undefined> {
+  let stream: ReturnType<typeof copyTo>;
+  try {
+    stream = client.query(copyTo(sql, { highWaterMark: COPY_HIGH_WATER_MARK }));
+  } catch (e) {
+    throw objectError(e, ref, 'copying');
+  }
+  let finished = false;
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+    finished = true;
+  } catch (e) {
+    throw objectError(e, ref, 'copying');
+  } finally {
+    if (!finished) stream.destroy();
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The dump engine: one snapshot, pinned sessions, the schema side's plan, then the script as ordered parts
+ * (prologue, one part per table's COPY data, sequence values, large objects, epilogue), with per-table statistics
+ * and a hash of the whole script. See docs/dump-engine.md.
+ */
+import { createHash } from 'node:crypto';
+import { connect, type Connection } from '../../db/connect.js';
+import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../../db/connection.js';
+import { DatabaseError, isPgvaultError, UsageError } from '../../errors.js';
+import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../plan.js';
+import { copyOutSql, streamCopy, type ReadMode } from './copy.js';
+import { DEFAULT_LO_HEADER, largeObjectContents, sequenceValues } from './data-sql.js';
+import { ParallelReader, segmentModes, type Segment } from './parallel.js';
+import { ByteQueue } from './queue.js';
+import { beginSnapshot, exportSnapshot, importSnapshot, pinSession } from './session.js';
+import { StatsAccumulator, type TableStats } from './stats.js';
+import { COPY_TRAILER, tocComment } from './text.js';
+import type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaReader } from './types.js';
+
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+const DEFAULT_PREFETCH_BYTES = 8 * 1024 * 1024;
+const MAX_JOBS = 64;
+
+function isResolved(c: ConnectionOptions | ResolvedConnection): c is ResolvedConnection {
+  return 'passwordSource' in c && 'warnings' in c;
+}
+
+export function schemaOptionsOf(o: DumpOptions): SchemaOptions {
+  const s: SchemaOptions = {};
+  if (o.schemas) s.schemas = o.schemas;
+  if (o.excludeSchemas) s.excludeSchemas = o.excludeSchemas;
+  if (o.tables) s.tables = o.tables;
+  if (o.excludeTables) s.excludeTables = o.excludeTables;
+  if (o.excludeTableData) s.excludeTableData = o.excludeTableData;
+  if (o.noOwner !== undefined) s.noOwner = o.noOwner;
+  if (o.noPrivileges !== undefined) s.noPrivileges = o.noPrivileges;
+  if (o.clean !== undefined) s.clean = o.clean;
+  if (o.restrictKey !== undefined) s.restrictKey = o.restrictKey;
+  if (o.lockWaitTimeoutMs !== undefined) s.lockWaitTimeoutMs = o.lockWaitTimeoutMs;
+  return s;
+}
+
+export function readModeFor(spec: TableDataSpec, stableOrder: boolean): ReadMode {
+  return stableOrder && spec.orderKey && spec.orderKey.length > 0 ? { kind: 'ordered', key: spec.orderKey } : { kind: 'heap' };
+}
+
+function validateJobs(j: number | undefined): number {
+  const jobs = j ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) throw new UsageError(`--jobs must be an integer from 1 to ${MAX_JOBS} (got ${String(j)})`);
+  return jobs;
+}
+
+async function* once(text: string): AsyncGenerator<Buffer> {
+  if (text.length > 0) yield Buffer.from(text, 'utf8');
+}
+
+function setupError(e: unknown, what: string, ep: string): DatabaseError {
+  if (isPgvaultError(e)) return e as DatabaseError;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new DatabaseError(`${what} on PostgreSQL at ${ep} failed: ${msg}`, { cause: e });
+}
+
+/** Run a dump. Consume the parts strictly in order, each stream to its end; closing early releases everything. */
+export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: DumpOptions, readSchema: SchemaReader): Dump {
+  let summary: DumpSummary | undefined;
+  const gen = generate();
+  const dump = gen as Dump;
+  dump.summary = (): DumpSummary => {
+    if (!summary) throw new Error('the dump summary is available only after the last part has been read');
+    return summary;
+  };
+  return dump;
+
+  async function* generate(): AsyncGenerator<DumpPart, DumpSummary, undefined> {
+    const jobs = validateJobs(opts.jobs);
+    const stableOrder = opts.stableOrder === true;
+    const resolved = isResolved(conn) ? conn : resolveConnection(conn);
+    const startedAt = new Date();
+    const scriptHash = createHash('sha256');
+    let totalBytes = 0;
+    const conns: Connection[] = [];
+    let reader: ParallelReader | undefined;
+    const tableStats: TableStats[] = [];
+
+    /** Wrap a part's source so the whole-script hash sees every byte, and we can tell whether it was read to the end. */
+    const track = { done: true, name: '' };
+    function part(kind: DumpPartKind, name: string, source: AsyncIterable<Buffer>, table?: TableDataSpec,
+      stats?: () => TableStats): DumpPart {
+      const state = { done: false };
+      track.done = false;
+      track.name = name;
+      async function* stream(): AsyncGenerator<Uint8Array> {
+        for await (const c of source) {
+          scriptHash.update(c);
+          totalBytes += c.length;
+          yield c;
+        }
+        state.done = true;
+        track.done = true;
+      }
+      const p: DumpPart = {
+        kind, name, stream: stream(),
+        stats: () => {
+          if (!stats) return undefined;
+          if (!state.done) throw new Error(`stats of ${name} are available only after its stream has been read to the end`);
+          return stats();
+        },
+      };
+      if (table) p.table = table;
+      return p;
+    }
+    function assertConsumed(): void {
+      if (!track.done) throw new Error(`dump parts must be consumed in order: read part "${track.name}" to the end before asking for the next one`);
+    }
+
+    try {
+      const leader = await connect(resolved);
+      conns.push(leader);
+      const ep = leader.endpoint;
+      try {
+        await pinSession(leader.client);
+        await beginSnapshot(leader.client, { serializableDeferrable: opts.serializableDeferrable === true });
+      } catch (e) {
+        throw setupError(e, 'starting the dump transaction', ep);
+      }
+      let snapshotId: string | undefined;
+      if (jobs > 1) {
+        try { snapshotId = await exportSnapshot(leader.client); } catch (e) { throw setupError(e, 'exporting the snapshot for --jobs', ep); }
+      }
+      // Workers connect while the schema is read; they import the snapshot, which stays valid while the leader's
+      // transaction is open.
+      const workersP: Promise<PromiseSettledResult<Connection>[]> = Promise.allSettled(
+        Array.from({ length: jobs - 1 }, async () => {
+          const w = await connect(resolved);
+          conns.push(w);
+          try {
+            await pinSession(w.client);
+            await importSnapshot(w.client, snapshotId!);
+          } catch (e) {
+            throw setupError(e, 'importing the dump snapshot on a parallel connection', ep);
+          }
+          return w;
+        }));
+      let plan: SchemaPlan;
+      const lockMs = opts.lockWaitTimeoutMs ?? 0;
+      try {
+        // The schema side locks the dumped tables; bound every lock wait there (pg_dump --lock-wait-timeout), then
+        // lift the bound again so COPY never times out.
+        if (lockMs > 0) await leader.client.query(`SET lock_timeout = ${Math.ceil(lockMs)}`);
+        plan = await readSchema(leader.client, schemaOptionsOf(opts));
+        if (lockMs > 0) await leader.client.query('SET lock_timeout = 0');
+      } catch (e) {
+        await workersP;
+        if (!isPgvaultError(e) && (e as { code?: unknown }).code === '55P03') {
+          throw new DatabaseError(`timed out after ${lockMs} ms waiting for a table lock while reading the schema of database "${resolved.database}" `
+            + `(${e instanceof Error ? e.message : String(e)}): another session holds an ACCESS EXCLUSIVE lock on a dumped table — `
+            + 'rerun when its DDL/maintenance has finished, or raise --lock-wait-timeout', { cause: e });
+        }
+        throw setupError(e, `reading the schema of database "${resolved.database}"`, ep);
+      }
+      const workerResults = await workersP;
+      const failed = workerResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+
+      yield part('prologue', 'prologue', once(plan.prologue));
+      assertConsumed();
+
+      const header = (spec: TableDataSpec): Buffer => Buffer.from(
+        tocComment('Data for Name', spec.name, 'TABLE DATA', spec.schema, opts.noOwner ? null : spec.owner) + spec.copyFromLine);
+      const trailer = Buffer.from(COPY_TRAILER);
+
+      // Per table: the row sources (one COPY, or the parallel reader's segments of this table, in order).
+      let rowSources: (spec: TableDataSpec, index: number) => AsyncIterable<Buffer>;
+      if (jobs === 1) {
+        rowSources = (spec) => streamCopy(leader.client, copyOutSql(spec, readModeFor(spec, stableOrder)),
+          { kind: 'table', name: spec.qualified, endpoint: ep });
+      } else {
+        let blockSize = 8192;
+        try {
+          const r = await leader.client.query<{ bs: string }>("SELECT pg_catalog.current_setting('block_size') AS bs");
+          blockSize = Number(r.rows[0]!.bs) || 8192;
+        } catch (e) {
+          throw setupError(e, 'reading block_size', ep);
+        }
+        const chunkBytes = opts.parallelChunkBytes ?? DEFAULT_CHUNK_BYTES;
+        const prefetch = opts.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
+        const segments: Segment[] = [];
+        const byTable: number[][] = [];
+        for (const spec of plan.tables) {
+          const ids: number[] = [];
+          for (const mode of segmentModes(spec, readModeFor(spec, stableOrder), { jobs, serverVersionNum: leader.serverVersionNum, blockSize, chunkBytes })) {
+            ids.push(segments.length);
+            segments.push({ table: spec, mode, queue: new ByteQueue(prefetch) });
+          }
+          byTable.push(ids);
+        }
+        const r = new ParallelReader(conns, leader, segments, jobs);
+        reader = r;
+        r.start();
+        rowSources = (_spec, index) => (async function* () {
+          for (const id of byTable[index]!) yield* r.read(id);
+        })();
+      }
+
+      for (let i = 0; i < plan.tables.length; i++) {
+        const spec = plan.tables[i]!;
+        const mode = readModeFor(spec, stableOrder);
+        const acc = new StatsAccumulator();
+        let stats: TableStats | undefined;
+        const rows = rowSources(spec, i);
+        const source = (async function* () {
+          yield header(spec);
+          for await (const c of rows) {
+            acc.update(c);
+            yield c;
+          }
+          const f = acc.finish();
+          stats = { schema: spec.schema, name: spec.name, qualified: spec.qualified, ...f, order: mode.kind === 'ordered' ? 'ordered' : 'heap' };
+          if (mode.kind === 'ordered') stats.orderKey = mode.key;
+          tableStats.push(stats);
+          yield trailer;
+        })();
+        yield part('table-data', spec.qualified, source, spec, () => stats!);
+        assertConsumed();
+      }
+      if (reader) {
+        await reader.settled();
+        reader = undefined;
+      }
+
+      yield part('data-sql', 'sequences', sequenceValues(leader.client, plan.sequences, opts.noOwner === true, ep));
+      assertConsumed();
+      yield part('large-objects', 'large-objects', largeObjectContents(leader.client, plan.largeObjects, plan.largeObjectsHeader ?? DEFAULT_LO_HEADER, ep));
+      assertConsumed();
+      yield part('epilogue', 'epilogue', once(plan.epilogue));
+      assertConsumed();
+
+      try {
+        await leader.client.query('COMMIT');
+      } catch (e) {
+        throw setupError(e, 'ending the dump transaction', ep);
+      }
+      summary = {
+        database: resolved.database,
+        endpoint: ep,
+        serverVersion: leader.serverVersion,
+        serverVersionNum: leader.serverVersionNum,
+        isolation: opts.serializableDeferrable ? 'serializable deferrable' : 'repeatable read',
+        jobs,
+        stableOrder,
+        tables: tableStats,
+        sequences: plan.sequences.length,
+        largeObjects: plan.largeObjects.length,
+        totalBytes,
+        sha256: scriptHash.digest('hex'),
+        warnings: [...resolved.warnings, ...(plan.warnings ?? [])],
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+      };
+      return summary;
+    } finally {
+      if (reader) {
+        reader.abort(new Error('the dump was stopped before all table data was read'));
+      }
+      await Promise.all(conns.map((c) => c.close()));
+      if (reader) await reader.settled();
+    }
+  }
+}
