@@ -18,7 +18,7 @@ export const HEADER = [
 ].join('\n');
 
 /** Reads user tables (schema public and others, not pg_*), sorted by schema then name, locking each. */
-export function handPlanner(extra: { prologue?: string; epilogue?: string } = {}): SchemaReader {
+export function handPlanner(extra: { prologue?: string; epilogue?: string; noLock?: string[] } = {}): SchemaReader {
   return async (client: pg.Client, opts: SchemaOptions): Promise<SchemaPlan> => {
     const v = await client.query<{ num: string; ver: string }>("SELECT current_setting('server_version_num') num, current_setting('server_version') ver");
     const rels = await client.query<{ oid: number; nspname: string; relname: string; q: string; relkind: string; owner: string; bytes: string }>(`
@@ -30,7 +30,7 @@ export function handPlanner(extra: { prologue?: string; epilogue?: string } = {}
     const excluded = new Set(opts.excludeTables ?? []);
     const tables: TableDataSpec[] = [];
     for (const r of rels.rows.filter((r) => r.relkind === 'r' && !excluded.has(r.q))) {
-      await client.query(`LOCK TABLE ${r.q} IN ACCESS SHARE MODE`);
+      if (!extra.noLock?.includes(r.q)) await client.query(`LOCK TABLE ${r.q} IN ACCESS SHARE MODE`);
       const cols = await client.query<{ c: string }>(`SELECT quote_ident(attname) AS c FROM pg_attribute WHERE attrelid = $1 AND attnum > 0
         AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`, [r.oid]);
       const pk = await client.query<{ c: string }>(`SELECT quote_ident(a.attname) AS c FROM pg_index i

@@ -52,7 +52,7 @@ export function objectError(e: unknown, ref: ObjectRef, action = 'reading'): Dat
     default:
       break;
   }
-  if (/terminated|ECONNRESET|EPIPE|socket|Connection ended|closed/i.test(msg) && !code?.match(/^[0-9A-Z]{5}$/)) {
+  if (/terminated|ECONNRESET|EPIPE|socket|Connection ended|closed|not queryable/i.test(msg) && !code?.match(/^[0-9A-Z]{5}$/)) {
     return new DatabaseError(`lost the connection to PostgreSQL at ${ref.endpoint} while ${action} ${what} (${msg}); the dump is incomplete — check the server and network, then rerun`, opts);
   }
   return new DatabaseError(`${action} ${what} failed: ${msg}${code ? ` (SQLSTATE ${code})` : ''}`, opts);

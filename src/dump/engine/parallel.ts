@@ -110,7 +110,9 @@ export class ParallelReader {
         }
         seg.queue.end();
       } catch (e) {
-        this.abort(e);
+        // A connection broken earlier (e.g. its backend was terminated) fails later queries with a generic
+        // "not queryable" error: report what actually happened to it.
+        this.abort(conn.lostError ? objectError(conn.lostError, ref, 'copying') : e);
         return;
       }
     }
