@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import type { ConnectionOptions, ResolvedConnection } from '../db/connection.js';
 import { LocalIoError } from '../errors.js';
 import { runDump } from './engine/dump.js';
+import { readSchema } from './schema/index.js';
 import type { Dump, DumpOptions, DumpSummary, SchemaReader } from './engine/types.js';
 import type { SchemaOptions, SchemaPlan } from './plan.js';
 import type pg from 'pg';
@@ -15,12 +16,8 @@ export type { SchemaOptions, SchemaPlan, TableDataSpec, SequenceSpec, DumpFilter
 export { PINNED_SETTINGS, OPTIONAL_SETTINGS, sessionSetupSql } from './engine/session.js';
 export { copyOutSql } from './engine/copy.js';
 
-/** The schema side (src/dump/schema), loaded lazily. */
-const schemaReader: SchemaReader = async (client: pg.Client, opts: SchemaOptions): Promise<SchemaPlan> => {
-  const specifier = './schema/index.js';
-  const mod = (await import(specifier)) as { readSchema: SchemaReader };
-  return mod.readSchema(client, opts);
-};
+/** The schema side: catalogs → DDL, table locks (src/dump/schema). */
+const schemaReader: SchemaReader = (client: pg.Client, opts: SchemaOptions): Promise<SchemaPlan> => readSchema(client, opts);
 
 /**
  * Dump one database. Iterate the parts in order and read each part's `stream` to its end before asking for the
