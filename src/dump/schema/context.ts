@@ -1,0 +1,115 @@
+/**
+ * Shared state of one schema read: the client, quoting, options, the object graph under
+ * construction, and helpers for the TOC entries every object kind shares (owner, comments, ACLs).
+ */
+import type pg from 'pg';
+import type { SchemaOptions } from '../plan.js';
+import { buildAclCommands } from './acl.js';
+import { CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
+import { literal, type Quoter } from './quote.js';
+
+export interface ResolvedOptions {
+  noOwner: boolean;
+  noPrivileges: boolean;
+  clean: boolean;
+  lockWaitTimeoutMs: number;
+}
+
+export interface NewObject {
+  type: ObjType;
+  classid: number;
+  oid: number;
+  schema: string | null;
+  name: string;
+  tie?: (string | number)[];
+  section: Section;
+  emit: (() => TocEntry[]) | null;
+}
+
+export class Ctx {
+  readonly objects: DumpObject[] = [];
+  private readonly byCatalog = new Map<string, DumpObject>();
+  readonly warnings: string[] = [];
+  /** pg_description, keyed `classoid:objoid:objsubid`. */
+  comments = new Map<string, string>();
+  /** Extension members (`classid:objid`), never dumped themselves. */
+  extMembers = new Set<string>();
+  private nextId = 1;
+
+  constructor(
+    readonly client: pg.Client,
+    readonly q: Quoter,
+    readonly version: number,
+    readonly opts: ResolvedOptions,
+    readonly raw: SchemaOptions,
+  ) {}
+
+  async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+    const r = await this.client.query(sql, params);
+    return r.rows as R[];
+  }
+
+  add(o: NewObject): DumpObject {
+    const obj: DumpObject = { id: this.nextId++, deps: new Set(), tie: [], ...o } as DumpObject;
+    obj.tie = o.tie ?? [];
+    this.objects.push(obj);
+    if (o.classid !== 0) this.byCatalog.set(`${o.classid}:${o.oid}`, obj);
+    return obj;
+  }
+
+  /** Make `classid:oid` resolve to an existing object (e.g. a constraint's index, a view's rule). */
+  alias(classid: number, oid: number, obj: DumpObject): void {
+    this.byCatalog.set(`${classid}:${oid}`, obj);
+  }
+
+  find(classid: number, oid: number): DumpObject | undefined {
+    return this.byCatalog.get(`${classid}:${oid}`);
+  }
+
+  isMember(classid: number, oid: number): boolean {
+    return this.extMembers.has(`${classid}:${oid}`);
+  }
+
+  comment(classid: number, oid: number, sub = 0): string | undefined {
+    return this.comments.get(`${classid}:${oid}:${sub}`);
+  }
+
+  owner(role: string): string | null {
+    return this.opts.noOwner ? null : role;
+  }
+
+  /** `ALTER <kind> <target> OWNER TO <role>;` unless --no-owner. */
+  ownerStmt(kind: string, target: string, role: string): string | null {
+    if (this.opts.noOwner) return null;
+    return `ALTER ${kind} ${target} OWNER TO ${this.q.id(role)};`;
+  }
+
+  /** A COMMENT entry, pg_dump style (tag `<KIND> <name>`). */
+  commentEntry(args: { classid: number; oid: number; sub?: number; kind: string; tagName: string; target: string; schema: string | null; owner: string }): TocEntry[] {
+    const text = this.comment(args.classid, args.oid, args.sub ?? 0);
+    if (text === undefined) return [];
+    return [{
+      tag: `${args.kind} ${args.tagName}`,
+      desc: 'COMMENT',
+      schema: args.schema,
+      owner: this.owner(args.owner),
+      create: `COMMENT ON ${args.kind} ${args.target} IS ${literal(text)};\n`,
+      drop: null,
+      ownerStmt: null,
+      pass: 1,
+    }];
+  }
+
+  /** An ACL entry (pass 2) unless --no-privileges or nothing differs from the base. */
+  aclEntry(args: { type: string; name: string; subname?: string | null; nspname: string | null; tag: string; schema: string | null; owner: string; acl: string[] | null; base: string[] }): TocEntry[] {
+    if (this.opts.noPrivileges) return [];
+    const sql = buildAclCommands(this.q, {
+      name: args.name, subname: args.subname ?? null, nspname: args.nspname, type: args.type,
+      acl: args.acl, base: args.base, owner: args.owner, prefix: '',
+    }, this.version);
+    if (sql === '') return [];
+    return [{ tag: args.tag, desc: 'ACL', schema: args.schema, owner: this.owner(args.owner), create: sql, drop: null, ownerStmt: null, pass: 2 }];
+  }
+}
+
+export { CLASS };

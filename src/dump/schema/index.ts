@@ -1,0 +1,174 @@
+/**
+ * readSchema: the schema side of pgvault's native dumper. Runs inside the engine's snapshot
+ * transaction on a pinned session: reads pg_class and locks the dumped tables first, then the rest
+ * of the catalogs, builds pg_dump's object graph, sorts it, and renders the script around the data.
+ */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { DatabaseError } from '../../errors.js';
+import type { SchemaOptions, SchemaPlan, SequenceSpec, TableDataSpec } from '../plan.js';
+import { readTableChildren } from './children.js';
+import { Ctx } from './context.js';
+import { addBoundaries, addDependencies, makeRepair, type Graph } from './graph.js';
+import { readIndexes } from './indexes.js';
+import { readCollations, readDefaultAcls, readEventTriggers, readLargeObjects, readPublications, readStatistics } from './misc.js';
+import type { DumpObject } from './model.js';
+import { readComments, readExtensionMembers, readExtensions, readNamespaces } from './namespaces.js';
+import { literal, Quoter } from './quote.js';
+import { lockTables, readRelationList, readRelations, type Rel } from './relations.js';
+import { buildSelection } from './select.js';
+import { dropPass, EntryPrinter, footer, header, type PlacedEntry } from './render.js';
+import { sortDumpObjects } from './sort.js';
+import { domainChecks, readTypes } from './types.js';
+import { readFunctions } from './functions.js';
+
+export const MIN_SERVER_VERSION = 130000;
+
+/** 64 random alphanumeric characters, like pg_dump's \restrict key. */
+export function randomRestrictKey(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  let out = '';
+  while (out.length < 64) {
+    for (const b of randomBytes(96)) {
+      if (b < 248 && out.length < 64) out += alphabet[b % 62];
+    }
+  }
+  return out;
+}
+
+export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): Promise<SchemaPlan> {
+  const ver = await client.query<{ num: string; str: string }>("SELECT pg_catalog.current_setting('server_version_num') AS num, pg_catalog.current_setting('server_version') AS str");
+  const versionNum = Number(ver.rows[0]!.num);
+  const versionStr = ver.rows[0]!.str;
+  if (versionNum < MIN_SERVER_VERSION) {
+    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 or newer. Upgrade the server or use that server's own pg_dump.`);
+  }
+  const restrictKey = opts.restrictKey === undefined ? randomRestrictKey() : opts.restrictKey;
+  if (restrictKey !== null && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new DatabaseError('internal error: restrict key must be alphanumeric');
+  const kw = await client.query<{ word: string }>("SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'");
+  const q = new Quoter(kw.rows.map((r) => r.word));
+  const ctx = new Ctx(client, q, versionNum, {
+    noOwner: opts.noOwner ?? false,
+    noPrivileges: opts.noPrivileges ?? false,
+    clean: opts.clean ?? true,
+    lockWaitTimeoutMs: opts.lockWaitTimeoutMs ?? 0,
+  }, opts);
+
+  const sel = await buildSelection(ctx);
+  await readExtensionMembers(ctx);
+  const relList = await readRelationList(ctx, sel);
+  await lockTables(ctx, relList);
+
+  await readComments(ctx);
+  await readNamespaces(ctx, sel);
+  await readExtensions(ctx, sel);
+  await readCollations(ctx, sel);
+  await readTypes(ctx, sel);
+  await readFunctions(ctx, sel);
+  const rels = await readRelations(ctx, sel, relList);
+  await readIndexes(ctx, rels);
+  await readTableChildren(ctx, rels);
+  await readStatistics(ctx, rels);
+  const largeObjects = await readLargeObjects(ctx, sel);
+  await readEventTriggers(ctx, sel);
+  await readDefaultAcls(ctx, sel);
+  await readPublications(ctx, sel, rels);
+
+  const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
+  const post = ctx.add({ type: 'postBoundary', classid: 0, oid: 0, schema: null, name: 'POST-DATA BOUNDARY', section: 'post', emit: null });
+  const g: Graph = { pre, post, rels, relByObj: new Map(), attrdefByObj: new Map(), checkByObj: new Map(), domCheckByObj: new Map() };
+  for (const rel of rels.values()) {
+    if (rel.obj) g.relByObj.set(rel.obj.id, rel);
+    for (const c of rel.cols) if (c.attrdef) g.attrdefByObj.set(c.attrdef.obj.id, { ad: c.attrdef, rel });
+    for (const ch of rel.checks) g.checkByObj.set(ch.obj.id, { ch, rel });
+  }
+  for (const o of ctx.objects) for (const dc of domainChecks.get(o) ?? []) g.domCheckByObj.set(dc.obj.id, dc);
+  await addDependencies(ctx, g);
+  addBoundaries(ctx, g);
+  const sorted = sortDumpObjects(ctx.objects, makeRepair(ctx, g), ctx.warnings);
+
+  // Data specs.
+  const dataRels = new Map<number, Rel>();
+  for (const rel of rels.values()) if (rel.dumpData) dataRels.set(rel.oid, rel);
+  const extra = await readDataExtras(ctx, [...dataRels.keys()]);
+
+  const placed: PlacedEntry[] = [];
+  const tables: TableDataSpec[] = [];
+  const sequences: SequenceSpec[] = [];
+  let phase: 'pre' | 'data' | 'post' = 'pre';
+  for (const o of sorted) {
+    if (o === pre) { phase = 'data'; continue; }
+    if (o === post) { phase = 'post'; continue; }
+    if (o.type === 'tableData') {
+      const rel = dataRels.get(o.oid)!;
+      tables.push(tableSpec(ctx, rel, extra.get(rel.oid)));
+      continue;
+    }
+    if (o.type === 'sequenceSet') {
+      const rel = rels.get(o.oid)!;
+      sequences.push({ oid: rel.oid, qualified: rel.qual, schema: rel.nspname, name: rel.relname, owner: ctx.owner(rel.owner) });
+      continue;
+    }
+    if (!o.emit) continue;
+    const p = phase === 'data' ? 'post' : phase;
+    for (const entry of o.emit()) placed.push({ entry, phase: p });
+  }
+
+  const printer = new EntryPrinter(q);
+  let prologue = header(versionStr, restrictKey);
+  if (ctx.opts.clean) prologue += dropPass(placed);
+  for (const p of placed) if (p.entry.pass === 1 && p.phase === 'pre') prologue += printer.print(p.entry);
+  let epilogue = '';
+  for (const p of placed) if (p.entry.pass === 1 && p.phase === 'post') epilogue += printer.print(p.entry);
+  for (const p of placed) if (p.entry.pass === 2) epilogue += printer.print(p.entry);
+  for (const p of placed) if (p.entry.pass === 3) epilogue += printer.print(p.entry);
+  epilogue += footer(restrictKey);
+
+  return {
+    serverVersionNum: versionNum,
+    serverVersion: versionStr,
+    prologue,
+    tables,
+    sequences,
+    largeObjects,
+    largeObjectsHeader: largeObjects.length > 0 ? '--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n' : '',
+    epilogue,
+    warnings: ctx.warnings,
+  };
+}
+
+interface DataExtra { bytes: number; key: string[] | null }
+
+async function readDataExtras(ctx: Ctx, oids: number[]): Promise<Map<number, DataExtra>> {
+  const rows = await ctx.query<{ oid: number; bytes: string; key: string[] | null }>(
+    `SELECT x.oid::int8::float8 AS oid, pg_catalog.pg_table_size(x.oid)::text AS bytes,
+            (SELECT ARRAY(SELECT a.attname FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)::text[]
+               FROM pg_catalog.pg_index i
+              WHERE i.indrelid = x.oid AND i.indisunique AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL
+                AND NOT (0 = ANY (i.indkey::int2[]))
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(i.indkey::int2[]) k(n) JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n WHERE NOT a.attnotnull)
+              ORDER BY i.indisprimary DESC, i.indnkeyatts, i.indexrelid LIMIT 1) AS key
+       FROM pg_catalog.unnest($1::oid[]) x(oid)`, [oids]);
+  return new Map(rows.map((r) => [r.oid, { bytes: Number(r.bytes), key: r.key }]));
+}
+
+function tableSpec(ctx: Ctx, rel: Rel, extra: DataExtra | undefined): TableDataSpec {
+  const { q } = ctx;
+  const columns = rel.cols.filter((c) => !c.dropped && c.generated === '').map((c) => q.id(c.name));
+  const list = columns.length > 0 ? `(${columns.join(', ')})` : '';
+  return {
+    oid: rel.oid,
+    schema: rel.nspname,
+    name: rel.relname,
+    qualified: rel.qual,
+    columns,
+    copyFromLine: `COPY ${rel.qual} ${list} FROM stdin;\n`,
+    orderKey: extra?.key ? extra.key.map((k) => q.id(k)) : null,
+    estimatedBytes: extra?.bytes ?? 0,
+    owner: ctx.owner(rel.owner),
+  };
+}
+
+export { literal };
+export type { DumpObject };

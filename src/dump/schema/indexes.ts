@@ -1,0 +1,130 @@
+/** Indexes, index-backed constraints (PK/UNIQUE/EXCLUDE), foreign keys and partition index attachment (pg_dump's getIndexes/getConstraints/dumpIndex/dumpConstraint/dumpIndexAttach). */
+import { CLASS, type Ctx } from './context.js';
+import type { DumpObject, TocEntry } from './model.js';
+import { constraintComment, reloptions, type Rel } from './relations.js';
+
+interface IndexRow {
+  rel: number; oid: number; name: string; indexdef: string; clustered: boolean; contype: string | null; conname: string | null;
+  deferrable: boolean | null; deferred: boolean | null; conoid: number | null; condef: string | null; spcname: string | null;
+  relopts: string[] | null; replident: boolean; parentidx: number | null; nkey: number; natts: number; keys: number[];
+  statcols: number[] | null; statvals: number[] | null; nullsnotdistinct: boolean; valid: boolean;
+}
+
+export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<void> {
+  const { q } = ctx;
+  const tables = [...rels.values()].filter((r) => r.relkind === 'r' || r.relkind === 'p' || r.relkind === 'm');
+  const oids = tables.map((r) => r.oid);
+  const stat = ctx.version >= 170000 ? 'attstattarget IS NOT NULL' : 'attstattarget >= 0';
+  const rows = await ctx.query<IndexRow>(
+    `SELECT i.indrelid::int8::float8 AS rel, t.oid::int8::float8 AS oid, t.relname AS name, pg_catalog.pg_get_indexdef(i.indexrelid) AS indexdef,
+            i.indisclustered AS clustered, c.contype::text AS contype, c.conname, c.condeferrable AS deferrable, c.condeferred AS deferred,
+            c.oid::int8::float8 AS conoid, CASE WHEN c.contype = 'x' THEN pg_catalog.pg_get_constraintdef(c.oid, false) END AS condef,
+            s.spcname, t.reloptions AS relopts, i.indisreplident AS replident, inh.inhparent::int8::float8 AS parentidx,
+            i.indnkeyatts AS nkey, i.indnatts AS natts, i.indkey::int2[] AS keys,
+            (SELECT pg_catalog.array_agg(attnum ORDER BY attnum) FROM pg_catalog.pg_attribute WHERE attrelid = i.indexrelid AND ${stat}) AS statcols,
+            (SELECT pg_catalog.array_agg(attstattarget ORDER BY attnum) FROM pg_catalog.pg_attribute WHERE attrelid = i.indexrelid AND ${stat}) AS statvals,
+            ${ctx.version >= 150000 ? 'i.indnullsnotdistinct' : 'false'} AS nullsnotdistinct, i.indisvalid AS valid
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_index i ON i.indrelid = x.oid
+       JOIN pg_catalog.pg_class t ON t.oid = i.indexrelid JOIN pg_catalog.pg_class t2 ON t2.oid = i.indrelid
+       LEFT JOIN pg_catalog.pg_constraint c ON i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x')
+       LEFT JOIN pg_catalog.pg_inherits inh ON inh.inhrelid = i.indexrelid
+       LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = t.reltablespace
+      WHERE (i.indisvalid OR t2.relkind = 'p') AND i.indislive
+      ORDER BY i.indrelid, t.relname`, [oids]);
+  const byIndex = new Map<number, DumpObject>();
+  const parentOf = new Map<number, number>();
+  for (const r of rows) {
+    const rel = rels.get(r.rel)!;
+    const qi = q.qual(rel.nspname, r.name);
+    if (r.contype !== null && r.conoid !== null && r.conname !== null) {
+      const conname = r.conname;
+      const attachedToParent = r.parentidx !== null;
+      const emit = (): TocEntry[] => {
+        let sql = `ALTER TABLE ONLY ${rel.qual}\n    ADD CONSTRAINT ${q.id(conname)} `;
+        if (r.condef !== null) sql += `${r.condef};\n`;
+        else {
+          sql += r.contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
+          if (r.nullsnotdistinct) sql += ' NULLS NOT DISTINCT';
+          const name = (k: number): string => q.id(rel.cols.find((c) => c.attnum === k)?.name ?? '');
+          sql += ` (${r.keys.slice(0, r.nkey).map(name).join(', ')}`;
+          if (r.nkey < r.natts) sql += `) INCLUDE (${r.keys.slice(r.nkey, r.natts).map(name).join(', ')}`;
+          sql += ')';
+          if (r.relopts && r.relopts.length > 0) sql += ` WITH (${reloptions(q, r.relopts, '')})`;
+          if (r.deferrable) sql += ` DEFERRABLE${r.deferred ? ' INITIALLY DEFERRED' : ''}`;
+          sql += ';\n';
+        }
+        if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
+        return [
+          {
+            tag: `${rel.relname} ${conname}`, desc: 'CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql,
+            // pgvault: a partition's constraint attached to its parent's has no drop statement (pg_dump's fails
+            // with "cannot drop inherited constraint" on a second restore); dropping the table removes it.
+            drop: attachedToParent ? null : `ALTER TABLE IF EXISTS ONLY ${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(conname)};\n`,
+            ownerStmt: null, pass: 1, tablespace: r.spcname ?? '',
+          },
+          ...constraintComment(ctx, rel, r.conoid!, conname),
+          ...ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
+        ];
+      };
+      const obj = ctx.add({ type: 'constraint', classid: CLASS.pg_constraint, oid: r.conoid, schema: rel.nspname, name: conname, tie: [rel.relname], section: 'post', emit });
+      ctx.alias(CLASS.pg_class, r.oid, obj);
+      obj.deps.add(rel.obj.id);
+      byIndex.set(r.oid, obj);
+    } else {
+      const emit = (): TocEntry[] => {
+        let sql = `${r.indexdef};\n`;
+        if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
+        (r.statcols ?? []).forEach((col, i) => { sql += `ALTER INDEX ${qi} ALTER COLUMN ${col} SET STATISTICS ${r.statvals![i]};\n`; });
+        if (r.replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(r.name)};\n`;
+        return [
+          { tag: r.name, desc: 'INDEX', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop: r.parentidx !== null ? null : `DROP INDEX IF EXISTS ${qi};\n`, ownerStmt: null, pass: 1, tablespace: r.spcname ?? '' },
+          ...ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
+        ];
+      };
+      const obj = ctx.add({ type: 'index', classid: CLASS.pg_class, oid: r.oid, schema: rel.nspname, name: r.name, section: 'post', emit });
+      obj.deps.add(rel.obj.id);
+      byIndex.set(r.oid, obj);
+    }
+    if (r.parentidx !== null) parentOf.set(r.oid, r.parentidx);
+  }
+  // ALTER INDEX parent ATTACH PARTITION child, when both are dumped.
+  for (const [child, parent] of parentOf) {
+    const c = byIndex.get(child);
+    const p = byIndex.get(parent);
+    const row = rows.find((x) => x.oid === child)!;
+    const prow = rows.find((x) => x.oid === parent);
+    if (!c || !p || !prow) continue;
+    const rel = rels.get(row.rel)!;
+    const prel = rels.get(prow.rel)!;
+    const att = ctx.add({
+      type: 'indexAttach', classid: 0, oid: child, schema: rel.nspname, name: row.name, section: 'post',
+      emit: () => [{
+        tag: row.name, desc: 'INDEX ATTACH', schema: rel.nspname, owner: ctx.owner(rel.owner),
+        create: `ALTER INDEX ${q.qual(prel.nspname, prow.name)} ATTACH PARTITION ${q.qual(rel.nspname, row.name)};\n`, drop: null, ownerStmt: null, pass: 1,
+      }],
+    });
+    att.deps.add(c.id);
+    att.deps.add(p.id);
+  }
+  // Foreign keys (inherited copies on partitions are skipped: conparentid <> 0).
+  const fks = await ctx.query<{ rel: number; oid: number; name: string; def: string }>(
+    `SELECT c.conrelid::int8::float8 AS rel, c.oid::int8::float8 AS oid, c.conname AS name, pg_catalog.pg_get_constraintdef(c.oid) AS def
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_constraint c ON c.conrelid = x.oid
+      WHERE c.contype = 'f' AND c.conparentid = 0 ORDER BY c.conrelid, c.conname`, [[...rels.values()].filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => r.oid)]);
+  for (const f of fks) {
+    const rel = rels.get(f.rel)!;
+    const only = rel.relkind === 'p' ? '' : 'ONLY ';
+    const obj = ctx.add({
+      type: 'fkConstraint', classid: CLASS.pg_constraint, oid: f.oid, schema: rel.nspname, name: f.name, tie: [rel.relname], section: 'post',
+      emit: () => [
+        {
+          tag: `${rel.relname} ${f.name}`, desc: 'FK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
+          create: `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(f.name)} ${f.def};\n`,
+          drop: `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(f.name)};\n`, ownerStmt: null, pass: 1,
+        },
+        ...constraintComment(ctx, rel, f.oid, f.name),
+      ],
+    });
+    obj.deps.add(rel.obj.id);
+  }
+}

@@ -1,0 +1,88 @@
+/** Schemas, extensions, extension membership and comments (pg_dump's getNamespaces/getExtensions/dumpNamespace/dumpExtension). */
+import { CLASS, type Ctx } from './context.js';
+import { literal } from './quote.js';
+import { aclUserName } from './acl.js';
+import type { Selection } from './select.js';
+
+export async function readComments(ctx: Ctx): Promise<void> {
+  const rows = await ctx.query<{ classoid: number; objoid: number; objsubid: number; description: string }>(
+    'SELECT classoid::int8::float8 AS classoid, objoid::int8::float8 AS objoid, objsubid, description FROM pg_catalog.pg_description');
+  for (const r of rows) ctx.comments.set(`${r.classoid}:${r.objoid}:${r.objsubid}`, r.description);
+}
+
+export async function readExtensionMembers(ctx: Ctx): Promise<void> {
+  const rows = await ctx.query<{ classid: number; objid: number }>(
+    "SELECT classid::int8::float8 AS classid, objid::int8::float8 AS objid FROM pg_catalog.pg_depend WHERE deptype = 'e'");
+  for (const r of rows) ctx.extMembers.add(`${r.classid}:${r.objid}`);
+}
+
+interface NsRow { oid: number; nspname: string; owner: string; acl: string[] | null; base: string[] }
+
+export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
+  const rows = await ctx.query<NsRow>(
+    `SELECT n.oid::int8::float8 AS oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner) AS owner,
+            n.nspacl::text[] AS acl, pg_catalog.acldefault('n', n.nspowner)::text[] AS base
+       FROM pg_catalog.pg_namespace n ORDER BY n.oid`);
+  const { q } = ctx;
+  for (const r of rows) {
+    if (!sel.namespaceDumped(r.oid)) continue;
+    if (ctx.isMember(CLASS.pg_namespace, r.oid)) continue;
+    const qn = q.id(r.nspname);
+    const isPublic = r.nspname === 'public';
+    const dumpDefinition = !isPublic || r.owner !== 'pg_database_owner';
+    let base = r.base;
+    if (isPublic) base = [`${aclUserName(r.owner)}=UC/${aclUserName(r.owner)}`, `=U/${aclUserName(r.owner)}`];
+    ctx.add({
+      type: 'namespace', classid: CLASS.pg_namespace, oid: r.oid, schema: null, name: r.nspname, section: 'pre',
+      emit: () => {
+        const out = [];
+        if (dumpDefinition) {
+          out.push({
+            tag: r.nspname, desc: 'SCHEMA', schema: null, owner: ctx.owner(r.owner),
+            create: isPublic ? '-- *not* creating schema, since initdb creates it\n' : (ctx.opts.noOwner ? `CREATE SCHEMA ${qn};\n` : `CREATE SCHEMA ${qn};\n`),
+            drop: isPublic ? '-- *not* dropping schema, since initdb creates it\n' : `DROP SCHEMA IF EXISTS ${qn};\n`,
+            ownerStmt: ctx.ownerStmt('SCHEMA', qn, r.owner), pass: 1 as const,
+          });
+        }
+        const comment = ctx.comment(CLASS.pg_namespace, r.oid);
+        if (isPublic) {
+          if (comment !== 'standard public schema') {
+            out.push({
+              tag: 'SCHEMA public', desc: 'COMMENT', schema: null, owner: ctx.owner(r.owner),
+              create: `COMMENT ON SCHEMA public IS ${literal(comment ?? '')};\n`, drop: null, ownerStmt: null, pass: 1 as const,
+            });
+          }
+        } else {
+          out.push(...ctx.commentEntry({ classid: CLASS.pg_namespace, oid: r.oid, kind: 'SCHEMA', tagName: qn, target: qn, schema: null, owner: r.owner }));
+        }
+        out.push(...ctx.aclEntry({ type: 'SCHEMA', name: qn, nspname: null, tag: `SCHEMA ${qn}`, schema: null, owner: r.owner, acl: r.acl, base }));
+        return out;
+      },
+    });
+  }
+}
+
+interface ExtRow { oid: number; extname: string; nspname: string }
+
+export async function readExtensions(ctx: Ctx, sel: Selection): Promise<void> {
+  if (!sel.includeEverything) return;
+  const rows = await ctx.query<ExtRow>(
+    `SELECT e.oid::int8::float8 AS oid, e.extname, n.nspname
+       FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+      WHERE e.oid >= 16384 ORDER BY e.oid`);
+  const { q } = ctx;
+  for (const r of rows) {
+    const qe = q.id(r.extname);
+    ctx.add({
+      type: 'extension', classid: CLASS.pg_extension, oid: r.oid, schema: null, name: r.extname, section: 'pre',
+      emit: () => [
+        {
+          tag: r.extname, desc: 'EXTENSION', schema: null, owner: ctx.opts.noOwner ? null : '',
+          create: `CREATE EXTENSION IF NOT EXISTS ${qe} WITH SCHEMA ${q.id(r.nspname)};\n`,
+          drop: `DROP EXTENSION IF EXISTS ${qe};\n`, ownerStmt: null, pass: 1,
+        },
+        ...ctx.commentEntry({ classid: CLASS.pg_extension, oid: r.oid, kind: 'EXTENSION', tagName: qe, target: qe, schema: null, owner: '' }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,488 @@
+/**
+ * Relations: tables (plain, partitioned, partitions, typed, inherited, unlogged, foreign), views,
+ * materialized views and sequences, with their columns, defaults, CHECK constraints, partition
+ * attachment, data specs and sequence values (pg_dump's getTables/getTableAttrs/dumpTableSchema/
+ * dumpSequence/dumpAttrDef/dumpTableAttach). Dumped tables are locked right after pg_class is read.
+ */
+import { DatabaseError } from '../../errors.js';
+import { CLASS, type Ctx } from './context.js';
+import type { DumpObject, TocEntry } from './model.js';
+import { literal, type Quoter } from './quote.js';
+import type { Selection } from './select.js';
+
+export interface Column {
+  attnum: number; name: string; typid: number; type: string; notnull: boolean; dropped: boolean; local: boolean;
+  identity: string; generated: string; stattarget: number | null; storage: string; typstorage: string; compression: string;
+  collnsp: string | null; collname: string | null; options: string; acl: string[] | null; def: string | null; defOid: number | null;
+  inhNotNull: boolean; attrdef: AttrDef | null;
+}
+export interface AttrDef { obj: DumpObject; col: Column; separate: boolean }
+export interface Check { obj: DumpObject; name: string; def: string; local: boolean; validated: boolean; separate: boolean }
+
+export interface Rel {
+  oid: number; relname: string; nspname: string; nspoid: number; relkind: string; persistence: string; owner: string;
+  acl: string[] | null; base: string[]; reloptions: string[]; toastopts: string[] | null; checkoption: string | null;
+  ispartition: boolean; partbound: string | null; partkey: string | null; oftype: string | null;
+  rowsec: boolean; forcerowsec: boolean; replident: string; amname: string | null; spcname: string | null; populated: boolean;
+  reltype: number; srvname: string | null; ftoptions: string | null;
+  qual: string; cols: Column[]; checks: Check[]; parents: number[]; obj: DumpObject; dumpData: boolean;
+  /** View split by loop repair (dummy view + CREATE OR REPLACE rule). */
+  dummyView: boolean; postponed: boolean; ruleOid: number | null; ruleObj: DumpObject | null; viewdef: string | null;
+  seq: SeqInfo | null;
+}
+interface SeqInfo { type: string; start: string; inc: string; max: string; min: string; cache: string; cycle: boolean; ownerTab: number | null; ownerCol: number | null; identity: boolean }
+
+export const REL_KINDS = { r: 'TABLE', p: 'TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE', f: 'FOREIGN TABLE' } as const;
+
+/** appendReloptionsArray: `name=value` with values quoted unless they are plain identifiers. */
+export function reloptions(q: Quoter, opts: string[], prefix: string): string {
+  return opts.map((o) => {
+    const eq = o.indexOf('=');
+    const name = eq >= 0 ? o.slice(0, eq) : o;
+    const value = eq >= 0 ? o.slice(eq + 1) : '';
+    return `${prefix}${q.id(name)}=${q.id(value) === value ? value : literal(value)}`;
+  }).join(', ');
+}
+
+interface RelRow extends Omit<Rel, 'qual' | 'cols' | 'checks' | 'parents' | 'obj' | 'dumpData' | 'dummyView' | 'postponed' | 'ruleOid' | 'ruleObj' | 'viewdef' | 'seq'> {}
+
+export async function readRelationList(ctx: Ctx, sel: Selection): Promise<RelRow[]> {
+  const rows = await ctx.query<RelRow>(
+    `SELECT c.oid::int8::float8 AS oid, c.relname, n.nspname, n.oid::int8::float8 AS nspoid, c.relkind::text AS relkind,
+            c.relpersistence::text AS persistence, pg_catalog.pg_get_userbyid(c.relowner) AS owner, c.relacl::text[] AS acl,
+            pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)::text[] AS base,
+            pg_catalog.array_remove(pg_catalog.array_remove(COALESCE(c.reloptions, '{}'), 'check_option=local'), 'check_option=cascaded') AS reloptions,
+            CASE WHEN 'check_option=local' = ANY (c.reloptions) THEN 'LOCAL' WHEN 'check_option=cascaded' = ANY (c.reloptions) THEN 'CASCADED' END AS checkoption,
+            tc.reloptions AS toastopts, c.relispartition AS ispartition, pg_catalog.pg_get_expr(c.relpartbound, c.oid) AS partbound,
+            CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END AS partkey,
+            CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype,
+            c.relrowsecurity AS rowsec, c.relforcerowsecurity AS forcerowsec, c.relreplident::text AS replident,
+            CASE WHEN c.relkind IN ('r','m') THEN am.amname END AS amname, ts.spcname, c.relispopulated AS populated,
+            c.reltype::int8::float8 AS reltype, fs.srvname,
+            (SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value)
+                FROM pg_catalog.pg_options_to_table(ft.ftoptions) o ORDER BY o.option_name), E',\n    ')) AS ftoptions
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
+       LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+       LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+       LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+       LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+      WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+      ORDER BY c.oid`);
+  // Owned sequences follow their table (pg_dump's getOwnedSeqs).
+  const owned = await ctx.query<{ seq: number; tbl: number; col: number; deptype: string }>(
+    `SELECT d.objid::int8::float8 AS seq, d.refobjid::int8::float8 AS tbl, d.refobjsubid AS col, d.deptype::text AS deptype
+       FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+      WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+        AND d.deptype IN ('a','i') AND d.refobjsubid > 0`);
+  const ownerOf = new Map(owned.map((o) => [o.seq, o]));
+  const byOid = new Map(rows.map((r) => [r.oid, r]));
+  const keep = (r: RelRow): boolean => {
+    if (ctx.isMember(CLASS.pg_class, r.oid)) return false;
+    const o = ownerOf.get(r.oid);
+    let dump = sel.tableDumped(r.oid, r.nspoid);
+    if (o) {
+      const t = byOid.get(o.tbl);
+      const tDump = t ? sel.tableDumped(t.oid, t.nspoid) && !ctx.isMember(CLASS.pg_class, t.oid) : false;
+      if (o.deptype === 'i') return tDump;
+      dump = dump || tDump;
+    }
+    return dump;
+  };
+  const kept = rows.filter(keep);
+  for (const r of kept) {
+    const o = ownerOf.get(r.oid);
+    (r as RelRow & { owned?: typeof o }).owned = o;
+  }
+  return kept;
+}
+
+/** LOCK TABLE … IN ACCESS SHARE MODE for plain/partitioned tables, in batches, with lock_timeout. */
+export async function lockTables(ctx: Ctx, rels: RelRow[]): Promise<void> {
+  const targets = rels.filter((r) => r.relkind === 'r' || r.relkind === 'p');
+  if (targets.length === 0) return;
+  const { q } = ctx;
+  const timeout = ctx.opts.lockWaitTimeoutMs;
+  await ctx.query(`SET LOCAL lock_timeout = ${Math.max(0, Math.floor(timeout))}`);
+  let batch: RelRow[] = [];
+  let size = 0;
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const sql = `LOCK TABLE ${batch.map((r) => `ONLY ${q.qual(r.nspname, r.relname)}`).join(', ')} IN ACCESS SHARE MODE`;
+    await ctx.query('SAVEPOINT pgvault_lock');
+    try {
+      await ctx.query(sql);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      await ctx.query('ROLLBACK TO SAVEPOINT pgvault_lock');
+      let names = batch.map((r) => `${r.nspname}.${r.relname}`);
+      if (code === '55P03') {
+        const blocked = await ctx.query<{ oid: number }>(
+          `SELECT DISTINCT l.relation::int8::float8 AS oid FROM pg_catalog.pg_locks l
+            WHERE l.relation = ANY($1::oid[]) AND l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()`,
+          [batch.map((r) => r.oid)]);
+        const set = new Set(blocked.map((b) => b.oid));
+        const hit = batch.filter((r) => set.has(r.oid)).map((r) => `${r.nspname}.${r.relname}`);
+        if (hit.length > 0) names = hit;
+        throw new DatabaseError(`could not lock table ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}${names.length > 5 ? ' …' : ''} within ${timeout} ms (lock wait timeout): another session holds a conflicting lock (e.g. a running ALTER TABLE or VACUUM FULL). Retry later or raise the lock wait timeout.`, { cause: e });
+      }
+      if (code === '42501') {
+        throw new DatabaseError(`permission denied to lock table(s) ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}: the dump role needs SELECT on every dumped table (or exclude them with --exclude-table).`, { cause: e });
+      }
+      throw new DatabaseError(`could not lock table(s) ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}: ${(e as Error).message}`, { cause: e });
+    }
+    await ctx.query('RELEASE SAVEPOINT pgvault_lock');
+    batch = [];
+    size = 0;
+  };
+  for (const r of targets) {
+    const len = r.nspname.length + r.relname.length + 12;
+    if (size + len > 100_000) await flush();
+    batch.push(r);
+    size += len;
+  }
+  await flush();
+  await ctx.query('SET LOCAL lock_timeout = 0');
+}
+
+export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): Promise<Map<number, Rel>> {
+  const { q } = ctx;
+  const oids = rows.map((r) => r.oid);
+  const v14 = ctx.version >= 140000;
+  const cols = await ctx.query<Column & { rel: number }>(
+    `SELECT a.attrelid::int8::float8 AS rel, a.attnum, a.attname AS name, a.atttypid::int8::float8 AS typid,
+            pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull, a.attisdropped AS dropped,
+            a.attislocal AS local, a.attidentity::text AS identity, a.attgenerated::text AS generated,
+            ${ctx.version >= 170000 ? 'a.attstattarget' : 'CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END'} AS stattarget,
+            a.attstorage::text AS storage, t.typstorage::text AS typstorage, ${v14 ? 'a.attcompression::text' : "''"} AS compression,
+            cn.nspname AS collnsp, co.collname, pg_catalog.array_to_string(a.attoptions, ', ') AS options, a.attacl::text[] AS acl,
+            pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, d.oid::int8::float8 AS "defOid", false AS "inhNotNull"
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_attribute a ON a.attrelid = x.oid
+       LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
+       LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+       LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attnum > 0 ORDER BY a.attrelid, a.attnum`, [oids]);
+  const checks = await ctx.query<{ rel: number; oid: number; name: string; def: string; local: boolean; validated: boolean }>(
+    `SELECT c.conrelid::int8::float8 AS rel, c.oid::int8::float8 AS oid, c.conname AS name, pg_catalog.pg_get_constraintdef(c.oid) AS def,
+            c.conislocal AS local, c.convalidated AS validated
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_constraint c ON c.conrelid = x.oid
+      WHERE c.contype = 'c' ORDER BY c.conrelid, c.conname`, [oids]);
+  const inh = await ctx.query<{ child: number; parent: number }>(
+    `SELECT i.inhrelid::int8::float8 AS child, i.inhparent::int8::float8 AS parent
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.oid ORDER BY i.inhrelid, i.inhseqno`, [oids]);
+  const seqs = await ctx.query<{ oid: number; type: string; start: string; inc: string; max: string; min: string; cache: string; cycle: boolean }>(
+    `SELECT s.seqrelid::int8::float8 AS oid, pg_catalog.format_type(s.seqtypid, NULL) AS type, s.seqstart::text AS start, s.seqincrement::text AS inc,
+            s.seqmax::text AS max, s.seqmin::text AS min, s.seqcache::text AS cache, s.seqcycle AS cycle
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_sequence s ON s.seqrelid = x.oid`, [oids]);
+  const viewOids = rows.filter((r) => r.relkind === 'v' || r.relkind === 'm').map((r) => r.oid);
+  const views = await ctx.query<{ oid: number; def: string; rule: number }>(
+    `SELECT c.oid::int8::float8 AS oid, pg_catalog.pg_get_viewdef(c.oid) AS def, r.oid::int8::float8 AS rule
+       FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_class c ON c.oid = x.oid
+       JOIN pg_catalog.pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'`, [viewOids]);
+
+  const rels = new Map<number, Rel>();
+  for (const r of rows) {
+    const rel: Rel = {
+      ...r, qual: q.qual(r.nspname, r.relname), cols: [], checks: [], parents: [], obj: undefined as unknown as DumpObject,
+      dumpData: false, dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null,
+    };
+    rels.set(r.oid, rel);
+  }
+  for (const c of cols) rels.get(c.rel)?.cols.push({ ...c, attrdef: null });
+  for (const i of inh) rels.get(i.child)?.parents.push(i.parent);
+  for (const v of views) { const rel = rels.get(v.oid)!; rel.viewdef = v.def.endsWith(';') ? v.def.slice(0, -1) : v.def; rel.ruleOid = v.rule; }
+  for (const s of seqs) {
+    const rel = rels.get(s.oid)!;
+    const o = (rel as Rel & { owned?: { tbl: number; col: number; deptype: string } }).owned;
+    rel.seq = { ...s, ownerTab: o ? o.tbl : null, ownerCol: o ? o.col : null, identity: o?.deptype === 'i' };
+  }
+  // Inherited NOT NULL (flagInhAttrs): a column is NOT NULL by inheritance when a parent's same-named column is.
+  for (const rel of rels.values()) {
+    if (rel.parents.length === 0) continue;
+    for (const c of rel.cols) {
+      c.inhNotNull = rel.parents.some((p) => {
+        const pr = rels.get(p);
+        return pr ? pr.cols.some((pc) => pc.name === c.name && !pc.dropped && pc.notnull) : false;
+      });
+    }
+  }
+
+  for (const rel of rels.values()) createRelationObjects(ctx, sel, rel, rels, checks.filter((c) => c.rel === rel.oid));
+  return rels;
+}
+
+function shouldPrintColumn(rel: Rel, c: Column): boolean {
+  return !c.dropped && (c.local || rel.ispartition);
+}
+
+function coll(q: Quoter, c: Column): string {
+  return c.collnsp !== null && c.collname !== null ? ` COLLATE ${q.qual(c.collnsp, c.collname)}` : '';
+}
+
+function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<number, Rel>, checkRows: { oid: number; name: string; def: string; local: boolean; validated: boolean }[]): void {
+  const { q } = ctx;
+  const kind = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
+  if (rel.relkind === 'S') {
+    createSequence(ctx, rel, rels);
+    return;
+  }
+  const obj = ctx.add({
+    type: 'table', classid: CLASS.pg_class, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
+    emit: () => emitRelation(ctx, rel, rels),
+  });
+  rel.obj = obj;
+  ctx.alias(CLASS.pg_type, rel.reltype, obj);
+  void kind;
+  // Column defaults.
+  for (const c of rel.cols) {
+    if (c.def === null || c.defOid === null || c.dropped) continue;
+    const ad: AttrDef = { obj: undefined as unknown as DumpObject, col: c, separate: false };
+    ad.separate = rel.relkind === 'v' || !shouldPrintColumn(rel, c);
+    ad.obj = ctx.add({
+      type: 'attrdef', classid: CLASS.pg_attrdef, oid: c.defOid, schema: rel.nspname, name: rel.relname, tie: [c.attnum], section: 'pre',
+      emit: () => {
+        if (!ad.separate) return [];
+        const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
+        return [{
+          tag: `${rel.relname} ${c.name}`, desc: 'DEFAULT', schema: rel.nspname, owner: ctx.owner(rel.owner),
+          create: `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${q.id(c.name)} SET DEFAULT ${c.def};\n`,
+          drop: `ALTER ${foreign}TABLE IF EXISTS ${rel.qual} ALTER COLUMN ${q.id(c.name)} DROP DEFAULT;\n`, ownerStmt: null, pass: 1,
+        }];
+      },
+    });
+    c.attrdef = ad;
+    if (ad.separate) ad.obj.deps.add(obj.id);
+    else obj.deps.add(ad.obj.id);
+  }
+  // CHECK constraints: inline when valid, separate (post-data) when NOT VALID.
+  for (const cr of checkRows) {
+    const ch: Check = { obj: undefined as unknown as DumpObject, name: cr.name, def: cr.def, local: cr.local, validated: cr.validated, separate: !cr.validated };
+    ch.obj = ctx.add({
+      type: 'constraint', classid: CLASS.pg_constraint, oid: cr.oid, schema: rel.nspname, name: cr.name, tie: [rel.relname], section: ch.separate ? 'post' : 'pre',
+      emit: () => {
+        if (!ch.separate || !ch.local) return [];
+        const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
+        return [
+          {
+            tag: `${rel.relname} ${cr.name}`, desc: 'CHECK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
+            create: `ALTER ${foreign}TABLE ${rel.qual}\n    ADD CONSTRAINT ${q.id(cr.name)} ${cr.def};\n`,
+            drop: `ALTER ${foreign}TABLE IF EXISTS ${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(cr.name)};\n`, ownerStmt: null, pass: 1,
+          },
+          ...constraintComment(ctx, rel, cr.oid, cr.name),
+        ];
+      },
+    });
+    rel.checks.push(ch);
+    if (!ch.separate) obj.deps.add(ch.obj.id);
+    else ch.obj.deps.add(obj.id);
+  }
+  // Partition attach (pre-data, after both tables).
+  if (rel.ispartition && rel.parents.length > 0) {
+    const parent = rels.get(rel.parents[0]!);
+    if (parent) {
+      const att = ctx.add({
+        type: 'tableAttach', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
+        emit: () => [{
+          tag: rel.relname, desc: 'TABLE ATTACH', schema: rel.nspname, owner: ctx.owner(rel.owner),
+          create: `ALTER TABLE ONLY ${parent.qual} ATTACH PARTITION ${rel.qual} ${rel.partbound};\n`, drop: null, ownerStmt: null, pass: 1,
+        }],
+      });
+      att.deps.add(obj.id);
+      (rel as Rel & { attachObj?: DumpObject }).attachObj = att;
+    }
+  }
+  // Table data.
+  if (rel.relkind === 'r' && sel.dataDumped(rel.oid)) {
+    rel.dumpData = true;
+    const data = ctx.add({ type: 'tableData', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'data', emit: null });
+    data.deps.add(obj.id);
+    (rel as Rel & { dataObj?: DumpObject }).dataObj = data;
+  }
+  // View / matview rule (merged into CREATE VIEW unless a loop forces a split).
+  if (rel.ruleOid !== null) {
+    const rule = ctx.add({
+      type: 'rule', classid: CLASS.pg_rewrite, oid: rel.ruleOid, schema: rel.nspname, name: '_RETURN', tie: [rel.relname], section: 'pre',
+      emit: () => (rel.dummyView ? emitSplitViewRule(ctx, rel) : []),
+    });
+    rel.ruleObj = rule;
+    obj.deps.add(rule.id);
+  }
+  // Matview refresh (last pass) when populated.
+  if (rel.relkind === 'm' && rel.populated) {
+    const refresh = ctx.add({
+      type: 'refreshMatview', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'post',
+      emit: () => [{ tag: rel.relname, desc: 'MATERIALIZED VIEW DATA', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `REFRESH MATERIALIZED VIEW ${rel.qual};\n`, drop: null, ownerStmt: null, pass: 3 }],
+    });
+    refresh.deps.add(obj.id);
+    (rel as Rel & { refreshObj?: DumpObject }).refreshObj = refresh;
+  }
+}
+
+function constraintComment(ctx: Ctx, rel: Rel, oid: number, name: string): TocEntry[] {
+  const { q } = ctx;
+  return ctx.commentEntry({ classid: CLASS.pg_constraint, oid, kind: 'CONSTRAINT', tagName: `${q.id(name)} ON ${q.id(rel.relname)}`, target: `${q.id(name)} ON ${rel.qual}`, schema: rel.nspname, owner: rel.owner });
+}
+export { constraintComment };
+
+function dummyViewAs(ctx: Ctx, rel: Rel): string {
+  const { q } = ctx;
+  const cols = rel.cols.filter((c) => !c.dropped).map((c) => `\n    NULL::${c.type}${coll(q, c)} AS ${q.id(c.name)}`);
+  return `SELECT${cols.join(',')}`;
+}
+
+function withOptions(ctx: Ctx, rel: Rel): string {
+  return rel.reloptions.length > 0 ? ` WITH (${reloptions(ctx.q, rel.reloptions, '')})` : '';
+}
+
+function emitSplitViewRule(ctx: Ctx, rel: Rel): TocEntry[] {
+  let create = `CREATE OR REPLACE VIEW ${rel.qual}${withOptions(ctx, rel)} AS\n${rel.viewdef}`;
+  if (rel.checkoption) create += `\n  WITH ${rel.checkoption} CHECK OPTION`;
+  create += ';\n';
+  // pg_dump's pseudo-drop is a bare `CREATE OR REPLACE VIEW … AS SELECT NULL::…`, which fails on an
+  // empty database (schema/type missing). pgvault runs it only when the view exists.
+  const pseudo = `CREATE OR REPLACE VIEW ${rel.qual} AS\n${dummyViewAs(ctx, rel)}`;
+  const drop = `DO $pgvault$BEGIN IF pg_catalog.to_regclass(${literal(rel.qual)}) IS NOT NULL THEN EXECUTE ${literal(pseudo)}; END IF; END$pgvault$;\n`;
+  return [
+    { tag: `${rel.relname} _RETURN`, desc: 'RULE', schema: rel.nspname, owner: ctx.owner(rel.owner), create, drop, ownerStmt: null, pass: 1 },
+    ...ctx.commentEntry({ classid: CLASS.pg_rewrite, oid: rel.ruleOid!, kind: 'RULE', tagName: `${ctx.q.id('_RETURN')} ON ${ctx.q.id(rel.relname)}`, target: `${ctx.q.id('_RETURN')} ON ${rel.qual}`, schema: rel.nspname, owner: rel.owner }),
+  ];
+}
+
+function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
+  const { q } = ctx;
+  const desc = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
+  let sql: string;
+  let drop: string;
+  if (rel.relkind === 'v') {
+    drop = `DROP VIEW IF EXISTS ${rel.qual};\n`;
+    sql = `CREATE VIEW ${rel.qual}${withOptions(ctx, rel)} AS\n${rel.dummyView ? dummyViewAs(ctx, rel) : rel.viewdef}`;
+    if (rel.checkoption && !rel.dummyView) sql += `\n  WITH ${rel.checkoption} CHECK OPTION`;
+    sql += ';\n';
+  } else {
+    drop = `DROP ${desc} IF EXISTS ${rel.qual};\n`;
+    sql = `CREATE ${rel.persistence === 'u' ? 'UNLOGGED ' : ''}${desc} ${rel.qual}`;
+    if (rel.oftype) sql += ` OF ${rel.oftype}`;
+    if (rel.relkind !== 'm') {
+      let n = 0;
+      for (const c of rel.cols) {
+        if (!shouldPrintColumn(rel, c)) continue;
+        const printDefault = c.attrdef !== null && !c.attrdef.separate;
+        const printNotNull = c.notnull && (!c.inhNotNull || rel.ispartition);
+        if (rel.oftype && !printDefault && !printNotNull) continue;
+        sql += n === 0 ? ' (' : ',';
+        sql += '\n    ';
+        n++;
+        sql += q.id(c.name);
+        if (!rel.oftype) sql += ` ${c.type}`;
+        if (printDefault) sql += c.generated === 's' ? ` GENERATED ALWAYS AS (${c.def}) STORED` : c.generated === 'v' ? ` GENERATED ALWAYS AS (${c.def})` : ` DEFAULT ${c.def}`;
+        if (printNotNull) sql += ' NOT NULL';
+        sql += coll(q, c);
+      }
+      for (const ch of rel.checks) {
+        if (ch.separate || (!ch.local && !rel.ispartition)) continue;
+        sql += n === 0 ? ' (\n    ' : ',\n    ';
+        sql += `CONSTRAINT ${q.id(ch.name)} ${ch.def}`;
+        n++;
+      }
+      if (n > 0) sql += '\n)';
+      else if (!rel.oftype) sql += ' (\n)';
+      if (rel.parents.length > 0 && !rel.ispartition) sql += `\nINHERITS (${rel.parents.map((p) => rels.get(p)?.qual ?? '').join(', ')})`;
+      if (rel.relkind === 'p') sql += `\nPARTITION BY ${rel.partkey}`;
+      if (rel.relkind === 'f') sql += `\nSERVER ${q.id(rel.srvname ?? '')}`;
+    }
+    const toast = rel.toastopts ?? [];
+    if (rel.reloptions.length > 0 || toast.length > 0) {
+      const parts: string[] = [];
+      if (rel.reloptions.length > 0) parts.push(reloptions(q, rel.reloptions, ''));
+      if (toast.length > 0) parts.push(reloptions(q, toast, 'toast.'));
+      sql += `\nWITH (${parts.join(', ')})`;
+    }
+    if (rel.relkind === 'f' && rel.ftoptions) sql += `\nOPTIONS (\n    ${rel.ftoptions}\n)`;
+    if (rel.relkind === 'm') sql += ` AS\n${rel.viewdef}\n  WITH NO DATA;\n`;
+    else sql += ';\n';
+    const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
+    for (const c of rel.cols) {
+      if (c.dropped) continue;
+      const col = q.id(c.name);
+      if (!shouldPrintColumn(rel, c) && c.notnull && !c.inhNotNull) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET NOT NULL;\n`;
+      if (c.stattarget !== null && c.stattarget >= 0) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET STATISTICS ${c.stattarget};\n`;
+      if (c.storage !== c.typstorage) {
+        const st = ({ p: 'PLAIN', e: 'EXTERNAL', x: 'EXTENDED', m: 'MAIN' } as Record<string, string>)[c.storage];
+        if (st) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET STORAGE ${st};\n`;
+      }
+      const cm = ({ p: 'pglz', l: 'lz4' } as Record<string, string>)[c.compression];
+      if (cm) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET COMPRESSION ${cm};\n`;
+      if (c.options) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET (${c.options});\n`;
+    }
+  }
+  if ((rel.relkind === 'r' || rel.relkind === 'p' || rel.relkind === 'm') && rel.replident !== 'd') {
+    if (rel.replident === 'n') sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY NOTHING;\n`;
+    else if (rel.replident === 'f') sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY FULL;\n`;
+  }
+  if (rel.forcerowsec) sql += `\nALTER TABLE ONLY ${rel.qual} FORCE ROW LEVEL SECURITY;\n`;
+  const out: TocEntry[] = [{
+    tag: rel.relname, desc, schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop,
+    ownerStmt: ctx.ownerStmt('TABLE', rel.qual, rel.owner), pass: 1,
+    tablespace: rel.relkind === 'v' ? null : (rel.spcname ?? ''), tableam: rel.amname,
+  }];
+  // Comments: table, then columns.
+  const kindWord = rel.relkind === 'v' ? 'VIEW' : rel.relkind === 'm' ? 'MATERIALIZED VIEW' : rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
+  out.push(...ctx.commentEntry({ classid: CLASS.pg_class, oid: rel.oid, kind: kindWord, tagName: q.id(rel.relname), target: rel.qual, schema: rel.nspname, owner: rel.owner }));
+  for (const c of rel.cols) {
+    if (c.dropped) continue;
+    const text = ctx.comment(CLASS.pg_class, rel.oid, c.attnum);
+    if (text === undefined) continue;
+    out.push({ tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, desc: 'COMMENT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `COMMENT ON COLUMN ${rel.qual}.${q.id(c.name)} IS ${literal(text)};\n`, drop: null, ownerStmt: null, pass: 1 });
+  }
+  for (const ch of rel.checks) if (!ch.separate && ch.local) out.push(...constraintComment(ctx, rel, ch.obj.oid, ch.name));
+  // ACLs: table, then column ACLs.
+  const aclType = rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
+  out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), nspname: rel.nspname, tag: `${aclType} ${q.id(rel.relname)}`, schema: rel.nspname, owner: rel.owner, acl: rel.acl, base: rel.base }));
+  for (const c of rel.cols) {
+    if (c.dropped || c.acl === null) continue;
+    out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), subname: q.id(c.name), nspname: rel.nspname, tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, schema: rel.nspname, owner: rel.owner, acl: c.acl, base: [] }));
+  }
+  return out;
+}
+
+function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): void {
+  const { q } = ctx;
+  const s = rel.seq!;
+  const obj = ctx.add({
+    type: 'table', classid: CLASS.pg_class, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
+    emit: () => {
+      const owning = s.ownerTab !== null ? rels.get(s.ownerTab) : undefined;
+      const owningCol = owning?.cols.find((c) => c.attnum === s.ownerCol);
+      const asc = !s.inc.startsWith('-');
+      const lim: Record<string, [string, string]> = { smallint: ['32767', '-32768'], integer: ['2147483647', '-2147483648'], bigint: ['9223372036854775807', '-9223372036854775808'] };
+      const [tmax, tmin] = lim[s.type] ?? lim.bigint!;
+      const dMin = asc ? '1' : tmin;
+      const dMax = asc ? tmax : '-1';
+      let body = '';
+      body += `    START WITH ${s.start}\n    INCREMENT BY ${s.inc}\n`;
+      body += s.min === dMin ? '    NO MINVALUE\n' : `    MINVALUE ${s.min}\n`;
+      body += s.max === dMax ? '    NO MAXVALUE\n' : `    MAXVALUE ${s.max}\n`;
+      body += `    CACHE ${s.cache}${s.cycle ? '\n    CYCLE' : ''}`;
+      const out: TocEntry[] = [];
+      if (s.identity && owning && owningCol) {
+        const how = owningCol.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT';
+        const create = `ALTER TABLE ${owning.qual} ALTER COLUMN ${q.id(owningCol.name)} ADD GENERATED ${how} AS IDENTITY (\n    SEQUENCE NAME ${rel.qual}\n${rel.persistence === 'u' && ctx.version >= 150000 ? '    UNLOGGED\n' : ''}${body}\n);\n`;
+        out.push({ tag: rel.relname, desc: 'SEQUENCE', schema: rel.nspname, owner: ctx.owner(rel.owner), create, drop: null, ownerStmt: null, pass: 1 });
+      } else {
+        const create = `CREATE ${rel.persistence === 'u' ? 'UNLOGGED ' : ''}SEQUENCE ${rel.qual}\n${s.type !== 'bigint' ? `    AS ${s.type}\n` : ''}${body};\n`;
+        out.push({ tag: rel.relname, desc: 'SEQUENCE', schema: rel.nspname, owner: ctx.owner(rel.owner), create, drop: `DROP SEQUENCE IF EXISTS ${rel.qual};\n`, ownerStmt: ctx.ownerStmt('TABLE', rel.qual, rel.owner), pass: 1 });
+        if (owning && owningCol && owning.obj) {
+          out.push({ tag: rel.relname, desc: 'SEQUENCE OWNED BY', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `ALTER SEQUENCE ${rel.qual} OWNED BY ${owning.qual}.${q.id(owningCol.name)};\n`, drop: null, ownerStmt: null, pass: 1 });
+        }
+      }
+      out.push(...ctx.commentEntry({ classid: CLASS.pg_class, oid: rel.oid, kind: 'SEQUENCE', tagName: q.id(rel.relname), target: rel.qual, schema: rel.nspname, owner: rel.owner }));
+      out.push(...ctx.aclEntry({ type: 'SEQUENCE', name: q.id(rel.relname), nspname: rel.nspname, tag: `SEQUENCE ${q.id(rel.relname)}`, schema: rel.nspname, owner: rel.owner, acl: rel.acl, base: rel.base }));
+      return out;
+    },
+  });
+  rel.obj = obj;
+  const set = ctx.add({ type: 'sequenceSet', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'data', emit: null });
+  set.deps.add(obj.id);
+  (rel as Rel & { setObj?: DumpObject }).setObj = set;
+}
