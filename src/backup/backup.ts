@@ -1,0 +1,122 @@
+/**
+ * Backup: stream a database's dump straight into the repository (no temporary files), then write the
+ * snapshot manifest, which is the commit point. Any failure means no snapshot; the chunks uploaded
+ * before the failure are indexed so the next run reuses them.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { describeConnection, type ConnectionOptions } from '../db/connection.js';
+import { dumpDatabase, type DumpOptions, type DumpSummary } from '../dump/index.js';
+import { IntegrityError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { Repository } from '../repo/repository.js';
+import { MANIFEST_VERSION, type PartRecord, type SnapshotManifest } from '../snapshot/manifest.js';
+import { saveSnapshot } from '../snapshot/snapshots.js';
+import { formatTime, parseTime } from '../snapshot/time.js';
+import { PGVAULT_VERSION } from '../version.js';
+import { stripMetaCommands } from '../restore/into-db.js';
+
+/** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
+const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
+
+export interface BackupTarget {
+  connection: ConnectionOptions;
+  dump?: DumpOptions;
+}
+
+export interface BackupOptions {
+  /** Recorded host name (default: this machine's hostname). */
+  host?: string;
+  tags?: string[];
+  /** RFC 3339 time to record instead of now (restic's `backup --time`); its UTC offset is kept. */
+  time?: string;
+  logger?: Logger;
+}
+
+export interface BackupResult {
+  snapshotId: string;
+  manifest: SnapshotManifest;
+}
+
+/** Dump options that change the script's bytes, recorded in the manifest. */
+function recordedOptions(d: DumpOptions, s: DumpSummary): Record<string, unknown> {
+  const out: Record<string, unknown> = { stableOrder: s.stableOrder, jobs: s.jobs, isolation: s.isolation };
+  for (const k of ['schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'noOwner', 'noPrivileges'] as const) {
+    if (d[k] !== undefined) out[k] = d[k];
+  }
+  return out;
+}
+
+export async function backupDatabase(repo: Repository, target: BackupTarget, opts: BackupOptions = {}): Promise<BackupResult> {
+  const logger = opts.logger ?? silentLogger;
+  const started = new Date();
+  const time = opts.time ? (parseTime(opts.time), opts.time) : formatTime(started);
+  const dumpOpts = target.dump ?? {};
+  const source = describeConnection(target.connection);
+  const dump = dumpDatabase(target.connection, dumpOpts);
+  const writer = repo.writer();
+  const parts: PartRecord[] = [];
+  let summary: DumpSummary;
+  try {
+    for (;;) {
+      const next = await dump.next();
+      if (next.done) { summary = next.value; break; }
+      const part = next.value;
+      const offset = writer.offset;
+      // Schema parts are kept (they are small) to hash them without the per-dump random \restrict key.
+      const schemaText: Uint8Array[] | null = part.kind === 'prologue' || part.kind === 'epilogue' ? [] : null;
+      const partHash = part.kind === 'table-data' || schemaText ? null : createHash('sha256');
+      for await (const piece of part.stream) {
+        partHash?.update(piece);
+        schemaText?.push(piece);
+        await writer.write(piece);
+      }
+      const length = writer.offset - offset;
+      const rec: PartRecord = { kind: part.kind, name: part.name, offset, length };
+      if (partHash) rec.sha256 = partHash.digest('hex');
+      if (schemaText) rec.sha256 = createHash('sha256').update(stripMetaCommands(Buffer.concat(schemaText).toString('utf8'))).digest('hex');
+      const st = part.stats();
+      if (part.kind === 'table-data' && st && part.table) {
+        rec.table = {
+          schema: st.schema, name: st.name, qualified: st.qualified, rows: st.rows, bytes: st.bytes, sha256: st.sha256,
+          order: st.order, columns: part.table.columns,
+          dataOffset: offset + length - COPY_TRAILER_BYTES - st.bytes, dataLength: st.bytes,
+        };
+        if (st.orderKey) rec.table.orderKey = st.orderKey;
+        logger.debug(`${st.qualified}: ${st.rows} rows, ${st.bytes} bytes`);
+      }
+      parts.push(rec);
+    }
+  } catch (e) {
+    await dump.return(undefined as never).catch(() => {});
+    // Index what was uploaded so the next run reuses it; the failure itself is what we report.
+    await repo.chunks.flush().catch(() => {});
+    throw e;
+  }
+  const saved = await writer.finish();
+  if (saved.size !== summary.totalBytes || saved.sha256 !== summary.sha256) {
+    throw new IntegrityError(`internal check failed: the dump of ${summary.database} has ${summary.totalBytes} bytes (sha256 ${summary.sha256}) ` +
+      `but ${saved.size} bytes (sha256 ${saved.sha256}) were stored; no snapshot was written`);
+  }
+  const finished = new Date();
+  const manifest: SnapshotManifest = {
+    version: MANIFEST_VERSION,
+    time,
+    host: opts.host ?? hostname(),
+    tags: [...new Set(opts.tags ?? [])].sort(),
+    database: summary.database,
+    source,
+    server: { version: summary.serverVersion, versionNum: summary.serverVersionNum },
+    pgvaultVersion: PGVAULT_VERSION,
+    dump: { size: saved.size, sha256: saved.sha256, chunks: saved.chunks, list: saved.list, options: recordedOptions(dumpOpts, summary) },
+    parts,
+    added: saved.added,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+  };
+  const snapshotId = await saveSnapshot(repo, manifest);
+  logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
+    `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);
+  return { snapshotId, manifest };
+}

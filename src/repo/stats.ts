@@ -1,0 +1,93 @@
+/**
+ * Storage statistics: logical bytes (what restores produce), unique plaintext bytes after
+ * deduplication, stored bytes (compressed + encrypted), and what that costs per month.
+ */
+import type { Snapshot } from '../snapshot/manifest.js';
+import { Limiter } from './limiter.js';
+import type { Repository } from './repository.js';
+
+/** Backblaze B2's list price, US$ per TB-month (10^12 bytes). */
+export const DEFAULT_PRICE_PER_TB_MONTH = 6.95;
+
+export interface UsageFigures {
+  snapshots: number;
+  /** Sum of the dumps' sizes. */
+  logicalBytes: number;
+  /** Plaintext bytes of the distinct chunks they reference. */
+  uniqueBytes: number;
+  /** Bytes stored for those chunks. */
+  storedBytes: number;
+  chunks: number;
+  dedupRatio: number;
+  compressionRatio: number;
+  monthlyCost: number;
+}
+
+export interface RepositoryStats {
+  databases: (UsageFigures & { database: string; host: string })[];
+  total: UsageFigures;
+  /** Every object in data/, referenced or not (what the bucket bills for data). */
+  dataObjects: number;
+  dataObjectBytes: number;
+  pricePerTbMonth: number;
+}
+
+class Usage {
+  snapshots = 0;
+  logical = 0;
+  readonly seen = new Set<string>();
+  unique = 0;
+  stored = 0;
+
+  add(id: string, length: number, stored: number): void {
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    this.unique += length;
+    this.stored += stored;
+  }
+
+  figures(price: number): UsageFigures {
+    return {
+      snapshots: this.snapshots, logicalBytes: this.logical, uniqueBytes: this.unique, storedBytes: this.stored, chunks: this.seen.size,
+      dedupRatio: this.unique ? this.logical / this.unique : 0,
+      compressionRatio: this.stored ? this.unique / this.stored : 0,
+      monthlyCost: (this.stored / 1e12) * price,
+    };
+  }
+}
+
+export async function repositoryStats(repo: Repository, snapshots: readonly Snapshot[], price = DEFAULT_PRICE_PER_TB_MONTH): Promise<RepositoryStats> {
+  const stored = new Map<string, number>();
+  const names: string[] = [];
+  for await (const o of repo.store.list('index')) names.push(o.name);
+  const lim = new Limiter(8);
+  for (const n of names) {
+    await lim.run(async () => { for (const e of await repo.chunks.readIndex(n)) stored.set(e.id, e.stored); });
+  }
+  await lim.drain();
+  let dataObjects = 0;
+  let dataObjectBytes = 0;
+  for await (const o of repo.store.list('data')) { dataObjects++; dataObjectBytes += o.size; }
+
+  const total = new Usage();
+  const per = new Map<string, Usage & { database?: string; host?: string }>();
+  for (const s of snapshots) {
+    const key = `${s.host}\u0000${s.database}`;
+    let u = per.get(key);
+    if (!u) { u = Object.assign(new Usage(), { database: s.database, host: s.host }); per.set(key, u); }
+    u.snapshots++; u.logical += s.dump.size;
+    total.snapshots++; total.logical += s.dump.size;
+    const account = (id: string, length: number): void => {
+      const st = stored.get(id) ?? 0;
+      u!.add(id, length, st);
+      total.add(id, length, st);
+    };
+    for (const r of s.dump.list) account(r.id, r.length);
+    for await (const r of repo.refs(s.dump.list)) account(r.id, r.length);
+  }
+  return {
+    databases: [...per.values()].map((u) => ({ database: u.database!, host: u.host!, ...u.figures(price) })),
+    total: total.figures(price),
+    dataObjects, dataObjectBytes, pricePerTbMonth: price,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Snapshot manifests: one per database per backup, sealed in `snapshots/<id>` where id is the keyed
+ * BLAKE2b-256 of the manifest's JSON. Writing the manifest is the commit point of a backup.
+ * Documented in docs/format.md ("snapshots/").
+ */
+import { IntegrityError } from '../errors.js';
+import type { UploadStats } from '../repo/chunk-store.js';
+import type { ChunkRef } from '../repo/records.js';
+
+export const MANIFEST_VERSION = 1;
+
+export type PartKind = 'prologue' | 'table-data' | 'data-sql' | 'large-objects' | 'epilogue';
+
+export interface TableRecord {
+  schema: string;
+  name: string;
+  /** Quoted, qualified name as in the script. */
+  qualified: string;
+  rows: number;
+  /** Bytes of COPY row data. */
+  bytes: number;
+  /** SHA-256 (hex) of the COPY row data. */
+  sha256: string;
+  /** How rows were read at backup time (verify reads them back the same way). */
+  order: 'heap' | 'ordered';
+  orderKey?: string[];
+  /** Quoted column names in COPY order. */
+  columns: string[];
+  /** Offset and length of the row data inside the dump stream (after the COPY line, before `\.`). */
+  dataOffset: number;
+  dataLength: number;
+}
+
+export interface PartRecord {
+  kind: PartKind;
+  name: string;
+  /** Byte range of the part inside the dump stream. */
+  offset: number;
+  length: number;
+  /**
+   * SHA-256 (hex) of the part's bytes, for parts that are not table data (schema changes show in `diff`);
+   * for the prologue and epilogue, of the text without psql's `\restrict`/`\unrestrict` lines (their key is random per dump).
+   */
+  sha256?: string;
+  table?: TableRecord;
+}
+
+export interface SnapshotManifest {
+  version: typeof MANIFEST_VERSION;
+  /** RFC 3339 with the recording clock's UTC offset. */
+  time: string;
+  host: string;
+  tags: string[];
+  /** Database name (the grouping key next to host). */
+  database: string;
+  /** Where it came from, password redacted (e.g. `postgres://bus@127.0.0.1:5432/bus`). */
+  source: string;
+  server: { version: string; versionNum: number };
+  pgvaultVersion: string;
+  dump: {
+    size: number;
+    sha256: string;
+    chunks: number;
+    /** Refs of the chunk-list stream (see docs/format.md). */
+    list: ChunkRef[];
+    /** Dump options that shape the script (for the record and for verify). */
+    options: Record<string, unknown>;
+  };
+  parts: PartRecord[];
+  /** What this backup added to the repository. */
+  added: UploadStats;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+export interface Snapshot extends SnapshotManifest {
+  id: string;
+}
+
+export function encodeManifest(m: SnapshotManifest): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(m));
+}
+
+export function decodeManifest(bytes: Uint8Array, id: string): Snapshot {
+  let m: Partial<SnapshotManifest>;
+  try {
+    m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Partial<SnapshotManifest>;
+  } catch (cause) {
+    throw new IntegrityError(`snapshot manifest snapshots/${id} is not valid JSON`, `snapshots/${id}`, { cause });
+  }
+  if (m.version !== MANIFEST_VERSION) {
+    throw new IntegrityError(`snapshot snapshots/${id} has manifest version ${String(m.version)}; this pgvault reads version ${MANIFEST_VERSION}: upgrade pgvault`, `snapshots/${id}`);
+  }
+  if (typeof m.time !== 'string' || typeof m.database !== 'string' || !m.dump || !Array.isArray(m.parts)) {
+    throw new IntegrityError(`snapshot manifest snapshots/${id} is incomplete`, `snapshots/${id}`);
+  }
+  return { ...(m as SnapshotManifest), id };
+}
