@@ -102,7 +102,7 @@ export function buildAclCommands(q: Quoter, a: AclCommandArgs, serverVersion: nu
   const owner = a.owner && a.owner.length > 0 ? a.owner : null;
   const grants = a.acl.filter((i) => !a.base.includes(i));
   const revokes = a.base.filter((i) => !a.acl!.includes(i));
-  const target = `${a.type} ${a.nspname ? `${q.id(a.nspname)}.` : ''}${a.name ? `${a.name} ` : ''}`;
+  const target = `${a.type} ${a.nspname ? `${q.id(a.nspname)}.` : ''}${a.name} `;
   let first = '';
   let second = '';
   for (const item of revokes) {

@@ -22,9 +22,9 @@ export async function readTableChildren(ctx: Ctx, rels: Map<number, Rel>): Promi
         let sql = t.clone ? '' : `${t.def};\n`;
         if (t.enabled !== 't' && t.enabled !== 'O') {
           const how = t.enabled === 'D' || t.enabled === 'f' ? 'DISABLE' : t.enabled === 'A' ? 'ENABLE ALWAYS' : t.enabled === 'R' ? 'ENABLE REPLICA' : 'ENABLE';
-          sql += `${t.clone ? '' : '\n'}ALTER ${foreign}TABLE ${rel.qual} ${how} TRIGGER ${q.id(t.name)};\n`;
+          sql += `\nALTER ${foreign}TABLE ${rel.qual} ${how} TRIGGER ${q.id(t.name)};\n`;
         } else if (t.clone) {
-          sql += `ALTER ${foreign}TABLE ${rel.qual} ENABLE TRIGGER ${q.id(t.name)};\n`;
+          sql += `\nALTER ${foreign}TABLE ${rel.qual} ENABLE TRIGGER ${q.id(t.name)};\n`;
         }
         return [
           { tag: `${rel.relname} ${t.name}`, desc: 'TRIGGER', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop: t.clone ? null : `DROP TRIGGER IF EXISTS ${q.id(t.name)} ON ${rel.qual};\n`, ownerStmt: null, pass: 1 },
@@ -45,11 +45,11 @@ export async function readTableChildren(ctx: Ctx, rels: Map<number, Rel>): Promi
       type: 'rule', classid: CLASS.pg_rewrite, oid: r.oid, schema: rel.nspname, name: r.name, tie: [rel.relname], section: 'post',
       emit: (): TocEntry[] => {
         let sql = `${r.def}\n`;
-        let drop: string | null = null;
+        const drop = `DROP RULE IF EXISTS ${q.id(r.name)} ON ${rel.qual};\n`;
         if (r.enabled !== 'O') {
           const how = r.enabled === 'A' ? 'ENABLE ALWAYS' : r.enabled === 'R' ? 'ENABLE REPLICA' : 'DISABLE';
           sql += `ALTER TABLE ${rel.qual} ${how} RULE ${q.id(r.name)};\n`;
-        } else drop = `DROP RULE IF EXISTS ${q.id(r.name)} ON ${rel.qual};\n`;
+        }
         return [
           { tag: `${rel.relname} ${r.name}`, desc: 'RULE', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop, ownerStmt: null, pass: 1 },
           ...ctx.commentEntry({ classid: CLASS.pg_rewrite, oid: r.oid, kind: 'RULE', tagName: `${q.id(r.name)} ON ${q.id(rel.relname)}`, target: `${q.id(r.name)} ON ${rel.qual}`, schema: rel.nspname, owner: rel.owner }),

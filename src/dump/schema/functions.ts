@@ -57,6 +57,7 @@ export async function readFunctions(ctx: Ctx, sel: Selection): Promise<void> {
        FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
        JOIN pg_catalog.pg_language l ON l.oid = p.prolang
       WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid AND d.deptype = 'i')
       ORDER BY p.oid`);
   const aggRows = rows.filter((r) => r.prokind === 'a');
   const aggs = aggRows.length === 0 ? [] : await ctx.query<{

@@ -21,6 +21,7 @@ import { dropPass, EntryPrinter, footer, header, type PlacedEntry } from './rend
 import { sortDumpObjects } from './sort.js';
 import { domainChecks, readTypes } from './types.js';
 import { readFunctions } from './functions.js';
+import { readExtensionMemberAcls } from './extacl.js';
 
 export const MIN_SERVER_VERSION = 130000;
 
@@ -73,6 +74,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readEventTriggers(ctx, sel);
   await readDefaultAcls(ctx, sel);
   await readPublications(ctx, sel, rels);
+  await readExtensionMemberAcls(ctx, sel);
 
   const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
   const post = ctx.add({ type: 'postBoundary', classid: 0, oid: 0, schema: null, name: 'POST-DATA BOUNDARY', section: 'post', emit: null });
@@ -121,7 +123,10 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   let epilogue = '';
   for (const p of placed) if (p.entry.pass === 1 && p.phase === 'post') epilogue += printer.print(p.entry);
   for (const p of placed) if (p.entry.pass === 2) epilogue += printer.print(p.entry);
-  for (const p of placed) if (p.entry.pass === 3) epilogue += printer.print(p.entry);
+  // Last pass: matview refreshes before event triggers (pg_dump runs them after, so a DDL-logging
+  // event trigger fires on the restore's own REFRESH statements).
+  for (const p of placed) if (p.entry.pass === 3 && p.entry.desc === 'MATERIALIZED VIEW DATA') epilogue += printer.print(p.entry);
+  for (const p of placed) if (p.entry.pass === 3 && p.entry.desc !== 'MATERIALIZED VIEW DATA') epilogue += printer.print(p.entry);
   epilogue += footer(restrictKey);
 
   return {

@@ -54,6 +54,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
           sql += ';\n';
         }
         if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
+        if (r.replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(r.name)};\n`;
         return [
           {
             tag: `${rel.relname} ${conname}`, desc: 'CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql,
@@ -63,13 +64,20 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
             ownerStmt: null, pass: 1, tablespace: r.spcname ?? '',
           },
           ...constraintComment(ctx, rel, r.conoid!, conname),
-          ...ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
         ];
       };
       const obj = ctx.add({ type: 'constraint', classid: CLASS.pg_constraint, oid: r.conoid, schema: rel.nspname, name: conname, tie: [rel.relname], section: 'post', emit });
       ctx.alias(CLASS.pg_class, r.oid, obj);
       obj.deps.add(rel.obj.id);
       byIndex.set(r.oid, obj);
+      // The constraint's index keeps its own place (INDEX priority) for its comment, as in pg_dump.
+      if (ctx.comment(CLASS.pg_class, r.oid) !== undefined) {
+        const idx = ctx.add({
+          type: 'index', classid: 0, oid: r.oid, schema: rel.nspname, name: r.name, section: 'post',
+          emit: () => ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
+        });
+        idx.deps.add(obj.id);
+      }
     } else {
       const emit = (): TocEntry[] => {
         let sql = `${r.indexdef};\n`;
@@ -99,7 +107,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
     const att = ctx.add({
       type: 'indexAttach', classid: 0, oid: child, schema: rel.nspname, name: row.name, section: 'post',
       emit: () => [{
-        tag: row.name, desc: 'INDEX ATTACH', schema: rel.nspname, owner: ctx.owner(rel.owner),
+        tag: row.name, desc: 'INDEX ATTACH', schema: rel.nspname, owner: ctx.owner(prel.owner),
         create: `ALTER INDEX ${q.qual(prel.nspname, prow.name)} ATTACH PARTITION ${q.qual(rel.nspname, row.name)};\n`, drop: null, ownerStmt: null, pass: 1,
       }],
     });

@@ -1,7 +1,7 @@
 /** Large objects, event triggers, default privileges, collations, statistics objects and publications. */
 import { CLASS, type Ctx } from './context.js';
 import type { TocEntry } from './model.js';
-import { literal } from './quote.js';
+import { doBlock, literal } from './quote.js';
 import type { Rel } from './relations.js';
 import type { Selection } from './select.js';
 
@@ -73,9 +73,21 @@ export async function readDefaultAcls(ctx: Ctx, sel: Selection): Promise<void> {
     const prefix = `ALTER DEFAULT PRIVILEGES FOR ROLE ${q.id(r.role)} ${r.nspname !== null ? `IN SCHEMA ${q.id(r.nspname)} ` : ''}`;
     const sql = buildAclCommands(q, { name: '', subname: null, nspname: null, type, acl: r.acl, base: r.base, owner: r.role, prefix }, ctx.version);
     if (sql === '') continue;
+    // pgvault: a "drop" that resets these default privileges (pg_dump has none, so a second restore
+    // re-creates objects under the restored defaults: pg_dump.md §8.4). Schema-scoped entries are
+    // reset only when the schema exists (an empty target has none).
+    const inverse = buildAclCommands(q, { name: '', subname: null, nspname: null, type, acl: r.base, base: r.acl, owner: r.role, prefix }, ctx.version);
+    let drop: string | null = null;
+    if (inverse !== '') {
+      if (r.nspname === null) drop = inverse;
+      else {
+        const stmts = inverse.split('\n').filter((l) => l !== '').map((l) => `EXECUTE ${literal(l)};`).join(' ');
+        drop = doBlock(`BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(r.nspname)}) THEN ${stmts} END IF; END`);
+      }
+    }
     ctx.add({
       type: 'defaultAcl', classid: CLASS.pg_default_acl, oid: r.oid, schema: r.nspname, name: r.objtype, section: 'post',
-      emit: () => [{ tag: `DEFAULT PRIVILEGES FOR ${type}`, desc: 'DEFAULT ACL', schema: r.nspname, owner: ctx.owner(r.role), create: sql, drop: null, ownerStmt: null, pass: 2 }],
+      emit: () => [{ tag: `DEFAULT PRIVILEGES FOR ${type}`, desc: 'DEFAULT ACL', schema: r.nspname, owner: ctx.owner(r.role), create: sql, drop, ownerStmt: null, pass: 2 }],
     });
   }
 }
@@ -124,7 +136,7 @@ export async function readStatistics(ctx: Ctx, rels: Map<number, Rel>): Promise<
     const rel = rels.get(r.rel)!;
     const qual = q.qual(r.nspname, r.name);
     let sql = `${r.def};\n`;
-    if (r.target !== null && r.target >= 0) sql += `\nALTER STATISTICS ${qual} SET STATISTICS ${r.target};\n`;
+    if (r.target !== null && r.target >= 0) sql += `ALTER STATISTICS ${qual} SET STATISTICS ${r.target};\n`;
     const obj = ctx.add({
       type: 'statsext', classid: CLASS.pg_statistic_ext, oid: r.oid, schema: r.nspname, name: r.name, section: 'post',
       emit: (): TocEntry[] => [
@@ -159,8 +171,8 @@ export async function readPublications(ctx: Ctx, sel: Selection, rels: Map<numbe
   }
   if (rows.length === 0) return;
   const v15 = ctx.version >= 150000;
-  const prs = await ctx.query<{ oid: number; pub: number; pubname: string; rel: number; qual: string | null; cols: string[] | null }>(
-    `SELECT pr.oid::int8::float8 AS oid, pr.prpubid::int8::float8 AS pub, p.pubname, pr.prrelid::int8::float8 AS rel,
+  const prs = await ctx.query<{ oid: number; pub: number; pubname: string; owner: string; rel: number; qual: string | null; cols: string[] | null }>(
+    `SELECT pr.oid::int8::float8 AS oid, pr.prpubid::int8::float8 AS pub, p.pubname, pg_catalog.pg_get_userbyid(p.pubowner) AS owner, pr.prrelid::int8::float8 AS rel,
             ${v15 ? 'pg_catalog.pg_get_expr(pr.prqual, pr.prrelid)' : 'NULL::text'} AS qual,
             ${v15 ? 'ARRAY(SELECT a.attname FROM pg_catalog.unnest(pr.prattrs) WITH ORDINALITY u(n, i) JOIN pg_catalog.pg_attribute a ON a.attrelid = pr.prrelid AND a.attnum = u.n ORDER BY u.i)::text[]' : 'NULL::text[]'} AS cols
        FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid ORDER BY pr.oid`);
@@ -173,19 +185,19 @@ export async function readPublications(ctx: Ctx, sel: Selection, rels: Map<numbe
     sql += ';\n';
     const obj = ctx.add({
       type: 'publicationRel', classid: CLASS.pg_publication_rel, oid: pr.oid, schema: rel.nspname, name: `${pr.pubname} ${rel.relname}`, section: 'post',
-      emit: () => [{ tag: `${pr.pubname} ${rel.relname}`, desc: 'PUBLICATION TABLE', schema: rel.nspname, owner: null, create: sql, drop: null, ownerStmt: null, pass: 1 }],
+      emit: () => [{ tag: `${pr.pubname} ${rel.relname}`, desc: 'PUBLICATION TABLE', schema: rel.nspname, owner: ctx.owner(pr.owner), create: sql, drop: null, ownerStmt: null, pass: 1 }],
     });
     obj.deps.add(rel.obj.id);
   }
   if (v15) {
-    const pns = await ctx.query<{ oid: number; pubname: string; nspname: string; nspoid: number }>(
-      `SELECT pn.oid::int8::float8 AS oid, p.pubname, n.nspname, n.oid::int8::float8 AS nspoid FROM pg_catalog.pg_publication_namespace pn
+    const pns = await ctx.query<{ oid: number; pubname: string; owner: string; nspname: string; nspoid: number }>(
+      `SELECT pn.oid::int8::float8 AS oid, p.pubname, pg_catalog.pg_get_userbyid(p.pubowner) AS owner, n.nspname, n.oid::int8::float8 AS nspoid FROM pg_catalog.pg_publication_namespace pn
          JOIN pg_catalog.pg_publication p ON p.oid = pn.pnpubid JOIN pg_catalog.pg_namespace n ON n.oid = pn.pnnspid ORDER BY pn.oid`);
     for (const pn of pns) {
       if (!sel.contains(pn.nspoid)) continue;
       ctx.add({
         type: 'publicationSchema', classid: CLASS.pg_publication_namespace, oid: pn.oid, schema: pn.nspname, name: pn.pubname, section: 'post',
-        emit: () => [{ tag: `${pn.pubname} ${pn.nspname}`, desc: 'PUBLICATION TABLES IN SCHEMA', schema: pn.nspname, owner: null, create: `ALTER PUBLICATION ${q.id(pn.pubname)} ADD TABLES IN SCHEMA ${q.id(pn.nspname)};\n`, drop: null, ownerStmt: null, pass: 1 }],
+        emit: () => [{ tag: `${pn.pubname} ${pn.nspname}`, desc: 'PUBLICATION TABLES IN SCHEMA', schema: pn.nspname, owner: ctx.owner(pn.owner), create: `ALTER PUBLICATION ${q.id(pn.pubname)} ADD TABLES IN SCHEMA ${q.id(pn.nspname)};\n`, drop: null, ownerStmt: null, pass: 1 }],
       });
     }
   }

@@ -77,7 +77,7 @@ export async function readExtensions(ctx: Ctx, sel: Selection): Promise<void> {
       type: 'extension', classid: CLASS.pg_extension, oid: r.oid, schema: null, name: r.extname, section: 'pre',
       emit: () => [
         {
-          tag: r.extname, desc: 'EXTENSION', schema: null, owner: ctx.opts.noOwner ? null : '',
+          tag: r.extname, desc: 'EXTENSION', schema: null, owner: null,
           create: `CREATE EXTENSION IF NOT EXISTS ${qe} WITH SCHEMA ${q.id(r.nspname)};\n`,
           drop: `DROP EXTENSION IF EXISTS ${qe};\n`, ownerStmt: null, pass: 1,
         },

@@ -42,3 +42,10 @@ export function dollarQuote(body: string): string {
   tag += '$';
   return `${tag}${body}${tag}`;
 }
+
+/** `DO <body>;` with a dollar-quote tag that does not occur in the body (names may contain `$`). */
+export function doBlock(body: string): string {
+  let tag = 'pgvault';
+  while (body.includes(`$${tag}$`)) tag += '_';
+  return `DO $${tag}$${body}$${tag}$;\n`;
+}

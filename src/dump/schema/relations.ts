@@ -7,7 +7,7 @@
 import { DatabaseError } from '../../errors.js';
 import { CLASS, type Ctx } from './context.js';
 import type { DumpObject, TocEntry } from './model.js';
-import { literal, type Quoter } from './quote.js';
+import { doBlock, literal, type Quoter } from './quote.js';
 import type { Selection } from './select.js';
 
 export interface Column {
@@ -342,7 +342,7 @@ function emitSplitViewRule(ctx: Ctx, rel: Rel): TocEntry[] {
   // pg_dump's pseudo-drop is a bare `CREATE OR REPLACE VIEW … AS SELECT NULL::…`, which fails on an
   // empty database (schema/type missing). pgvault runs it only when the view exists.
   const pseudo = `CREATE OR REPLACE VIEW ${rel.qual} AS\n${dummyViewAs(ctx, rel)}`;
-  const drop = `DO $pgvault$BEGIN IF pg_catalog.to_regclass(${literal(rel.qual)}) IS NOT NULL THEN EXECUTE ${literal(pseudo)}; END IF; END$pgvault$;\n`;
+  const drop = doBlock(`BEGIN IF pg_catalog.to_regclass(${literal(rel.qual)}) IS NOT NULL THEN EXECUTE ${literal(pseudo)}; END IF; END`);
   return [
     { tag: `${rel.relname} _RETURN`, desc: 'RULE', schema: rel.nspname, owner: ctx.owner(rel.owner), create, drop, ownerStmt: null, pass: 1 },
     ...ctx.commentEntry({ classid: CLASS.pg_rewrite, oid: rel.ruleOid!, kind: 'RULE', tagName: `${ctx.q.id('_RETURN')} ON ${ctx.q.id(rel.relname)}`, target: `${ctx.q.id('_RETURN')} ON ${rel.qual}`, schema: rel.nspname, owner: rel.owner }),
