@@ -1,0 +1,111 @@
+/**
+ * The fidelity corpora: which SQL files make up each corpus, and the cases pg_dump 15 itself does
+ * not round-trip (kept in separate files so pg_dump can validate the harness on the rest).
+ * docs/dump-testing.md describes what each file covers.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PgMajor } from '../helpers/pg.js';
+
+export const CORPORA_DIR = dirname(fileURLToPath(import.meta.url));
+export const PAGILA_DIR = '/work/shared/corpora/pagila';
+
+export interface Corpus {
+  name: string;
+  /** Files loaded in order on every server version. */
+  files: string[];
+  /** Extra files loaded after `files` on PostgreSQL 17. */
+  pg17Files?: string[];
+}
+
+/** A case pg_dump 15 does not round-trip, and how its failure shows. */
+export interface PgDumpBreaker {
+  name: string;
+  /** pg_dump.md section, or "new" when found by this suite. */
+  ref: string;
+  /** Files to load (a base corpus file plus the breaker file). */
+  files: string[];
+  /** Where pg_dump's round trip goes wrong. */
+  failsAt: 'restore-1' | 'restore-2';
+  /** What the failure looks like: a psql error or the failing comparison checks. */
+  expect: { restoreError: RegExp; scriptContext?: RegExp } | { differingChecks: string[] };
+}
+
+const corpus = (f: string): string => join(CORPORA_DIR, f);
+const pagila = (f: string): string => join(PAGILA_DIR, f);
+
+/** Everything pgvault's dumper must round-trip. */
+export const CORPORA: Corpus[] = [
+  { name: 'objects-core', files: ['objects-core.sql', 'objects-core-domain-not-valid.sql'].map(corpus) },
+  {
+    name: 'objects-code',
+    files: ['objects-code.sql', 'objects-code-split-view.sql', 'objects-code-event-trigger.sql', 'objects-code-global-defacl.sql'].map(corpus),
+  },
+  {
+    name: 'objects-partitions',
+    files: ['objects-partitions.sql', 'objects-partitions-keys.sql', 'objects-partitions-inherit-order.sql'].map(corpus),
+    pg17Files: ['objects-partitions.pg17.sql'].map(corpus),
+  },
+  { name: 'identifiers', files: ['identifiers.sql'].map(corpus) },
+  { name: 'values', files: ['values.sql'].map(corpus) },
+  { name: 'pagila', files: ['pagila-schema.sql', 'pagila-data.sql'].map(pagila) },
+];
+
+/** The parts of the corpora pg_dump 15 round-trips (twice), used to validate the harness itself. */
+export const PGDUMP_SAFE: Corpus[] = [
+  { name: 'objects-core (pg_dump-safe part)', files: [corpus('objects-core.sql')] },
+  { name: 'objects-code (pg_dump-safe part)', files: [corpus('objects-code.sql')] },
+  { name: 'objects-partitions (pg_dump-safe part)', files: [corpus('objects-partitions.sql')] },
+  { name: 'identifiers', files: [corpus('identifiers.sql')] },
+  { name: 'values', files: [corpus('values.sql')] },
+];
+
+export const PGDUMP_BREAKERS: PgDumpBreaker[] = [
+  {
+    name: 'NOT VALID domain constraint on an empty database',
+    ref: '§8.3',
+    files: ['objects-core-domain-not-valid.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { restoreError: /ERROR: {2}schema "dom" does not exist/, scriptContext: /ALTER DOMAIN dom\.quantity DROP CONSTRAINT IF EXISTS quantity_not_negative/ },
+  },
+  {
+    name: 'split view (GROUP BY users.id) outside public on an empty database',
+    ref: '§8.5a',
+    files: ['objects-code.sql', 'objects-code-split-view.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { restoreError: /ERROR: {2}schema "code" does not exist/, scriptContext: /CREATE OR REPLACE VIEW code\.user_order_counts AS/ },
+  },
+  {
+    name: 'second clean restore with partitioned PRIMARY KEY / UNIQUE',
+    ref: '§8.1',
+    files: ['objects-partitions.sql', 'objects-partitions-keys.sql'].map(corpus),
+    failsAt: 'restore-2',
+    expect: { restoreError: /ERROR: {2}cannot drop inherited constraint "[a-z_0-9]+" of relation "[a-z_0-9]+"/ },
+  },
+  {
+    name: 'global default privileges of the restoring role on a second restore',
+    ref: '§8.4',
+    files: ['objects-code.sql', 'objects-code-global-defacl.sql'].map(corpus),
+    failsAt: 'restore-2',
+    expect: { differingChecks: ['catalog:functions', 'catalog:relations'] },
+  },
+  {
+    name: 'DDL-logging event trigger fires on the restore\'s REFRESH MATERIALIZED VIEW',
+    ref: 'new',
+    files: ['objects-code.sql', 'objects-code-event-trigger.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { differingChecks: ['data:table-data', 'data:sequence-values'] },
+  },
+  {
+    name: 'column added to an inheritance parent after its children',
+    ref: 'new',
+    files: ['objects-partitions.sql', 'objects-partitions-inherit-order.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { differingChecks: ['catalog:columns', 'data:table-data', 'pg_dump --schema-only'] },
+  },
+];
+
+/** The files of `c` to load on server `major`. */
+export function corpusFiles(c: Corpus, major: PgMajor): string[] {
+  return major >= 17 ? [...c.files, ...(c.pg17Files ?? [])] : c.files;
+}
