@@ -8,3 +8,4 @@ export { compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW }
 export {
   chunkLabel, openObject, packChunk, sealObject, unpackChunk, unpackChunkWithMember, type PackedChunk,
 } from './pack.js';
+export { createPackPool, type PackPool } from './pool.js';
