@@ -82,7 +82,9 @@ export function createPackPool(keys: MasterKey, size: number): PackPool {
       const n = seq++;
       return new Promise<PackedChunk>((resolve, reject) => {
         slot.pending.set(n, { resolve, reject });
-        slot.worker.postMessage({ seq: n, plain });
+        // postMessage clones a view's whole ArrayBuffer: send a view of a larger buffer as a copy.
+        const whole = plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength;
+        slot.worker.postMessage({ seq: n, plain: whole ? plain : plain.slice() });
       });
     },
     async close(): Promise<void> {
