@@ -219,3 +219,16 @@ test('parameter validation gives a clear ConfigError', () => {
   assert.deepEqual(validateChunkerParams({ ...DEFAULT_CHUNKER_PARAMS }), DEFAULT_CHUNKER_PARAMS);
   assert.ok(DEFAULT_CHUNKER_PARAMS.min < DEFAULT_CHUNKER_PARAMS.avg && DEFAULT_CHUNKER_PARAMS.avg < DEFAULT_CHUNKER_PARAMS.max);
 });
+
+test('chunkStream passes a source error through, after the chunks completed before it', async () => {
+  const data = inputs(100_000, 13)[1]![1];
+  async function* failing(): AsyncGenerator<Uint8Array> {
+    yield data;
+    throw new Error('COPY stream broke');
+  }
+  const got: Uint8Array[] = [];
+  await assert.rejects(async () => { for await (const c of chunkStream(failing(), SMALL)) got.push(c); }, /COPY stream broke/);
+  const ref = oneShot(data, SMALL);
+  assert.ok(got.length > 0 && got.length < ref.length, 'chunks sure before the error were yielded, the tail was not');
+  assert.deepEqual(sizes(got), sizes(ref).slice(0, got.length));
+});
