@@ -1,0 +1,120 @@
+/**
+ * `forget`: apply a retention policy to each group of snapshots and delete the snapshot manifests it
+ * does not keep (the data they reference stays until prune). Like restic 0.18:
+ * - an empty policy is refused, unless `unsafeAllowRemoveAll` is set together with a snapshot filter;
+ * - if the policy would keep none of a group's snapshots (e.g. `--keep-tag` matching nothing), the
+ *   whole run is refused before anything is deleted, also in a dry run;
+ * - everything is decided first, then deleted.
+ */
+import { PgvaultError, ExitCode, UsageError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { Limiter } from '../repo/limiter.js';
+import type { Repository } from '../repo/repository.js';
+import type { Snapshot } from '../snapshot/manifest.js';
+import { listSnapshots } from '../snapshot/snapshots.js';
+import { DEFAULT_GROUP_BY, describeGroup, groupSnapshots, type GroupBy, type GroupKey } from './group.js';
+import { applyPolicy, describePolicy, hasTags, isEmptyPolicy, parseTagList, validatePolicy, type Decision, type RetentionPolicy } from './policy.js';
+
+export interface ForgetFilter {
+  databases?: string[];
+  hosts?: string[];
+  /** `--tag` values: each is a comma-separated list that must all be present; several values = any of them (restic semantics, `''` = untagged). */
+  tags?: string[];
+}
+
+export interface ForgetOptions {
+  groupBy?: GroupBy;
+  filter?: ForgetFilter;
+  dryRun?: boolean;
+  /** The clock that decides which snapshots are in the future (default: now). */
+  now?: Date;
+  /** restic's `--unsafe-allow-remove-all`: with an empty policy and a filter, remove every matching snapshot. */
+  unsafeAllowRemoveAll?: boolean;
+  logger?: Logger;
+}
+
+export interface ForgetGroupResult {
+  key: GroupKey;
+  /** "host db1, database shop". */
+  description: string;
+  keep: Decision<Snapshot>[];
+  remove: Decision<Snapshot>[];
+}
+
+export interface ForgetResult {
+  /** "keep 7 daily, 4 weekly, 3 monthly snapshots". */
+  policy: string;
+  dryRun: boolean;
+  groups: ForgetGroupResult[];
+  /** Ids of the snapshots deleted (empty in a dry run). */
+  removed: string[];
+  /** Deletions that failed (the snapshot is still there; running forget again retries). */
+  failed: { id: string; error: string }[];
+}
+
+export class RefusedError extends PgvaultError {
+  constructor(message: string) {
+    super('FORGET_REFUSED', ExitCode.USAGE, message);
+  }
+}
+
+export function filterIsEmpty(f: ForgetFilter | undefined): boolean {
+  return !f || (!f.databases?.length && !f.hosts?.length && !f.tags?.length);
+}
+
+/** Decide (pure): group the snapshots and apply the policy to each group, refusing what restic refuses. */
+export function planForget(snapshots: readonly Snapshot[], policy: RetentionPolicy, opts: Omit<ForgetOptions, 'dryRun' | 'logger'> = {}): ForgetGroupResult[] {
+  const empty = isEmptyPolicy(policy);
+  if (empty && opts.unsafeAllowRemoveAll && filterIsEmpty(opts.filter)) {
+    throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--host, --db or --tag): it would otherwise remove every snapshot in the repository');
+  }
+  validatePolicy(policy, { allowEmpty: empty && opts.unsafeAllowRemoveAll === true });
+  const groups = groupSnapshots(snapshots, opts.groupBy ?? DEFAULT_GROUP_BY);
+  const out: ForgetGroupResult[] = [];
+  for (const g of groups) {
+    const r = applyPolicy(g.snapshots, policy, opts.now);
+    const description = describeGroup(g.key);
+    if (!empty && r.keep.length === 0) {
+      throw new RefusedError(`refusing to delete the last snapshot of group "${description}": the policy (${describePolicy(policy)}) keeps none of its ` +
+        `${r.remove.length} snapshot(s), so nothing was deleted in any group. Check --keep-tag against the tags shown by "pgvault snapshots", ` +
+        `add a --keep-last/--keep-daily rule, or narrow the run with --host/--db/--tag.`);
+    }
+    out.push({ key: g.key, description, keep: r.keep, remove: r.remove });
+  }
+  return out;
+}
+
+export function matchesFilter(s: Snapshot, f: ForgetFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.databases?.length && !f.databases.includes(s.database)) return false;
+  if (f.hosts?.length && !f.hosts.includes(s.host)) return false;
+  if (f.tags?.length && !f.tags.some((t) => hasTags(s.tags, parseTagList(t)))) return false;
+  return true;
+}
+
+export async function forget(repo: Repository, policy: RetentionPolicy, opts: ForgetOptions = {}): Promise<ForgetResult> {
+  const all = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
+  const snapshots = all.filter((s) => matchesFilter(s, opts.filter));
+  const groups = planForget(snapshots, policy, opts);
+  const result: ForgetResult = { policy: describePolicy(policy), dryRun: opts.dryRun === true, groups, removed: [], failed: [] };
+  if (opts.dryRun) return result;
+  const lim = new Limiter(8);
+  for (const g of groups) {
+    for (const d of g.remove) {
+      const id = d.snapshot.id;
+      await lim.run(async () => {
+        try {
+          await repo.store.delete('snapshots', id);
+          result.removed.push(id);
+          opts.logger?.debug(`removed snapshots/${id}`);
+        } catch (e) {
+          const error = e instanceof Error ? e.message : String(e);
+          result.failed.push({ id, error });
+          opts.logger?.error(`could not remove snapshots/${id}: ${error}; run forget again to retry`);
+        }
+      });
+    }
+  }
+  await lim.drain();
+  return result;
+}
