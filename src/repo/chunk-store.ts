@@ -19,6 +19,7 @@ import { KnownChunks } from './known-chunks.js';
 import { Limiter } from './limiter.js';
 import { decodeIndex, encodeIndex, type ChunkRef, type IndexEntry } from './records.js';
 import { ChunkCache } from './cache.js';
+import { crashPoint } from '../crash-points.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -85,6 +86,7 @@ export class ChunkStore {
           s.storedBytes += body.length;
         }
         this.#unindexed.push({ id, length: plain.length, stored: body.length });
+        if (this.stats.newChunks === 3) crashPoint('during-upload');
       } finally {
         this.#pending.delete(id);
         done();
@@ -114,6 +116,27 @@ export class ChunkStore {
       throw e;
     }
     this.#indexNames.add(name);
+  }
+
+  /**
+   * Write one index object listing `entries` (used by prune to write compacted indexes); returns its
+   * name (the keyed hash of its plaintext, so writing the same entries twice is harmless).
+   */
+  async putIndex(entries: readonly IndexEntry[]): Promise<string> {
+    const plain = encodeIndex(entries);
+    const name = this.idOf(plain);
+    await this.#store.put('index', name, seal(this.#keys.encryption, plain, `index/${name}`));
+    return name;
+  }
+
+  /**
+   * Forget the in-memory known-chunk set (after prune deleted chunks and index objects), so the next
+   * `known()` reloads it from the index objects; the local cache is then rebuilt because index objects
+   * it covered are gone.
+   */
+  resetKnown(): void {
+    this.#known = null;
+    this.#indexNames = new Set<string>();
   }
 
   /** The set of chunk IDs in the repository (loaded lazily from the cache and the index objects). */

@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { dataFolder, isValidName, objectKey } from './keys.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
-import type { ObjectInfo, ObjectKind, Store } from './types.js';
+import type { ListOptions, ObjectInfo, ObjectKind, Store } from './types.js';
 
 const TEMP_PREFIX = '.tmp-';
 const FILE_MODE = 0o600;
@@ -92,31 +92,32 @@ export class FsStore implements Store {
     }
   }
 
-  async *list(kind: ObjectKind): AsyncIterable<ObjectInfo> {
+  async *list(kind: ObjectKind, opts: ListOptions = {}): AsyncIterable<ObjectInfo> {
     if (kind === 'config') {
       const info = await this.stat('config', 'config');
       if (info) yield info;
       return;
     }
+    const withTime = opts.modified === true;
     const top = join(this.#root, kind);
     if (kind !== 'data') {
-      yield* this.#listFolder(kind, top, undefined);
+      yield* this.#listFolder(kind, top, undefined, withTime);
       return;
     }
     for (const sub of await this.#readdir(top)) {
       if (sub.length !== 2 || sub.startsWith('.')) continue;
-      yield* this.#listFolder(kind, join(top, sub), sub);
+      yield* this.#listFolder(kind, join(top, sub), sub, withTime);
     }
   }
 
-  async *#listFolder(kind: ObjectKind, folder: string, fanOut: string | undefined): AsyncIterable<ObjectInfo> {
+  async *#listFolder(kind: ObjectKind, folder: string, fanOut: string | undefined, withTime: boolean): AsyncIterable<ObjectInfo> {
     for (const name of await this.#readdir(folder)) {
       if (!isValidName(kind, name)) continue; // temp files, foreign files
       if (fanOut !== undefined && dataFolder(name) !== fanOut) continue;
       const path = join(folder, name);
       try {
         const st = await stat(path);
-        if (st.isFile()) yield { name, size: st.size };
+        if (st.isFile()) yield withTime ? { name, size: st.size, modified: st.mtime } : { name, size: st.size };
       } catch (e) {
         if (errnoCode(e) === 'ENOENT') continue; // deleted while we listed
         throw mapFsError('inspecting', path, e);

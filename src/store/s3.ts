@@ -28,7 +28,7 @@ import { resolveCredentials, type Env, type S3Credentials } from './credentials.
 import { dataFolder, isValidName, objectKey } from './keys.js';
 import { resolveRetryOptions, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import { classifyS3Error, isNotFound, isUnsupportedOperation, mapS3Error } from './s3-errors.js';
-import type { ObjectInfo, ObjectKind, Store } from './types.js';
+import type { ListOptions, ObjectInfo, ObjectKind, Store } from './types.js';
 
 export type DeleteMode = 'all-versions' | 'hide';
 
@@ -53,8 +53,12 @@ export interface S3StoreOptions {
   maxSockets?: number;
   /** TCP connect timeout in ms (default 10 000). */
   connectTimeoutMs?: number;
-  /** Socket inactivity timeout per request in ms (default 120 000). */
+  /** Whole request + response time limit in ms (default 300 000), then a retryable TimeoutError. */
   requestTimeoutMs?: number;
+  /** Socket idle limit in ms (default 60 000): a server that stops sending is given up on sooner. */
+  socketTimeoutMs?: number;
+  /** Warnings from the SDK's HTTP layer (socket exhaustion…); the library never prints them itself. */
+  onWarning?: (message: string) => void;
   /** Version deletions in flight per deleted key (default 4). */
   versionDeleteConcurrency?: number;
 }
@@ -92,7 +96,15 @@ export class S3Store implements Store {
       http: new HttpAgent({ keepAlive: true, maxSockets }),
       https: new HttpsAgent({ keepAlive: true, maxSockets }),
     };
+    const warn = o.onWarning;
+    const logger = {
+      debug: (): void => undefined,
+      info: (): void => undefined,
+      warn: (...args: unknown[]): void => { warn?.(args.map(String).join(' ')); },
+      error: (...args: unknown[]): void => { warn?.(args.map(String).join(' ')); },
+    };
     this.#client = new S3Client({
+      logger,
       endpoint: o.endpoint,
       region: o.region ?? 'us-east-1',
       forcePathStyle: o.forcePathStyle ?? true,
@@ -104,7 +116,10 @@ export class S3Store implements Store {
         httpAgent: this.#agents.http,
         httpsAgent: this.#agents.https,
         connectionTimeout: o.connectTimeoutMs ?? 10_000,
-        requestTimeout: o.requestTimeoutMs ?? 120_000,
+        requestTimeout: o.requestTimeoutMs ?? 300_000,
+        throwOnRequestTimeout: true,
+        socketTimeout: o.socketTimeoutMs ?? 60_000,
+        logger,
       },
     });
   }
@@ -160,7 +175,7 @@ export class S3Store implements Store {
     }
   }
 
-  async *list(kind: ObjectKind): AsyncIterable<ObjectInfo> {
+  async *list(kind: ObjectKind, opts: ListOptions = {}): AsyncIterable<ObjectInfo> {
     const listPrefix = kind === 'config' ? this.prefix + 'config' : `${this.prefix}${kind}/`;
     let token: string | undefined;
     do {
@@ -170,7 +185,8 @@ export class S3Store implements Store {
       for (const obj of page.Contents ?? []) {
         if (obj.Key === undefined) continue;
         const name = this.#nameOf(kind, obj.Key);
-        if (name !== undefined) yield { name, size: obj.Size ?? 0 };
+        if (name === undefined) continue;
+        yield opts.modified === true && obj.LastModified ? { name, size: obj.Size ?? 0, modified: obj.LastModified } : { name, size: obj.Size ?? 0 };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -11,7 +11,8 @@
  * - `get` of a missing object rejects with NotFoundError (from src/errors.ts); `stat` returns null.
  * - `delete` is idempotent (deleting a missing object succeeds) and removes every stored version
  *   of the key where the backend keeps versions (B2), so the bytes stop being billed.
- * - `list` yields every object of a kind once, in no particular order, with its size.
+ * - `list` yields every object of a kind once, in no particular order, with its size (and, when asked
+ *   with `{ modified: true }`, its modification time: prune's grace period relies on it).
  * - Bodies are whole Uint8Arrays: objects are small (a chunk is at most a few MiB).
  */
 export type ObjectKind = 'config' | 'keys' | 'data' | 'snapshots' | 'index' | 'locks';
@@ -21,6 +22,13 @@ export const OBJECT_KINDS: readonly ObjectKind[] = ['config', 'keys', 'data', 's
 export interface ObjectInfo {
   name: string;
   size: number;
+  /** When the object was last written (the store's clock); only set when `list` is asked for it. */
+  modified?: Date;
+}
+
+export interface ListOptions {
+  /** Also report each object's modification time (`ObjectInfo.modified`), where the backend knows it. */
+  modified?: boolean;
 }
 
 export interface Store {
@@ -29,7 +37,7 @@ export interface Store {
   put(kind: ObjectKind, name: string, body: Uint8Array): Promise<void>;
   get(kind: ObjectKind, name: string): Promise<Uint8Array>;
   stat(kind: ObjectKind, name: string): Promise<ObjectInfo | null>;
-  list(kind: ObjectKind): AsyncIterable<ObjectInfo>;
+  list(kind: ObjectKind, opts?: ListOptions): AsyncIterable<ObjectInfo>;
   delete(kind: ObjectKind, name: string): Promise<void>;
   /** Release connections/handles. */
   close(): Promise<void>;
