@@ -35,21 +35,38 @@ export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
 /** Readable high-water mark of the COPY stream: how much pg-copy-streams buffers before pausing the socket. */
 const COPY_HIGH_WATER_MARK = 512 * 1024;
 
+/** Rows reported by the server for one table (summed over its block ranges). */
+export interface RowTally {
+  rows: number;
+}
+
+type CompletionHooks = { handleReadyForQuery(connection: unknown): void; rowCount: number };
+
 /**
- * Stream one COPY. Errors (permission, dropped table, lost connection, backend terminated) are rethrown as a
- * DatabaseError naming the table. If the caller stops early, the COPY stream is destroyed; the connection is then
- * mid-COPY and must be closed by the caller.
+ * Stream one COPY. The generator ends only after the server has confirmed the COPY (CommandComplete + ReadyForQuery),
+ * and adds the row count of the server's `COPY n` tag to `tally`. Errors (permission, dropped table, lost connection,
+ * backend terminated — also one arriving after the last row) are rethrown as a DatabaseError naming the table. If
+ * the caller stops early, the COPY stream is destroyed; the connection is then mid-COPY and must be closed.
  */
-export async function* streamCopy(client: pg.Client, sql: string, ref: ObjectRef): AsyncGenerator<Buffer, void, undefined> {
-  let stream: ReturnType<typeof copyTo>;
-  try {
-    stream = client.query(copyTo(sql, { highWaterMark: COPY_HIGH_WATER_MARK }));
-  } catch (e) {
-    throw objectError(e, ref, 'copying');
-  }
+export async function* streamCopy(client: pg.Client, sql: string, ref: ObjectRef, tally?: RowTally): AsyncGenerator<Buffer, void, undefined> {
+  const stream = copyTo(sql, { highWaterMark: COPY_HIGH_WATER_MARK });
+  const hooks = stream as unknown as CompletionHooks;
+  const completed = new Promise<number>((resolve, reject) => {
+    const original = hooks.handleReadyForQuery.bind(stream);
+    hooks.handleReadyForQuery = (connection: unknown): void => {
+      original(connection);
+      resolve(hooks.rowCount);
+    };
+    // Also catches an error after the data ended (e.g. the connection dropping before CommandComplete).
+    stream.on('error', reject);
+  });
+  completed.catch(() => undefined); // observed below; never an unhandled rejection when we stop early
   let finished = false;
   try {
+    client.query(stream);
     for await (const chunk of stream) yield chunk as Buffer;
+    const rows = await completed;
+    if (tally) tally.rows += rows;
     finished = true;
   } catch (e) {
     throw objectError(e, ref, 'copying');

@@ -3,17 +3,17 @@
  * (prologue, one part per table's COPY data, sequence values, large objects, epilogue), with per-table statistics
  * and a hash of the whole script. See docs/dump-engine.md.
  */
-import { createHash } from 'node:crypto';
 import { connect, type Connection } from '../../db/connect.js';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../../db/connection.js';
 import { DatabaseError, isPgvaultError, UsageError } from '../../errors.js';
 import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../plan.js';
-import { copyOutSql, streamCopy, type ReadMode } from './copy.js';
+import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js';
 import { DEFAULT_LO_HEADER, largeObjectContents, sequenceValues } from './data-sql.js';
 import { ParallelReader, segmentModes, type Segment } from './parallel.js';
 import { ByteQueue } from './queue.js';
 import { beginSnapshot, exportSnapshot, importSnapshot, pinSession } from './session.js';
-import { StatsAccumulator, type TableStats } from './stats.js';
+import { createHasher } from './hasher.js';
+import type { TableStats } from './stats.js';
 import { COPY_TRAILER, tocComment } from './text.js';
 import type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaReader } from './types.js';
 
@@ -76,7 +76,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
     const stableOrder = opts.stableOrder === true;
     const resolved = isResolved(conn) ? conn : resolveConnection(conn);
     const startedAt = new Date();
-    const scriptHash = createHash('sha256');
+    const hasher = createHasher(opts.inlineHashing === undefined ? {} : { inline: opts.inlineHashing });
     let totalBytes = 0;
     const conns: Connection[] = [];
     let reader: ParallelReader | undefined;
@@ -84,14 +84,15 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
 
     /** Wrap a part's source so the whole-script hash sees every byte, and we can tell whether it was read to the end. */
     const track = { done: true, name: '' };
+    /** `source` yields script bytes; those it marks as table rows (second tuple item true) were hashed already. */
     function part(kind: DumpPartKind, name: string, source: AsyncIterable<Buffer>, table?: TableDataSpec,
-      stats?: () => TableStats): DumpPart {
+      stats?: () => TableStats, rowChunks?: WeakSet<Buffer>): DumpPart {
       const state = { done: false };
       track.done = false;
       track.name = name;
       async function* stream(): AsyncGenerator<Uint8Array> {
         for await (const c of source) {
-          scriptHash.update(c);
+          if (!rowChunks?.has(c)) await hasher.scriptBytes(c);
           totalBytes += c.length;
           yield c;
         }
@@ -170,10 +171,11 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       const trailer = Buffer.from(COPY_TRAILER);
 
       // Per table: the row sources (one COPY, or the parallel reader's segments of this table, in order).
+      const tallies: RowTally[] = plan.tables.map(() => ({ rows: 0 }));
       let rowSources: (spec: TableDataSpec, index: number) => AsyncIterable<Buffer>;
       if (jobs === 1) {
-        rowSources = (spec) => streamCopy(leader.client, copyOutSql(spec, readModeFor(spec, stableOrder)),
-          { kind: 'table', name: spec.qualified, endpoint: ep });
+        rowSources = (spec, index) => streamCopy(leader.client, copyOutSql(spec, readModeFor(spec, stableOrder)),
+          { kind: 'table', name: spec.qualified, endpoint: ep }, tallies[index]);
       } else {
         let blockSize = 8192;
         try {
@@ -186,11 +188,11 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         const prefetch = opts.prefetchBytes ?? DEFAULT_PREFETCH_BYTES;
         const segments: Segment[] = [];
         const byTable: number[][] = [];
-        for (const spec of plan.tables) {
+        for (const [ti, spec] of plan.tables.entries()) {
           const ids: number[] = [];
           for (const mode of segmentModes(spec, readModeFor(spec, stableOrder), { jobs, serverVersionNum: leader.serverVersionNum, blockSize, chunkBytes })) {
             ids.push(segments.length);
-            segments.push({ table: spec, mode, queue: new ByteQueue(prefetch) });
+            segments.push({ table: spec, mode, queue: new ByteQueue(prefetch), tally: tallies[ti]! });
           }
           byTable.push(ids);
         }
@@ -205,22 +207,27 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       for (let i = 0; i < plan.tables.length; i++) {
         const spec = plan.tables[i]!;
         const mode = readModeFor(spec, stableOrder);
-        const acc = new StatsAccumulator();
+        let bytes = 0;
+        const rowChunks = new WeakSet<Buffer>();
         let stats: TableStats | undefined;
         const rows = rowSources(spec, i);
         const source = (async function* () {
           yield header(spec);
+          hasher.beginTable();
           for await (const c of rows) {
-            acc.update(c);
+            bytes += c.length;
+            await hasher.tableBytes(c);
+            rowChunks.add(c);
             yield c;
           }
-          const f = acc.finish();
-          stats = { schema: spec.schema, name: spec.name, qualified: spec.qualified, ...f, order: mode.kind === 'ordered' ? 'ordered' : 'heap' };
+          const sha256 = await hasher.endTable();
+          stats = { schema: spec.schema, name: spec.name, qualified: spec.qualified, rows: tallies[i]!.rows, bytes, sha256,
+            order: mode.kind === 'ordered' ? 'ordered' : 'heap' };
           if (mode.kind === 'ordered') stats.orderKey = mode.key;
           tableStats.push(stats);
           yield trailer;
         })();
-        yield part('table-data', spec.qualified, source, spec, () => stats!);
+        yield part('table-data', spec.qualified, source, spec, () => stats!, rowChunks);
         assertConsumed();
       }
       if (reader) {
@@ -252,7 +259,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         sequences: plan.sequences.length,
         largeObjects: plan.largeObjects.length,
         totalBytes,
-        sha256: scriptHash.digest('hex'),
+        sha256: await hasher.endScript(),
         warnings: [...resolved.warnings, ...(plan.warnings ?? [])],
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
@@ -262,7 +269,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       if (reader) {
         reader.abort(new Error('the dump was stopped before all table data was read'));
       }
-      await Promise.all(conns.map((c) => c.close()));
+      await Promise.all([...conns.map((c) => c.close()), hasher.close()]);
       if (reader) await reader.settled();
     }
   }

@@ -10,7 +10,7 @@
  */
 import type { Connection } from '../../db/connect.js';
 import type { TableDataSpec } from '../plan.js';
-import { copyOutSql, streamCopy, type ReadMode } from './copy.js';
+import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js';
 import { objectError } from './errors.js';
 import { ByteQueue } from './queue.js';
 
@@ -18,6 +18,8 @@ export interface Segment {
   table: TableDataSpec;
   mode: ReadMode;
   queue: ByteQueue;
+  /** Shared by the segments of one table: the server's row counts add up there. */
+  tally: RowTally;
 }
 
 /** Split a heap-order table into block ranges when it is big enough to be worth it; one segment otherwise. */
@@ -105,7 +107,7 @@ export class ParallelReader {
           }
           locked.add(seg.table.oid);
         }
-        for await (const chunk of streamCopy(conn.client, copyOutSql(seg.table, seg.mode), ref)) {
+        for await (const chunk of streamCopy(conn.client, copyOutSql(seg.table, seg.mode), ref, seg.tally)) {
           await seg.queue.push(chunk);
         }
         seg.queue.end();

@@ -1,10 +1,8 @@
 /**
- * Per-table statistics computed on the exact COPY row bytes as they stream past: row count (newlines: COPY text
- * escapes embedded newlines as `\n`, so every row, even of a zero-column table, ends with exactly one 0x0A byte),
- * byte count, and SHA-256. See docs/dump-engine.md for how a verifier recomputes the hash.
+ * Per-table statistics of the exact COPY row bytes: row count (the server's `COPY n` tag, which equals the number of
+ * 0x0A bytes: COPY text escapes embedded newlines as `\n`, so every row, even of a zero-column table, ends with exactly
+ * one), byte count, and SHA-256 (computed by the DumpHasher). See docs/dump-engine.md for how a verifier recomputes them.
  */
-import { createHash, type Hash } from 'node:crypto';
-
 export interface TableStats {
   /** Unquoted schema and table name. */
   schema: string;
@@ -20,28 +18,4 @@ export interface TableStats {
   order: 'heap' | 'ordered';
   /** The ORDER BY key (quoted columns) when order = 'ordered'. */
   orderKey?: string[];
-}
-
-export class StatsAccumulator {
-  private readonly hash: Hash = createHash('sha256');
-  private rows = 0;
-  private bytes = 0;
-  private digest: string | undefined;
-
-  update(chunk: Uint8Array): void {
-    if (this.digest !== undefined) throw new Error('StatsAccumulator updated after finish');
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    let i = buf.indexOf(10);
-    while (i !== -1) {
-      this.rows++;
-      i = buf.indexOf(10, i + 1);
-    }
-  }
-
-  finish(): { rows: number; bytes: number; sha256: string } {
-    this.digest ??= this.hash.digest('hex');
-    return { rows: this.rows, bytes: this.bytes, sha256: this.digest };
-  }
 }

@@ -16,6 +16,8 @@ export interface DumpOptions extends SchemaOptions {
   parallelChunkBytes?: number;
   /** Tuning (jobs > 1): bytes buffered per prefetched range before its COPY is paused. Default 8 MiB. */
   prefetchBytes?: number;
+  /** true: hash on the main thread; false: in a worker thread; default: a worker only on hosts with ≥ 3 cores. Same results. */
+  inlineHashing?: boolean;
   /** The schema side to use (default: `readSchema` of src/dump/schema). Lets tests dump hand-made plans. */
   schemaReader?: SchemaReader;
 }
