@@ -29,6 +29,12 @@ export interface Rel {
   /** View split by loop repair (dummy view + CREATE OR REPLACE rule). */
   dummyView: boolean; postponed: boolean; ruleOid: number | null; ruleObj: DumpObject | null; viewdef: string | null;
   seq: SeqInfo | null;
+  /**
+   * Inheritance child whose column order differs from what `CREATE TABLE … INHERITS` would give
+   * (a column added to a parent after the child existed): created with all its columns, then
+   * attached with ALTER TABLE … INHERIT and its inherited flags restored, as pg_dump --binary-upgrade does.
+   */
+  printAll: boolean;
 }
 interface SeqInfo { type: string; start: string; inc: string; max: string; min: string; cache: string; cycle: boolean; ownerTab: number | null; ownerCol: number | null; identity: boolean }
 
@@ -185,7 +191,7 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   for (const r of rows) {
     const rel: Rel = {
       ...r, qual: q.qual(r.nspname, r.relname), cols: [], checks: [], parents: [], obj: undefined as unknown as DumpObject,
-      dumpData: false, dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null,
+      dumpData: false, dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null, printAll: false,
     };
     rels.set(r.oid, rel);
   }
@@ -208,12 +214,22 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
     }
   }
 
+  // Children whose column order CREATE TABLE … INHERITS cannot reproduce.
+  for (const rel of rels.values()) {
+    if (rel.parents.length === 0 || rel.ispartition || !rel.parents.every((p) => rels.has(p))) continue;
+    const natural: string[] = [];
+    for (const p of rel.parents) for (const pc of rels.get(p)!.cols) if (!pc.dropped && !natural.includes(pc.name)) natural.push(pc.name);
+    for (const c of rel.cols) if (!c.dropped && c.local && !natural.includes(c.name)) natural.push(c.name);
+    const actual = rel.cols.filter((c) => !c.dropped).map((c) => c.name);
+    rel.printAll = natural.join('\u0000') !== actual.join('\u0000');
+  }
+
   for (const rel of rels.values()) createRelationObjects(ctx, sel, rel, rels, checks.filter((c) => c.rel === rel.oid));
   return rels;
 }
 
 function shouldPrintColumn(rel: Rel, c: Column): boolean {
-  return !c.dropped && (c.local || rel.ispartition);
+  return !c.dropped && (c.local || rel.ispartition || rel.printAll);
 }
 
 function coll(q: Quoter, c: Column): string {
@@ -224,7 +240,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
   const { q } = ctx;
   const kind = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
   if (rel.relkind === 'S') {
-    createSequence(ctx, rel, rels);
+    createSequence(ctx, rel, rels, sel.dataDumped(rel.oid));
     return;
   }
   const obj = ctx.add({
@@ -368,7 +384,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       for (const c of rel.cols) {
         if (!shouldPrintColumn(rel, c)) continue;
         const printDefault = c.attrdef !== null && !c.attrdef.separate;
-        const printNotNull = c.notnull && (!c.inhNotNull || rel.ispartition);
+        const printNotNull = c.notnull && (!c.inhNotNull || rel.ispartition || rel.printAll);
         if (rel.oftype && !printDefault && !printNotNull) continue;
         sql += n === 0 ? ' (' : ',';
         sql += '\n    ';
@@ -380,14 +396,14 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
         sql += coll(q, c);
       }
       for (const ch of rel.checks) {
-        if (ch.separate || (!ch.local && !rel.ispartition)) continue;
+        if (ch.separate || (!ch.local && !rel.ispartition && !rel.printAll)) continue;
         sql += n === 0 ? ' (\n    ' : ',\n    ';
         sql += `CONSTRAINT ${q.id(ch.name)} ${ch.def}`;
         n++;
       }
       if (n > 0) sql += '\n)';
       else if (!rel.oftype) sql += ' (\n)';
-      if (rel.parents.length > 0 && !rel.ispartition) sql += `\nINHERITS (${rel.parents.map((p) => rels.get(p)?.qual ?? '').join(', ')})`;
+      if (rel.parents.length > 0 && !rel.ispartition && !rel.printAll) sql += `\nINHERITS (${rel.parents.map((p) => rels.get(p)?.qual ?? '').join(', ')})`;
       if (rel.relkind === 'p') sql += `\nPARTITION BY ${rel.partkey}`;
       if (rel.relkind === 'f') sql += `\nSERVER ${q.id(rel.srvname ?? '')}`;
     }
@@ -401,6 +417,18 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
     if (rel.relkind === 'f' && rel.ftoptions) sql += `\nOPTIONS (\n    ${rel.ftoptions}\n)`;
     if (rel.relkind === 'm') sql += ` AS\n${rel.viewdef}\n  WITH NO DATA;\n`;
     else sql += ';\n';
+    if (rel.printAll) {
+      const inherited = rel.cols.filter((c) => !c.dropped && !c.local).map((c) => literal(c.name));
+      if (inherited.length > 0) {
+        sql += `\n-- For inherited columns, fix up attislocal (their order cannot be reproduced with INHERITS).\n`;
+        sql += `UPDATE pg_catalog.pg_attribute\nSET attislocal = false\nWHERE attname IN (${inherited.join(', ')})\n  AND attrelid = ${literal(rel.qual)}::pg_catalog.regclass;\n`;
+      }
+      const inhChecks = rel.checks.filter((ch) => !ch.separate && !ch.local).map((ch) => literal(ch.name));
+      if (inhChecks.length > 0) {
+        sql += `UPDATE pg_catalog.pg_constraint\nSET conislocal = false\nWHERE contype = 'c' AND conname IN (${inhChecks.join(', ')})\n  AND conrelid = ${literal(rel.qual)}::pg_catalog.regclass;\n`;
+      }
+      for (const p of rel.parents) sql += `ALTER TABLE ONLY ${rel.qual} INHERIT ${rels.get(p)!.qual};\n`;
+    }
     const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
     for (const c of rel.cols) {
       if (c.dropped) continue;
@@ -446,7 +474,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   return out;
 }
 
-function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): void {
+function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>, withValue: boolean): void {
   const { q } = ctx;
   const s = rel.seq!;
   const obj = ctx.add({
@@ -482,6 +510,7 @@ function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): void {
     },
   });
   rel.obj = obj;
+  if (!withValue) return;
   const set = ctx.add({ type: 'sequenceSet', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'data', emit: null });
   set.deps.add(obj.id);
   (rel as Rel & { setObj?: DumpObject }).setObj = set;
