@@ -21,6 +21,7 @@ import { PG_CLIENT_BIN, quoteIdent, type PgCluster } from './pg.js';
 import { fingerprint, type Sections } from './fingerprint.js';
 import { unifiedDiff } from './textdiff.js';
 import { CORPORA_DIR } from '../corpora/index.js';
+import { dumpDatabase, type DumpOptions } from '../../src/dump/index.js';
 
 /** Produces the whole plain-SQL script of database `db` of `cluster`. */
 export type Dumper = (cluster: PgCluster, db: string) => Promise<string | Buffer>;
@@ -297,4 +298,16 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
 /** Fail the current test with the result's report unless the round trip was perfect. */
 export function assertRoundTrip(result: RoundTripResult): void {
   if (!result.ok) assert.fail(result.report);
+}
+
+/** pgvault's native dumper: `dumpDatabase()` parts concatenated into one script. */
+export function pgvaultDumper(options: DumpOptions = {}): Dumper {
+  return async (cluster, db) => {
+    const dump = dumpDatabase({ host: cluster.host, port: cluster.port, user: cluster.user, database: db }, options);
+    const chunks: Buffer[] = [];
+    for await (const part of dump) {
+      for await (const chunk of part.stream) chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+  };
 }
