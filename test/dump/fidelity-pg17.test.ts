@@ -32,7 +32,3 @@ describe('pgvault dump round trips on PostgreSQL 17', () => {
     assertRoundTrip(r);
   });
 });
-      assertRoundTrip(r);
-    });
-  }
-});
