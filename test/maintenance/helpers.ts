@@ -1,6 +1,6 @@
 /** Helpers for the maintenance tests: synthetic snapshots, a store wrapper that fails or slows on demand. */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repository } from '../../src/repo/repository.js';
 import { MANIFEST_VERSION, type SnapshotManifest } from '../../src/snapshot/manifest.js';
@@ -60,6 +60,13 @@ export function flipByte(path: string): void {
   writeFileSync(path, b);
 }
 
+/** Make every data object of a local repository look `ageMs` old (as if uploaded long ago). */
+export function backdateData(repoDir: string, ageMs: number): void {
+  const t = new Date(Date.now() - ageMs);
+  const top = join(repoDir, 'data');
+  for (const sub of readdirSync(top)) for (const f of readdirSync(join(top, sub))) utimesSync(join(top, sub, f), t, t);
+}
+
 /** Distinct content for tests: `n` bytes of seeded pseudo-random text. */
 export function content(n: number, seed: number): Uint8Array {
   return bytes(n, seed, true);
@@ -72,6 +79,8 @@ export interface Faults {
   denyDelete?: boolean;
   /** Delay each data put by this many ms (a slow upload). */
   putDelayMs?: number;
+  /** Hold data puts after `after` of them until `open` resolves; `reached()` is called once when that happens. */
+  putGate?: { after: number; open: Promise<void>; reached: () => void };
 }
 
 /** A Store wrapper that injects failures and delays; everything else goes to the inner store. */
@@ -79,6 +88,7 @@ export class FaultyStore implements Store {
   readonly inner: Store;
   faults: Faults;
   deletes = 0;
+  dataPuts = 0;
   constructor(inner: Store, faults: Faults = {}) {
     this.inner = inner;
     this.faults = faults;
@@ -86,6 +96,12 @@ export class FaultyStore implements Store {
   get location(): string { return this.inner.location; }
   async put(kind: ObjectKind, name: string, body: Uint8Array): Promise<void> {
     if (kind === 'data' && this.faults.putDelayMs) await new Promise((r) => setTimeout(r, this.faults.putDelayMs));
+    const gate = this.faults.putGate;
+    if (kind === 'data' && gate) {
+      if (this.dataPuts === gate.after) gate.reached();
+      this.dataPuts++;
+      if (this.dataPuts > gate.after) await gate.open;
+    }
     return this.inner.put(kind, name, body);
   }
   get(kind: ObjectKind, name: string): Promise<Uint8Array> { return this.inner.get(kind, name); }
