@@ -15,6 +15,7 @@ import { saveSnapshot } from '../snapshot/snapshots.js';
 import { formatTime, parseTime } from '../snapshot/time.js';
 import { PGVAULT_VERSION } from '../version.js';
 import { stripMetaCommands } from '../restore/into-db.js';
+import { crashPoint } from '../crash-points.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
 const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
@@ -70,6 +71,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
         partHash?.update(piece);
         schemaText?.push(piece);
         await writer.write(piece);
+        if (part.kind === 'table-data') crashPoint('during-dump');
       }
       const length = writer.offset - offset;
       const rec: PartRecord = { kind: part.kind, name: part.name, offset, length };
@@ -115,6 +117,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
   };
+  crashPoint('before-manifest');
   const snapshotId = await saveSnapshot(repo, manifest);
   logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
     `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);

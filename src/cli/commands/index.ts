@@ -1,6 +1,25 @@
 import type { Command } from 'commander';
+import { addGlobalOptions } from '../globals.js';
+import { register as backup } from './backup.js';
+import { register as diff } from './diff.js';
+import { register as dump } from './dump.js';
+import { register as init } from './init.js';
+import { register as key } from './key.js';
+import { register as restore } from './restore.js';
+import { register as snapshots } from './snapshots.js';
+import { register as stats } from './stats.js';
+import { register as verify } from './verify.js';
 
 /** Every command module exports a `register(program)`; add new ones here. */
 export function registerCommands(program: Command): void {
-  void program;
+  addGlobalOptions(program);
+  init(program);
+  key(program);
+  backup(program);
+  snapshots(program);
+  restore(program);
+  verify(program);
+  diff(program);
+  stats(program);
+  dump(program);
 }

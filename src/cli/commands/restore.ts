@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { restoreInto } from '../../restore/into-db.js';
+import { restoreToDirectory, restoreToStream } from '../../restore/to-file.js';
+import { resolveSnapshots } from '../../snapshot/snapshots.js';
+import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
+import { globalsOf, loggerFor, openRepository } from '../globals.js';
+import { printJson, printLine } from '../output.js';
+import { collectList } from './snapshots.js';
+
+interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
+  target?: string;
+  stdout?: boolean;
+  gzip?: boolean;
+  into?: string;
+  clean?: boolean;
+  db?: string[];
+  fromHost?: string[];
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('restore')
+    .description('restore snapshots: .sql.gz files into a directory, SQL to stdout, or straight into a database')
+    .argument('<snapshot>', 'snapshot id (unique prefix) or "latest" (the newest snapshot of each database)')
+    .option('--target <dir>', 'write <db>_<YYYYmmdd_HHMMSS>.sql.gz files into DIR')
+    .option('--stdout', 'write the SQL script to stdout (one snapshot)')
+    .option('--gzip', 'with --stdout: gzip-compressed')
+    .option('--into <database>', 'load into this database (URL or name; -h/-p/-U apply); it must be empty unless --clean')
+    .option('--clean', 'with --into: allow a non-empty database (the script drops and replaces its objects)')
+    .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
+    .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList);
+  addConnectionFlags(cmd);
+  cmd.action(async (ref: string, f: RestoreFlags, c: Command) => {
+    const modes = [f.target !== undefined, f.stdout === true, f.into !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new UsageError('choose exactly one of --target DIR, --stdout or --into DATABASE');
+    if (f.gzip && !f.stdout) throw new UsageError('--gzip goes with --stdout (files written with --target are always .sql.gz)');
+    const g = globalsOf(c);
+    const logger = loggerFor(g);
+    const repo = await openRepository(g, logger);
+    try {
+      const filter: Parameters<typeof resolveSnapshots>[2] = {};
+      if (f.db) filter.databases = f.db;
+      if (f.fromHost) filter.hosts = f.fromHost;
+      const snaps = await resolveSnapshots(repo, ref, filter);
+      if ((f.stdout || f.into !== undefined) && snaps.length > 1) {
+        throw new UsageError(`"${ref}" matches ${snaps.length} snapshots (${snaps.map((s) => s.database).join(', ')}); choose one with --db`);
+      }
+      const done: Record<string, unknown>[] = [];
+      for (const s of snaps) {
+        if (f.target !== undefined) {
+          const path = await restoreToDirectory(repo, s, f.target);
+          logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
+          done.push({ snapshot: s.id, database: s.database, file: path });
+        } else if (f.stdout) {
+          await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false });
+        } else {
+          const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger });
+          logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${r.durationMs} ms`);
+          done.push({ snapshot: s.id, database: s.database, into: f.into, ...r });
+        }
+      }
+      if (!f.stdout) {
+        if (g.json) printJson(done);
+        else for (const d of done) printLine(String(d.file ?? `${String(d.database)} -> ${String(d.into)}`));
+      }
+    } finally {
+      await repo.close();
+    }
+  });
+}

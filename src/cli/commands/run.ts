@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { parseDuration } from '../../config/duration.js';
+import { logFileFor } from '../../config/settings.js';
+import { ConfigError, LockedError } from '../../errors.js';
+import { redact } from '../../redact.js';
+import { Repository } from '../../repo/repository.js';
+import { acquireRunLock } from '../../run/lock.js';
+import { runAll } from '../../run/run.js';
+import { summaryLine } from '../../run/report.js';
+import { defaultStateDir, RunState } from '../../run/state.js';
+import { configFor, globalsOf, openOptionsFor, passwordFor, storeFor } from '../globals.js';
+import { createCliLogger, type LogLevel } from '../logger.js';
+import { formatBytes, formatTable, printJson, printLine } from '../output.js';
+
+interface RunFlags {
+  lockWait?: string;
+  prune?: boolean;
+  pruneNow?: boolean;
+  hostname?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('the cron job: back up every database in the configuration, apply the retention policy, prune when due, write metrics, send pings')
+    .option('--lock-wait <duration>', 'wait up to this long for another run on this host to finish, e.g. 10m (env PGVAULT_LOCK_WAIT; default: the config\'s lock.wait, else 0)')
+    .option('--prune-now', 'prune even if prune.every has not passed since the last prune')
+    .option('--no-prune', 'do not prune in this run')
+    .option('--hostname <name>', 'host name to record in snapshots (default: the config\'s "host", else this machine\'s)')
+    .action(async (f: RunFlags, c: Command) => {
+      const g = globalsOf(c);
+      const env = process.env;
+      const loaded = configFor(g, env);
+      if (!loaded) throw new ConfigError('pgvault run needs a configuration file: pass --config FILE or set PGVAULT_CONFIG (see docs/operations.md and examples/pgvault.jsonc)');
+      const config = loaded.config;
+      if (config.databases.length === 0) throw new ConfigError(`configuration file ${config.file} lists no "databases": nothing to back up`);
+      if (!config.repository && !g.repo && !env.PGVAULT_REPOSITORY) {
+        throw new ConfigError(`configuration file ${config.file} has no "repository" (and neither --repo nor PGVAULT_REPOSITORY is set)`);
+      }
+      const level: LogLevel = g.verbose ? 'debug' : g.quiet ? 'warn' : config.logLevel ?? 'info';
+      const logFile = logFileFor(g.logFile, env, config);
+      const logger = createCliLogger({ level, onFileError: 'continue', ...(logFile ? { logFile } : {}) });
+      for (const w of loaded.warnings) logger.warn(`config: ${w}`);
+
+      const waitText = f.lockWait ?? (env.PGVAULT_LOCK_WAIT || undefined);
+      let waitMs = config.lockWaitMs;
+      if (waitText !== undefined) {
+        const ms = parseDuration(waitText);
+        if (ms === null) throw new ConfigError(`--lock-wait: expected a duration such as 30s, 10m or 1h, got "${waitText}"`);
+        waitMs = ms;
+      }
+      const stateDir = config.stateDir ?? (env.PGVAULT_STATE_DIR || defaultStateDir(env));
+      const lockPath = config.lockFile ?? join(stateDir, 'run.lock');
+      let lock;
+      try {
+        lock = await acquireRunLock(lockPath, {
+          waitMs, command: `pgvault run --config ${config.file}`,
+          onWait: (h) => logger.info(`another run (pid ${h?.pid ?? '?'}) holds ${lockPath}; waiting up to ${Math.round(waitMs / 1000)} s`),
+        });
+      } catch (e) {
+        if (e instanceof LockedError) logger.error(e.message);
+        throw e;
+      }
+      const onSignal = (sig: NodeJS.Signals): void => {
+        logger.error(`received ${sig}: stopping; the snapshot being written is not saved (chunks already uploaded are reused next time)`);
+        lock.release();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const problems = logger.fileError ? [logger.fileError] : [];
+        const tty = process.stdout.isTTY === true && !g.json;
+        const report = await runAll({
+          config, logger, problems,
+          logLines: () => logger.lines,
+          state: new RunState(stateDir),
+          prune: f.prune === false ? 'skip' : f.pruneNow ? 'force' : 'auto',
+          repoLockWaitMs: waitMs,
+          ...(f.hostname ? { host: f.hostname } : {}),
+          ...(tty ? { onProgress: (m: string) => process.stdout.write(`${m}\n`) } : {}),
+          openRepository: async () => {
+            const store = await storeFor(g, env);
+            const password = await passwordFor(g, logger, env);
+            return Repository.open(store, password, openOptionsFor(g, logger, env));
+          },
+        });
+        if (g.json) printJson(report);
+        else if (process.stdout.isTTY) {
+          printLine(formatTable(['Database', 'Result', 'Snapshot', 'Size', 'New', 'Stored', 'Seconds'], report.databases.map((d) => d.ok
+            ? [d.database, 'ok', d.snapshot!.slice(0, 8), formatBytes(d.bytes ?? 0), formatBytes(d.newBytes ?? 0), formatBytes(d.storedBytes ?? 0), (d.durationMs / 1000).toFixed(1)]
+            : [d.database, 'FAILED', '-', '-', '-', '-', (d.durationMs / 1000).toFixed(1)])));
+          printLine(redact(summaryLine(report)));
+        }
+        process.exitCode = report.exitCode;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        lock.release();
+      }
+    });
+}
