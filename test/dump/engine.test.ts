@@ -11,6 +11,7 @@ import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { dumpDatabase, writeDump } from '../../src/dump/index.js';
 import { collect, copyBlocks, handPlanner, verifierHash } from './engine-fixtures.js';
 import { PassThrough } from 'node:stream';
+import { existsSync, rmSync } from 'node:fs';
 
 let c: PgCluster;
 
@@ -38,6 +39,9 @@ ALTER TABLE "Mixed Case" ADD COLUMN later text DEFAULT 'dflt';
 CREATE TABLE nocols ();
 INSERT INTO nocols DEFAULT VALUES; INSERT INTO nocols DEFAULT VALUES;
 CREATE TABLE empty_t (a int);
+CREATE TABLE "evil
+\\! touch /tmp/pwned" (a int); INSERT INTO "evil
+\\! touch /tmp/pwned" VALUES (1);
 CREATE SEQUENCE s_called; SELECT nextval('s_called'), nextval('s_called');
 CREATE SEQUENCE s_fresh START 100;
 CREATE SEQUENCE "Seq ""q""" INCREMENT -1 MINVALUE -1000 MAXVALUE -1 START -5; SELECT nextval('"Seq ""q"""');
@@ -54,6 +58,8 @@ CREATE TABLE tricky (id int PRIMARY KEY, t text, f8 float8, f4 float4, n numeric
 CREATE TABLE "Mixed Case" ("select" int, g int GENERATED ALWAYS AS ("select" * 2) STORED, later text DEFAULT 'dflt');
 CREATE TABLE nocols ();
 CREATE TABLE empty_t (a int);
+CREATE TABLE "evil
+\\! touch /tmp/pwned" (a int);
 CREATE SEQUENCE s_called; CREATE SEQUENCE s_fresh START 100;
 CREATE SEQUENCE "Seq ""q""" INCREMENT -1 MINVALUE -1000 MAXVALUE -1 START -5;
 `;
@@ -90,6 +96,7 @@ test('COPY blocks, sequence values and large objects are byte-identical to pg_du
 
 test('every tricky value survives dump → psql restore unchanged', async () => {
   const { script } = await dumpSrc();
+  rmSync('/tmp/pwned', { force: true });
   await c.createDatabase('restored');
   c.psql('restored', ['-c', TARGET_DDL]);
   // The schema side's prologue creates large objects (lo_create); the data section only fills them.
@@ -103,6 +110,7 @@ test('every tricky value survives dump → psql restore unchanged', async () => 
     'COPY (SELECT oid, md5(lo_get(oid)), length(lo_get(oid)) FROM pg_catalog.pg_largeobject_metadata ORDER BY oid) TO STDOUT']) {
     assert.deepEqual(await tableCopy('restored', sql), await tableCopy('src', sql), sql);
   }
+  assert.equal(existsSync('/tmp/pwned'), false, 'psql ran no meta-command from a table name');
   const n = await c.query<{ n: string }>('restored', 'SELECT count(*)::text AS n FROM nocols');
   assert.equal(n[0]!.n, '2');
   await c.dropDatabase('restored');
@@ -113,9 +121,12 @@ test('per-table stats match a verifier re-reading each table; summary hash is th
   assert.equal(summary.sha256, createHash('sha256').update(script).digest('hex'));
   assert.equal(summary.totalBytes, script.length);
   assert.equal(summary.serverVersionNum >= 150000 && summary.serverVersionNum < 160000, true);
-  assert.deepEqual(parts.map((p) => p.kind), ['prologue', 'table-data', 'table-data', 'table-data', 'table-data', 'data-sql', 'large-objects', 'epilogue']);
-  assert.deepEqual(summary.tables.map((t) => t.qualified), ['public."Mixed Case"', 'public.empty_t', 'public.nocols', 'public.tricky']);
+  assert.deepEqual(parts.map((p) => p.kind), ['prologue', 'table-data', 'table-data', 'table-data', 'table-data', 'table-data', 'data-sql', 'large-objects', 'epilogue']);
+  assert.deepEqual(summary.tables.map((t) => t.qualified), ['public."Mixed Case"', 'public.empty_t', 'public."evil\n\\! touch /tmp/pwned"', 'public.nocols', 'public.tricky']);
+  // A name with a newline never starts a line of its own in the comment blocks (psql would run `\!` otherwise).
+  assert.ok(script.toString('utf8').includes('\n-- Data for Name: evil \\! touch /tmp/pwned; Type: TABLE DATA; Schema: public; Owner: postgres\n'));
   for (const t of summary.tables) {
+    if (t.name.startsWith('evil')) continue;
     const cols = t.qualified === 'public.nocols' ? '' : t.qualified === 'public."Mixed Case"' ? ' ("select", later)' : t.qualified === 'public.empty_t' ? ' (a)'
       : ' (id, t, f8, f4, n, b, ts, tstz, d, iv, j, arr, u, x, r)';
     const v = await tableCopy('src', `COPY ${t.qualified}${cols} TO STDOUT`);
@@ -145,7 +156,7 @@ test('hostile database defaults do not change a byte of the output', async () =>
     assert.ok(hostile.script.equals(clean.script));
     const stable = await dumpSrc('src', { stableOrder: true, jobs: 2, parallelChunkBytes: 8192, excludeTables: ['evil.tricky'] });
     const stableClean = stable.summary.tables.map((t) => t.sha256);
-    assert.equal(stableClean.length, 4);
+    assert.equal(stableClean.length, 5);
   } finally {
     await c.query('postgres', "ALTER DATABASE src RESET ALL; ALTER DATABASE src SET TimeZone = 'UTC'");
     await c.query('src', 'DROP SCHEMA evil CASCADE');
