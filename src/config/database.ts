@@ -1,0 +1,45 @@
+/** A configured database → connection and dump options for backupDatabase(). */
+import { readFileSync } from 'node:fs';
+import { parseConnectionUrl, type ConnectionOptions, type SslMode } from '../db/connection.js';
+import type { DumpOptions } from '../dump/index.js';
+import { ConfigError } from '../errors.js';
+import { registerSecret } from '../redact.js';
+import type { DatabaseConfig } from './types.js';
+
+export function connectionFor(d: DatabaseConfig): ConnectionOptions {
+  const o: ConnectionOptions = d.url ? parseConnectionUrl(d.url) : {};
+  if (d.host !== undefined) o.host = d.host;
+  if (d.port !== undefined) o.port = d.port;
+  if (d.user !== undefined) o.user = d.user;
+  if (d.dbname !== undefined) o.database = d.dbname;
+  if (o.database === undefined) o.database = d.name;
+  if (d.sslmode !== undefined) o.sslmode = d.sslmode as SslMode;
+  if (d.passwordFile) {
+    let text: string;
+    try {
+      text = readFileSync(d.passwordFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read the password file of database ${d.name} (${d.passwordFile}): ${(e as Error).message}`, { cause: e });
+    }
+    const pw = text.split('\n')[0]!.replace(/\r$/, '');
+    if (pw === '') throw new ConfigError(`the password file of database ${d.name} (${d.passwordFile}) is empty`);
+    registerSecret(pw);
+    o.password = pw;
+  }
+  if (o.password) registerSecret(o.password);
+  return o;
+}
+
+export function dumpOptionsFor(d: DatabaseConfig): DumpOptions {
+  const o: DumpOptions = {};
+  if (d.jobs !== undefined) o.jobs = d.jobs;
+  if (d.stableOrder) o.stableOrder = true;
+  if (d.schemas) o.schemas = d.schemas;
+  if (d.excludeSchemas) o.excludeSchemas = d.excludeSchemas;
+  if (d.tables) o.tables = d.tables;
+  if (d.excludeTables) o.excludeTables = d.excludeTables;
+  if (d.excludeTableData) o.excludeTableData = d.excludeTableData;
+  if (d.noOwner) o.noOwner = true;
+  if (d.noPrivileges) o.noPrivileges = true;
+  return o;
+}
