@@ -73,6 +73,9 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
 
   async function* generate(): AsyncGenerator<DumpPart, DumpSummary, undefined> {
     const jobs = validateJobs(opts.jobs);
+    if (opts.lockWaitTimeoutMs !== undefined && !(Number.isInteger(opts.lockWaitTimeoutMs) && opts.lockWaitTimeoutMs >= 0)) {
+      throw new UsageError(`--lock-wait-timeout must be a whole number of milliseconds (got ${String(opts.lockWaitTimeoutMs)})`);
+    }
     const stableOrder = opts.stableOrder === true;
     const resolved = isResolved(conn) ? conn : resolveConnection(conn);
     const startedAt = new Date();
@@ -147,7 +150,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       try {
         // The schema side locks the dumped tables; bound every lock wait there (pg_dump --lock-wait-timeout), then
         // lift the bound again so COPY never times out.
-        if (lockMs > 0) await leader.client.query(`SET lock_timeout = ${Math.ceil(lockMs)}`);
+        if (lockMs > 0) await leader.client.query(`SET lock_timeout = ${lockMs}`);
         plan = await readSchema(leader.client, schemaOptionsOf(opts));
         if (lockMs > 0) await leader.client.query('SET lock_timeout = 0');
       } catch (e) {
