@@ -47,6 +47,9 @@ test('jobs=1 and jobs=3 give byte-identical scripts, with big tables split into 
   assert.equal(one.summary.tables.find((t) => t.name === 'parent')!.rows, 1, 'COPY of a parent never includes children');
   const two = await run({ jobs: 2 });
   assert.equal(two.summary.sha256, one.summary.sha256);
+  const ser = await run({ jobs: 2, serializableDeferrable: true, parallelChunkBytes: 32 * 1024 });
+  assert.equal(ser.summary.isolation, 'serializable deferrable');
+  assert.equal(ser.summary.sha256, one.summary.sha256);
   const ord1 = await run({ jobs: 1, stableOrder: true });
   const ord3 = await run({ jobs: 3, stableOrder: true, parallelChunkBytes: 32 * 1024 });
   assert.equal(ord3.summary.sha256, ord1.summary.sha256);
