@@ -5,6 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { NotFoundError } from '../../src/errors.js';
 import type { ObjectInfo, ObjectKind, Store } from '../../src/store/types.js';
 
@@ -45,6 +47,23 @@ export function seededBytes(seed: number, length: number): Uint8Array {
 /** A 64-hex-character name like a chunk ID, derived from `seed`. */
 export function hexName(seed: number): string {
   return Buffer.from(seededBytes(seed + 1_000_003, 32)).toString('hex');
+}
+
+/** Every file under `dir`, as "/"-separated paths relative to `root` (for FsStore layout checks). */
+export async function walkFiles(dir: string, root = dir): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...await walkFiles(p, root));
+    else out.push(relative(root, p).split('\\').join('/'));
+  }
+  return out;
 }
 
 export async function collect(it: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {

@@ -2,27 +2,13 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { FsStore } from '../../src/store/fs.js';
 import { mapFsError } from '../../src/store/fs-errors.js';
 import { LocalIoError, StoreUnavailableError } from '../../src/errors.js';
-import { collect, describeStoreConformance, hexName, seededBytes } from './conformance.js';
+import { collect, describeStoreConformance, hexName, seededBytes, walkFiles } from './conformance.js';
 
-async function walk(dir: string, root = dir): Promise<string[]> {
-  const out: string[] = [];
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await walk(p, root));
-    else out.push(relative(root, p).split('\\').join('/'));
-  }
-  return out;
-}
+const walk = walkFiles;
 
 let base = '';
 describeStoreConformance('FsStore', {
