@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { describeLock, formatAge, removeLocks, type LockOptions } from '../../maintenance/locks.js';
+import { parseDurationMs } from '../../maintenance/duration.js';
+import type { Logger } from '../../log.js';
+import { globalsOf, loggerFor, openRepository } from '../globals.js';
+import { printJson, printLine } from '../output.js';
+
+export interface LockFlags {
+  retryLock?: string;
+}
+
+/** `--retry-lock <duration>` for commands that take a repository lock (backup, prune, check, forget). */
+export function addLockFlags(cmd: Command): Command {
+  return cmd.option('--retry-lock <duration>', 'if the repository is locked, keep trying for this long (e.g. 5m, 1h) instead of failing at once');
+}
+
+export function lockOptionsOf(f: LockFlags, operation: string, logger: Logger): LockOptions {
+  const opts: LockOptions = { operation, logger };
+  if (f.retryLock !== undefined) opts.retryLockMs = parseDurationMs(f.retryLock, '--retry-lock');
+  return opts;
+}
+
+export function register(program: Command): void {
+  program.command('unlock')
+    .description('remove stale locks (of processes that are gone, or not refreshed for 30 minutes); --remove-all removes every lock')
+    .option('--remove-all', 'remove every lock, also live ones (only when you are sure no pgvault process uses the repository)')
+    .action(async (f: { removeAll?: boolean }, c: Command) => {
+      const g = globalsOf(c);
+      const logger = loggerFor(g);
+      const repo = await openRepository(g, logger);
+      try {
+        const r = await removeLocks(repo, { all: f.removeAll === true });
+        const now = Date.now();
+        if (g.json) {
+          printJson({
+            removed: r.removed.map((l) => ({ name: l.name, stale: l.stale, reason: l.reason ?? null, lock: l.info })),
+            kept: r.kept.map((l) => ({ name: l.name, lock: l.info })),
+          });
+          return;
+        }
+        for (const l of r.removed) {
+          printLine(`removed locks/${l.name}: ${l.info ? describeLock(l.info, now) : 'unreadable lock'}${l.reason ? ` (${l.reason})` : ' (live)'}`);
+        }
+        for (const l of r.kept) {
+          printLine(`kept live locks/${l.name}: ${l.info ? describeLock(l.info, now) : ''}; it goes stale ${formatAge(30 * 60_000)} after its last refresh`);
+        }
+        if (r.removed.length === 0 && r.kept.length === 0) printLine('no locks');
+        else printLine(`${r.removed.length} lock(s) removed, ${r.kept.length} live lock(s) kept`);
+      } finally {
+        await repo.close();
+      }
+    });
+}
