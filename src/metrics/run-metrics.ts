@@ -1,0 +1,64 @@
+/** The metrics of a `pgvault run`: this run's outcome plus what the repository says about each database. */
+import type { Snapshot } from '../snapshot/manifest.js';
+import { parseTime } from '../snapshot/time.js';
+import type { RunReport } from '../run/report.js';
+import type { MetricFamily } from './textfile.js';
+
+export interface ConfiguredDatabase {
+  /** Configured name (the `database` label). */
+  name: string;
+  /** Database name as recorded in snapshots. */
+  dbname: string;
+}
+
+export interface MetricsInput {
+  report: RunReport;
+  databases: readonly ConfiguredDatabase[];
+  /** Snapshots of this host after forget; null when the repository could not be read. */
+  snapshots: readonly Snapshot[] | null;
+  /** Last prune of this repository (ms since epoch), if known. */
+  lastPruneMs?: number;
+}
+
+function epochSeconds(time: string): number {
+  return parseTime(time).date.getTime() / 1000;
+}
+
+export function runMetrics(m: MetricsInput): MetricFamily[] {
+  const f = (name: string, help: string): MetricFamily => ({ name, help, type: 'gauge', samples: [] });
+  const lastSuccess = f('pgvault_last_success_timestamp_seconds', 'Time of the newest snapshot of the database in the repository (Unix seconds).');
+  const lastError = f('pgvault_last_error', '1 if the last run failed to back up the database, else 0.');
+  const duration = f('pgvault_backup_duration_seconds', 'Duration of the newest backup of the database.');
+  const logical = f('pgvault_backup_logical_bytes', 'Logical size of the newest snapshot (bytes a restore produces).');
+  const fresh = f('pgvault_backup_new_bytes', 'Plaintext bytes the newest backup added to the repository.');
+  const stored = f('pgvault_backup_stored_bytes', 'Bytes the newest backup uploaded (compressed and encrypted).');
+  const dedup = f('pgvault_backup_dedup_ratio', 'Share of the newest snapshot\'s bytes that were already in the repository (0..1).');
+  const count = f('pgvault_snapshots', 'Snapshots of the database in the repository after retention.');
+  for (const d of m.databases) {
+    const labels = { database: d.name };
+    const outcome = m.report.databases.find((o) => o.database === d.name);
+    lastError.samples.push({ labels, value: outcome && outcome.ok ? 0 : 1 });
+    if (!m.snapshots) continue;
+    const mine = m.snapshots.filter((s) => s.database === d.dbname && s.host === m.report.host);
+    count.samples.push({ labels, value: mine.length });
+    let newest: Snapshot | undefined;
+    for (const s of mine) if (!newest || epochSeconds(s.time) > epochSeconds(newest.time)) newest = s;
+    if (!newest) continue;
+    lastSuccess.samples.push({ labels, value: epochSeconds(newest.time) });
+    duration.samples.push({ labels, value: newest.durationMs / 1000 });
+    logical.samples.push({ labels, value: newest.dump.size });
+    fresh.samples.push({ labels, value: newest.added.newBytes });
+    stored.samples.push({ labels, value: newest.added.storedBytes });
+    dedup.samples.push({ labels, value: newest.dump.size > 0 ? Math.max(0, 1 - newest.added.newBytes / newest.dump.size) : 1 });
+  }
+  const run = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: 'gauge', samples: [{ value }] });
+  const out = [lastSuccess, lastError, duration, logical, fresh, stored, dedup, count,
+    run('pgvault_run_timestamp_seconds', 'When the last run finished (Unix seconds).', Date.parse(m.report.finishedAt) / 1000),
+    run('pgvault_run_duration_seconds', 'Duration of the last run.', m.report.durationMs / 1000),
+    run('pgvault_run_exit_code', 'Exit code of the last run (0 = everything succeeded).', m.report.exitCode),
+    run('pgvault_run_success', '1 if the last run succeeded completely, else 0.', m.report.ok ? 1 : 0),
+  ];
+  if (m.report.forget.ran) out.push(run('pgvault_forget_removed_snapshots', 'Snapshots removed by retention in the last run.', m.report.forget.removed ?? 0));
+  if (m.lastPruneMs !== undefined) out.push(run('pgvault_last_prune_timestamp_seconds', 'Time of the last successful prune (Unix seconds).', m.lastPruneMs / 1000));
+  return out;
+}
