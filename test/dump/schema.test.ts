@@ -8,12 +8,15 @@
  * objects + epilogue) so these tests do not depend on the engine.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DatabaseError } from '../../src/errors.js';
 import type { SchemaOptions, SchemaPlan } from '../../src/dump/plan.js';
-import { readSchema } from '../../src/dump/schema/index.js';
+import { assertSupportedServer, readSchema } from '../../src/dump/schema/index.js';
 import { CORPORA, PGDUMP_BREAKERS, PGDUMP_SAFE, PAGILA_DIR, corpusFiles } from '../corpora/index.js';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { assertRoundTrip, ensureRoles, pgDumpDumper, roundTrip, runPsqlFile, type Dumper } from '../helpers/roundtrip.js';
@@ -207,6 +210,43 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
     const none = await nativeDump(cluster, db, { restrictKey: null });
     assert.ok(!none.script.includes('\\restrict') && !none.script.includes('\\unrestrict'));
     await cluster.dropDatabase(db);
+  });
+
+  it('dumps foreign-data wrappers, servers, user mappings and foreign tables like pg_dump, and round-trips them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgvault-schema-fdw-'));
+    const file = join(dir, 'fdw.sql');
+    writeFileSync(file, [
+      'SET client_min_messages = warning;',
+      `CREATE FOREIGN DATA WRAPPER "dummy FDW" OPTIONS (debug 'true');`,
+      `COMMENT ON FOREIGN DATA WRAPPER "dummy FDW" IS 'no handler';`,
+      `CREATE SERVER remote_a TYPE 'pg' VERSION '15' FOREIGN DATA WRAPPER "dummy FDW" OPTIONS (host 'db.example', port '5432');`,
+      'ALTER SERVER remote_a OWNER TO pgv_owner;',
+      'GRANT USAGE ON FOREIGN SERVER remote_a TO pgv_app;',
+      `CREATE USER MAPPING FOR pgv_app SERVER remote_a OPTIONS (user 'app', password 'it''s secret');`,
+      'CREATE USER MAPPING FOR PUBLIC SERVER remote_a;',
+      'CREATE SCHEMA ft;',
+      `CREATE FOREIGN TABLE ft."Remote Items" (id integer NOT NULL, name text OPTIONS (column_name 'nm') DEFAULT 'x', price numeric CHECK (price > 0))`,
+      `  SERVER remote_a OPTIONS (schema_name 'public', table_name 'items');`,
+      `COMMENT ON FOREIGN TABLE ft."Remote Items" IS 'remote';`,
+      'GRANT SELECT ON ft."Remote Items" TO pgv_reader;',
+      'ALTER FOREIGN TABLE ft."Remote Items" OWNER TO pgv_owner;',
+    ].join('\n'));
+    try {
+      const db = await freshDb([file]);
+      const expected = normalize(cluster.pgDump(db, ['--clean', '--if-exists']));
+      const mine = normalize((await nativeDump(cluster, db)).script);
+      assert.deepEqual(mine, expected, `first difference at ${firstDifference(expected, mine)}`);
+      assert.ok(mine.some((l) => l.startsWith('CREATE USER MAPPING FOR pgv_app SERVER remote_a')));
+      await cluster.dropDatabase(db);
+      assertRoundTrip(await roundTrip({ cluster, corpusFiles: [file], dumper: nativeDumper, name: 'sch_fdw' }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses servers older than PostgreSQL 13 with a clear DatabaseError', () => {
+    assert.throws(() => assertSupportedServer(120017, '12.17'), (e: unknown) => e instanceof DatabaseError && /unsupported PostgreSQL server version 12\.17: pgvault dumps PostgreSQL 13 or newer/.test(e.message));
+    assert.doesNotThrow(() => assertSupportedServer(130000, '13.0'));
   });
 
   it('fails with a DatabaseError naming the table when a lock cannot be taken in time', async () => {

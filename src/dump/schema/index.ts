@@ -22,8 +22,16 @@ import { sortDumpObjects } from './sort.js';
 import { domainChecks, readTypes } from './types.js';
 import { readFunctions } from './functions.js';
 import { readExtensionMemberAcls } from './extacl.js';
+import { readForeignDataWrappers } from './fdw.js';
 
 export const MIN_SERVER_VERSION = 130000;
+
+/** Throws a DatabaseError for servers older than PostgreSQL 13 (catalogs pgvault does not read). */
+export function assertSupportedServer(versionNum: number, versionStr: string): void {
+  if (!Number.isFinite(versionNum) || versionNum < MIN_SERVER_VERSION) {
+    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 or newer. Upgrade the server, or dump it with that server's own pg_dump.`);
+  }
+}
 
 /** 64 random alphanumeric characters, like pg_dump's \restrict key. */
 export function randomRestrictKey(): string {
@@ -41,9 +49,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   const ver = await client.query<{ num: string; str: string }>("SELECT pg_catalog.current_setting('server_version_num') AS num, pg_catalog.current_setting('server_version') AS str");
   const versionNum = Number(ver.rows[0]!.num);
   const versionStr = ver.rows[0]!.str;
-  if (versionNum < MIN_SERVER_VERSION) {
-    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 or newer. Upgrade the server or use that server's own pg_dump.`);
-  }
+  assertSupportedServer(versionNum, versionStr);
   const restrictKey = opts.restrictKey === undefined ? randomRestrictKey() : opts.restrictKey;
   if (restrictKey !== null && !/^[A-Za-z0-9]+$/.test(restrictKey)) throw new DatabaseError('internal error: restrict key must be alphanumeric');
   const kw = await client.query<{ word: string }>("SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'");
@@ -66,6 +72,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readCollations(ctx, sel);
   await readTypes(ctx, sel);
   await readFunctions(ctx, sel);
+  await readForeignDataWrappers(ctx, sel);
   const rels = await readRelations(ctx, sel, relList);
   await readIndexes(ctx, rels);
   await readTableChildren(ctx, rels);

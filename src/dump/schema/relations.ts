@@ -14,7 +14,7 @@ export interface Column {
   attnum: number; name: string; typid: number; type: string; notnull: boolean; dropped: boolean; local: boolean;
   identity: string; generated: string; stattarget: number | null; storage: string; typstorage: string; compression: string;
   collnsp: string | null; collname: string | null; options: string; acl: string[] | null; def: string | null; defOid: number | null;
-  inhNotNull: boolean; attrdef: AttrDef | null;
+  inhNotNull: boolean; attrdef: AttrDef | null; fdwoptions: string;
 }
 export interface AttrDef { obj: DumpObject; col: Column; separate: boolean }
 export interface Check { obj: DumpObject; name: string; def: string; local: boolean; validated: boolean; separate: boolean }
@@ -162,7 +162,9 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
             ${ctx.version >= 170000 ? 'a.attstattarget' : 'CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END'} AS stattarget,
             a.attstorage::text AS storage, t.typstorage::text AS typstorage, ${v14 ? 'a.attcompression::text' : "''"} AS compression,
             cn.nspname AS collnsp, co.collname, pg_catalog.array_to_string(a.attoptions, ', ') AS options, a.attacl::text[] AS acl,
-            pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, d.oid::int8::float8 AS "defOid", false AS "inhNotNull"
+            pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, d.oid::int8::float8 AS "defOid", false AS "inhNotNull",
+            pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value)
+              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o ORDER BY o.option_name), E',\n    ') AS fdwoptions
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_attribute a ON a.attrelid = x.oid
        LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
@@ -442,6 +444,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       const cm = ({ p: 'pglz', l: 'lz4' } as Record<string, string>)[c.compression];
       if (cm) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET COMPRESSION ${cm};\n`;
       if (c.options) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET (${c.options});\n`;
+      if (rel.relkind === 'f' && c.fdwoptions) sql += `ALTER FOREIGN TABLE ${rel.qual} ALTER COLUMN ${col} OPTIONS (\n    ${c.fdwoptions}\n);\n`;
     }
   }
   if ((rel.relkind === 'r' || rel.relkind === 'p' || rel.relkind === 'm') && rel.replident !== 'd') {
@@ -451,8 +454,8 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   if (rel.forcerowsec) sql += `\nALTER TABLE ONLY ${rel.qual} FORCE ROW LEVEL SECURITY;\n`;
   const out: TocEntry[] = [{
     tag: rel.relname, desc, schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop,
-    ownerStmt: ctx.ownerStmt('TABLE', rel.qual, rel.owner), pass: 1,
-    tablespace: rel.relkind === 'v' ? null : (rel.spcname ?? ''), tableam: rel.amname,
+    ownerStmt: ctx.ownerStmt(rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE', rel.qual, rel.owner), pass: 1,
+    tablespace: rel.relkind === 'r' || rel.relkind === 'p' || rel.relkind === 'm' ? (rel.spcname ?? '') : null, tableam: rel.amname,
   }];
   // Comments: table, then columns.
   const kindWord = rel.relkind === 'v' ? 'VIEW' : rel.relkind === 'm' ? 'MATERIALIZED VIEW' : rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
@@ -465,8 +468,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   }
   for (const ch of rel.checks) if (!ch.separate && ch.local) out.push(...constraintComment(ctx, rel, ch.obj.oid, ch.name));
   // ACLs: table, then column ACLs.
-  const aclType = rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
-  out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), nspname: rel.nspname, tag: `${aclType} ${q.id(rel.relname)}`, schema: rel.nspname, owner: rel.owner, acl: rel.acl, base: rel.base }));
+  out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), nspname: rel.nspname, tag: `TABLE ${q.id(rel.relname)}`, schema: rel.nspname, owner: rel.owner, acl: rel.acl, base: rel.base }));
   for (const c of rel.cols) {
     if (c.dropped || c.acl === null) continue;
     out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), subname: q.id(c.name), nspname: rel.nspname, tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, schema: rel.nspname, owner: rel.owner, acl: c.acl, base: [] }));
