@@ -133,6 +133,12 @@ test('per-table stats match a verifier re-reading each table; summary hash is th
     assert.deepEqual({ rows: t.rows, bytes: t.bytes, sha256: t.sha256 }, v, t.qualified);
     assert.equal(t.order, 'heap');
   }
+  // Hashing in a worker thread or inline gives the same results.
+  for (const inlineHashing of [true, false]) {
+    const other = await dumpSrc('src', { inlineHashing });
+    assert.equal(other.summary.sha256, summary.sha256);
+    assert.deepEqual(other.summary.tables, summary.tables);
+  }
   const counts = await c.query<{ n: string }>('src', 'SELECT count(*)::text AS n FROM tricky');
   assert.equal(summary.tables.find((t) => t.name === 'tricky')!.rows, Number(counts[0]!.n));
   assert.equal(summary.tables.find((t) => t.name === 'nocols')!.rows, 2);

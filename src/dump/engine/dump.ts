@@ -87,7 +87,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
 
     /** Wrap a part's source so the whole-script hash sees every byte, and we can tell whether it was read to the end. */
     const track = { done: true, name: '' };
-    /** `source` yields script bytes; those it marks as table rows (second tuple item true) were hashed already. */
+    /** `source` yields script bytes; those in `rowChunks` (COPY rows) were hashed already, with the table. */
     function part(kind: DumpPartKind, name: string, source: AsyncIterable<Buffer>, table?: TableDataSpec,
       stats?: () => TableStats, rowChunks?: WeakSet<Buffer>): DumpPart {
       const state = { done: false };

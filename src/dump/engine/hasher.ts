@@ -89,7 +89,10 @@ class WorkerHasher implements DumpHasher {
 
   private async send(k: 0 | 1, b: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
-    this.worker.postMessage({ k, b });
+    // Copy exactly these bytes and transfer the copy: structured-cloning a view would copy its whole
+    // underlying ArrayBuffer (often a larger socket or pool buffer).
+    const copy = new Uint8Array(b);
+    this.worker.postMessage({ k, b: copy }, [copy.buffer]);
     this.inflight += b.length;
     if (this.inflight >= MAX_INFLIGHT) {
       await this.request(5);
