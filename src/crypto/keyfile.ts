@@ -18,6 +18,7 @@ import { IntegrityError, WrongPasswordError } from '../errors.js';
 import { AEAD_FORMAT_XCHACHA20POLY1305, open, SEAL_OVERHEAD, seal } from './aead.js';
 import { KEY_BYTES, type MasterKey } from './keys.js';
 import { sodium } from './sodium.js';
+import { argon2id } from './kdf.js';
 
 export const KEY_FILE_FORMAT = 'pgvault-key';
 export const KEY_FILE_VERSION = 1;
@@ -70,7 +71,14 @@ function checkKdf(p: KdfParams, what: string): void {
   }
 }
 
-function deriveKek(password: string, salt: Uint8Array, p: KdfParams): Uint8Array {
+/**
+ * Argon2id with a large memlimit runs in a short-lived worker so its WebAssembly memory does not stay
+ * in this process (kdf.ts); small ones (tests' cheap parameters) run here, where they cost little.
+ */
+const WORKER_MEMLIMIT = 16 * 1024 * 1024;
+
+async function deriveKek(password: string, salt: Uint8Array, p: KdfParams): Promise<Uint8Array> {
+  if (p.memlimit >= WORKER_MEMLIMIT) return argon2id(KEY_BYTES, password, salt, p.opslimit, p.memlimit);
   return sodium.crypto_pwhash(KEY_BYTES, password, salt, p.opslimit, p.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
 }
 
@@ -91,7 +99,7 @@ export async function createKeyFile(master: MasterKey, password: string, meta: K
   const salt = sodium.randombytes_buf(SALT_BYTES);
   const kdfJson: KeyFileJson['kdf'] = { name: KDF_NAME, opslimit: params.opslimit, memlimit: params.memlimit, salt: b64(salt) };
   const cleanMeta: KeyFileMeta = { host: meta.host, username: meta.username, created: meta.created };
-  const kek = deriveKek(password, salt, params);
+  const kek = await deriveKek(password, salt, params);
   const secret = new Uint8Array(2 * KEY_BYTES);
   secret.set(master.encryption, 0);
   secret.set(master.chunkId, KEY_BYTES);
@@ -161,7 +169,7 @@ export function parseKeyFile(bytes: Uint8Array, label: string): { kdf: KeyFileJs
  */
 export async function openKeyFile(bytes: Uint8Array, password: string, label: string): Promise<MasterKey> {
   const parsed = parseKeyFile(bytes, label);
-  const kek = deriveKek(password, parsed.salt, parsed.kdf);
+  const kek = await deriveKek(password, parsed.salt, parsed.kdf);
   let secret: Uint8Array;
   try {
     secret = open(kek, parsed.sealed, keyFileAd(parsed.kdf, parsed.meta), label);
