@@ -13,7 +13,7 @@ import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { listSnapshots } from '../snapshot/snapshots.js';
 import { DEFAULT_GROUP_BY, describeGroup, groupSnapshots, type GroupBy, type GroupKey } from './group.js';
-import { applyPolicy, describePolicy, hasTags, isEmptyPolicy, parseTagList, validatePolicy, type Decision, type RetentionPolicy } from './policy.js';
+import { applyPolicy, describePolicy, hasTags, isEmptyPolicy, parseTagList, validatePolicy, type Decision, type PolicySnapshot, type RetentionPolicy } from './policy.js';
 
 export interface ForgetFilter {
   databases?: string[];
@@ -33,12 +33,12 @@ export interface ForgetOptions {
   logger?: Logger;
 }
 
-export interface ForgetGroupResult {
+export interface ForgetGroupResult<S extends PolicySnapshot = Snapshot> {
   key: GroupKey;
   /** "host db1, database shop". */
   description: string;
-  keep: Decision<Snapshot>[];
-  remove: Decision<Snapshot>[];
+  keep: Decision<S>[];
+  remove: Decision<S>[];
 }
 
 export interface ForgetResult {
@@ -63,14 +63,14 @@ export function filterIsEmpty(f: ForgetFilter | undefined): boolean {
 }
 
 /** Decide (pure): group the snapshots and apply the policy to each group, refusing what restic refuses. */
-export function planForget(snapshots: readonly Snapshot[], policy: RetentionPolicy, opts: Omit<ForgetOptions, 'dryRun' | 'logger'> = {}): ForgetGroupResult[] {
+export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], policy: RetentionPolicy, opts: Omit<ForgetOptions, 'dryRun' | 'logger'> = {}): ForgetGroupResult<S>[] {
   const empty = isEmptyPolicy(policy);
   if (empty && opts.unsafeAllowRemoveAll && filterIsEmpty(opts.filter)) {
     throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--host, --db or --tag): it would otherwise remove every snapshot in the repository');
   }
   validatePolicy(policy, { allowEmpty: empty && opts.unsafeAllowRemoveAll === true });
   const groups = groupSnapshots(snapshots, opts.groupBy ?? DEFAULT_GROUP_BY);
-  const out: ForgetGroupResult[] = [];
+  const out: ForgetGroupResult<S>[] = [];
   for (const g of groups) {
     const r = applyPolicy(g.snapshots, policy, opts.now);
     const description = describeGroup(g.key);
@@ -84,7 +84,7 @@ export function planForget(snapshots: readonly Snapshot[], policy: RetentionPoli
   return out;
 }
 
-export function matchesFilter(s: Snapshot, f: ForgetFilter | undefined): boolean {
+export function matchesFilter(s: PolicySnapshot, f: ForgetFilter | undefined): boolean {
   if (!f) return true;
   if (f.databases?.length && !f.databases.includes(s.database)) return false;
   if (f.hosts?.length && !f.hosts.includes(s.host)) return false;
