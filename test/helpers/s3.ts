@@ -56,7 +56,7 @@ export async function startRecordingProxy(targetPort: number, requests: Recorded
  * continuation tokens are DES-encrypted, and OpenSSL 3 offers DES only through the legacy provider
  * (without it every truncated listing is a 500). It also keeps s3rver's CPU off the test process.
  */
-export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3TestServer> {
+export async function startS3Server(opts: { bucket?: string; /** false: no recording proxy (benchmarks) */ record?: boolean } = {}): Promise<S3TestServer> {
   const bucket = opts.bucket ?? 'pgvault-test';
   const directory = await mkdtemp(join(tmpdir(), 'pgvault-s3rver-'));
   const script = fileURLToPath(new URL('./s3rver-process.mjs', import.meta.url));
@@ -77,8 +77,8 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
     child.once('exit', (code) => reject(new Error(`s3rver process exited with ${code} before listening`)));
   });
   const requests: RecordedRequest[] = [];
-  const proxy = await startRecordingProxy(s3Port, requests);
-  const endpoint = `http://127.0.0.1:${proxy.port}`;
+  const proxy = opts.record === false ? undefined : await startRecordingProxy(s3Port, requests);
+  const endpoint = `http://127.0.0.1:${proxy?.port ?? s3Port}`;
   return {
     endpoint,
     bucket,
@@ -86,9 +86,11 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3T
     location: (prefix) => `s3:${endpoint}/${bucket}${prefix ? '/' + prefix : ''}`,
     requests,
     async stop() {
-      proxy.server.closeAllConnections();
-      await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
-      proxy.agent.destroy();
+      if (proxy) {
+        proxy.server.closeAllConnections();
+        await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
+        proxy.agent.destroy();
+      }
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       if (child.exitCode === null) {
         child.stdin.end(); // the child exits when its stdin closes (also if we die)
