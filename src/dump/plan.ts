@@ -54,6 +54,9 @@ export interface TableDataSpec {
   /**
    * The line that starts this table's data in the script, e.g. `COPY public.t (a, b) FROM stdin;\n` — only that line:
    * the engine prints the pg_dump-style `--\n-- Data for Name: ...` comment block before it (from schema/name/owner).
+   * Exception (as pg_dump 15.3+): a leaf of a table hash-partitioned on an enum column is loaded through its root,
+   * and then this is `-- load via partition root <root>\n\nCOPY <root> (<cols>) FROM stdin;\n` (the engine still
+   * reads the leaf's own rows with `qualified`/`columns`).
    */
   copyFromLine: string;
   /** Quoted columns of the primary key or of a unique index over NOT NULL columns, for stable row order; null if none. */

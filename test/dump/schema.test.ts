@@ -244,6 +244,26 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
     }
   });
 
+  it('loads leaves of a table hash-partitioned on an enum through the root, as pg_dump 15.3+', async () => {
+    const db = await freshDb([]);
+    cluster.psql(db, [], [
+      "CREATE TYPE public.color AS ENUM ('red', 'green', 'blue');",
+      'CREATE TABLE public.paint (c public.color NOT NULL, n integer) PARTITION BY HASH (c);',
+      'CREATE TABLE public.paint_0 PARTITION OF public.paint FOR VALUES WITH (MODULUS 2, REMAINDER 0);',
+      'CREATE TABLE public.paint_1 PARTITION OF public.paint FOR VALUES WITH (MODULUS 2, REMAINDER 1);',
+      "INSERT INTO public.paint SELECT (ARRAY['red', 'green', 'blue'])[1 + i % 3]::public.color, i FROM generate_series(1, 30) AS i;",
+    ].join('\n'));
+    const { script, plan } = await nativeDump(cluster, db);
+    assert.deepEqual(normalize(script), normalize(cluster.pgDump(db, ['--clean', '--if-exists'])));
+    assert.equal(plan.tables.find((t) => t.name === 'paint_0')!.copyFromLine, '-- load via partition root public.paint\n\nCOPY public.paint (c, n) FROM stdin;\n');
+    const target = await freshDb([]);
+    cluster.psql(target, [], script);
+    const rows = async (d: string): Promise<unknown> => cluster.query(d, 'SELECT string_agg(c::text || n, \',\' ORDER BY n) AS r FROM public.paint');
+    assert.deepEqual(await rows(target), await rows(db));
+    await cluster.dropDatabase(db);
+    await cluster.dropDatabase(target);
+  });
+
   it('refuses servers older than PostgreSQL 13 with a clear DatabaseError', () => {
     assert.throws(() => assertSupportedServer(120017, '12.17'), (e: unknown) => e instanceof DatabaseError && /unsupported PostgreSQL server version 12\.17: pgvault dumps PostgreSQL 13 or newer/.test(e.message));
     assert.doesNotThrow(() => assertSupportedServer(130000, '13.0'));

@@ -175,7 +175,10 @@ function tableSpec(ctx: Ctx, rel: Rel, extra: DataExtra | undefined): TableDataS
     name: rel.relname,
     qualified: rel.qual,
     columns,
-    copyFromLine: `COPY ${rel.qual} ${list} FROM stdin;\n`,
+    // Leaves of a hash-on-enum partitioned table load through the root, with pg_dump's comment line.
+    copyFromLine: rel.loadVia
+      ? `-- load via partition root ${rel.loadVia.replace(/[\r\n]/g, ' ')}\n\nCOPY ${rel.loadVia} ${list} FROM stdin;\n`
+      : `COPY ${rel.qual} ${list} FROM stdin;\n`,
     orderKey: extra?.key ? extra.key.map((k) => q.id(k)) : null,
     estimatedBytes: extra?.bytes ?? 0,
     owner: ctx.owner(rel.owner),

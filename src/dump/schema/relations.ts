@@ -35,6 +35,8 @@ export interface Rel {
    * attached with ALTER TABLE … INHERIT and its inherited flags restored, as pg_dump --binary-upgrade does.
    */
   printAll: boolean;
+  /** Root table to COPY into instead of this leaf (hash partitioning on an enum), or null. */
+  loadVia: string | null;
 }
 interface SeqInfo { type: string; start: string; inc: string; max: string; min: string; cache: string; cycle: boolean; ownerTab: number | null; ownerCol: number | null; identity: boolean }
 
@@ -193,7 +195,7 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   for (const r of rows) {
     const rel: Rel = {
       ...r, qual: q.qual(r.nspname, r.relname), cols: [], checks: [], parents: [], obj: undefined as unknown as DumpObject,
-      dumpData: false, dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null, printAll: false,
+      dumpData: false, dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null, printAll: false, loadVia: null,
     };
     rels.set(r.oid, rel);
   }
@@ -213,6 +215,29 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
         const pr = rels.get(p);
         return pr ? pr.cols.some((pc) => pc.name === c.name && !pc.dropped && pc.notnull) : false;
       });
+    }
+  }
+
+  // Hash partitioning on an enum column: the hash depends on enum OIDs, which a restore changes, so
+  // leaves below such a table are loaded through their root (pg_dump 15.3+'s unsafe partitions).
+  const unsafe = new Set((await ctx.query<{ oid: number }>(
+    `SELECT p.partrelid::int8::float8 AS oid FROM pg_catalog.pg_partitioned_table p
+      WHERE p.partstrat = 'h' AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                                           WHERE a.attrelid = p.partrelid AND a.attnum = ANY (p.partattrs::int2[]) AND t.typtype = 'e')`)).map((r) => r.oid));
+  if (unsafe.size > 0) {
+    for (const rel of rels.values()) {
+      if (!rel.ispartition) continue;
+      let cur: Rel | undefined = rel;
+      let root: Rel | undefined;
+      let viaRoot = false;
+      while (cur && cur.ispartition && cur.parents.length > 0) {
+        const parent: Rel | undefined = rels.get(cur.parents[0]!);
+        if (!parent) break;
+        if (unsafe.has(parent.oid)) viaRoot = true;
+        root = parent;
+        cur = parent;
+      }
+      if (viaRoot && root) rel.loadVia = root.qual;
     }
   }
 
