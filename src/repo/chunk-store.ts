@@ -74,6 +74,7 @@ export class ChunkStore {
     if (known.has(id) || this.#pending.has(id)) return false;
     let done!: () => void;
     this.#pending.set(id, new Promise<void>((r) => { done = r; }));
+    const abandon = (): void => { this.#pending.delete(id); done(); };
     await this.#limiter.run(async () => {
       try {
         const packed = await compressChunk(plain);
@@ -88,19 +89,31 @@ export class ChunkStore {
         this.#unindexed.push({ id, length: plain.length, stored: body.length });
         if (this.stats.newChunks === 3) crashPoint('during-upload');
       } finally {
-        this.#pending.delete(id);
-        done();
+        abandon();
       }
       if (this.#unindexed.length >= this.#opts.indexBatch) await this.#writeIndex();
+    }).catch((e: unknown) => {
+      // The upload never started (an earlier one failed): forget it, so a later save uploads it.
+      abandon();
+      throw e;
     });
     return true;
   }
 
-  /** Wait for every upload, then write the index of what they stored. Throws the first failure. */
+  /**
+   * Wait for every upload, then write the index of what they stored. Throws the first failure, but
+   * even then indexes every chunk that was stored, so a later backup reuses it.
+   */
   async flush(): Promise<void> {
-    await this.#limiter.drain();
+    let failure: { e: unknown } | null = null;
+    try {
+      await this.#limiter.drain();
+    } catch (e) {
+      failure = { e };
+    }
     await this.#writeIndex();
     await this.#saveCache();
+    if (failure) throw failure.e;
   }
 
   async #writeIndex(): Promise<void> {

@@ -27,10 +27,12 @@ export class Limiter {
     this.#inflight.add(p);
   }
 
-  /** Wait for every started task; rethrow the first failure. */
+  /** Wait for every started task; rethrow the first failure (once: the limiter is usable again afterwards). */
   async drain(): Promise<void> {
     while (this.#inflight.size) await Promise.all(this.#inflight);
-    this.#throwIfFailed();
+    const e = this.#error;
+    this.#error = null;
+    if (e) throw e.value;
   }
 
   #throwIfFailed(): void {

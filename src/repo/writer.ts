@@ -50,17 +50,36 @@ export class StreamWriter {
     if (bytes.length === 0) return;
     this.#hash.update(bytes);
     this.#size += bytes.length;
-    for (const c of this.#data.push(bytes)) await this.#dataChunk(c);
+    try {
+      for (const c of this.#data.push(bytes)) await this.#dataChunk(c);
+    } catch (e) {
+      throw await this.#failed(e);
+    }
   }
 
   /** Flush the last chunks, wait for every upload and the index, and describe the saved stream. */
   async finish(): Promise<SavedStream> {
     if (this.#finished) throw new Error('StreamWriter.finish called twice');
     this.#finished = true;
-    for (const c of this.#data.finish()) await this.#dataChunk(c);
-    for (const c of this.#list.finish()) await this.#listChunk(c);
+    try {
+      for (const c of this.#data.finish()) await this.#dataChunk(c);
+      for (const c of this.#list.finish()) await this.#listChunk(c);
+    } catch (e) {
+      throw await this.#failed(e);
+    }
     await this.#chunks.flush();
     return { list: this.#listRefs, size: this.#size, sha256: this.#hash.digest('hex'), chunks: this.#count, added: { ...this.#added } };
+  }
+
+  /** After a failure: stop, index what was stored (so the next run reuses it), return the first error. */
+  async #failed(e: unknown): Promise<unknown> {
+    this.#finished = true;
+    try {
+      await this.#chunks.flush();
+    } catch (first) {
+      return first;
+    }
+    return e;
   }
 
   async #dataChunk(c: Uint8Array): Promise<void> {
