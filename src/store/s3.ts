@@ -80,6 +80,8 @@ export class S3Store implements Store {
   readonly #versionDeleteConcurrency: number;
   /** undefined until the first all-versions delete tells us. */
   #versionsSupported: boolean | undefined;
+  /** Set once a listing proved the bucket exists (a HEAD 404 cannot tell a missing key from a missing bucket). */
+  #bucketSeen = false;
 
   constructor(o: S3StoreOptions) {
     const url = new URL(o.endpoint);
@@ -170,9 +172,17 @@ export class S3Store implements Store {
         () => this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
       return { name, size: res.ContentLength ?? 0 };
     } catch (e) {
-      if (e instanceof NotFoundError) return null;
-      throw e;
+      if (!(e instanceof NotFoundError)) throw e;
     }
+    if (!this.#bucketSeen) {
+      // HEAD answers a bare 404 for a missing bucket too: one listing tells "no such object" from "no such bucket"
+      // (NoSuchBucket → StoreUnavailableError), so a typo in the bucket name is not reported as "no repository".
+      await this.#call('LIST', this.prefix, 'listFiles', () => this.#client.send(new ListObjectsV2Command({
+        Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1,
+      })));
+      this.#bucketSeen = true;
+    }
+    return null;
   }
 
   async *list(kind: ObjectKind, opts: ListOptions = {}): AsyncIterable<ObjectInfo> {

@@ -77,6 +77,23 @@ describe('S3Store on a versioned server', () => {
       await store.delete('data', name); // nothing left: still fine
     });
 
+    it('what goes over the wire for an all-versions delete: ListObjectVersions, then DeleteObject?versionId, no checksum headers', async () => {
+      const store = open();
+      await store.put('index', 'wire', seededBytes(3, 10));
+      await store.put('index', 'wire', seededBytes(3, 10));
+      const from = reset();
+      await store.delete('index', 'wire');
+      const reqs = srv.requests.slice(from);
+      assert.deepEqual(reqs.map((r) => `${r.method} ${r.url.replace(/versionId=[^&]+/, 'versionId=V')}`).sort(), [
+        'DELETE /pgvault-versioned/repo/index/wire?versionId=V&x-id=DeleteObject',
+        'DELETE /pgvault-versioned/repo/index/wire?versionId=V&x-id=DeleteObject',
+        'GET /pgvault-versioned/?prefix=repo%2Findex%2Fwire&versions=',
+      ]);
+      for (const r of reqs) {
+        assert.deepEqual(Object.keys(r.headers).filter((h) => h.includes('checksum') || h === 'content-md5'), [], `${r.method} ${r.url}`);
+      }
+    });
+
     it('hide mode only writes a delete marker (for keys without deleteFiles): hidden, but bytes kept', async () => {
       const hider = open({ deleteMode: 'hide' });
       await hider.put('snapshots', 'hidden', seededBytes(4, 500));
@@ -262,9 +279,15 @@ describe('S3Store on a versioned server', () => {
       assert.ok(Date.now() - t0 < 3000, 'fast');
     });
 
-    it('a missing bucket names the bucket', async () => {
+    it('a missing bucket names the bucket, also for stat (whose HEAD 404 cannot say which is missing)', async () => {
       const store = open({ bucket: 'other-bucket' });
       await assert.rejects(store.get('config', 'config'), /bucket "other-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+/);
+      await assert.rejects(store.stat('config', 'config'), /bucket "other-bucket" does not exist/);
+      const good = open();
+      const from = reset();
+      assert.equal(await good.stat('config', 'config'), null);
+      assert.equal(await good.stat('keys', 'nope'), null);
+      assert.deepEqual(srv.requests.slice(from).map((r) => r.method), ['HEAD', 'GET', 'HEAD'], 'the bucket check runs once per store');
     });
   });
 });

@@ -95,6 +95,25 @@ describe('S3Store on s3rver: the wire', () => {
     }
   });
 
+  it('why S3Store never uses DeleteObjects: the SDK still sends CRC32 checksum headers on it with WHEN_REQUIRED', async () => {
+    // A canary on the pinned SDK (aws-sdk-js-v3 #6819). If it starts failing, the SDK changed: re-read docs/store.md.
+    const { S3Client, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({
+      endpoint: srv.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: srv.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const from = srv.requests.length;
+    try {
+      await client.send(new DeleteObjectsCommand({ Bucket: srv.bucket, Delete: { Objects: [{ Key: 'wire/none' }] } }));
+    } finally {
+      client.destroy();
+    }
+    const post = srv.requests.slice(from).find((r) => r.method === 'POST');
+    assert.ok(post, 'DeleteObjects request recorded');
+    assert.deepEqual(checksumHeaders(post).sort(), ['x-amz-checksum-crc32', 'x-amz-sdk-checksum-algorithm']);
+    assert.equal(post.headers['content-md5'], undefined);
+  });
+
   it('a missing bucket is StoreUnavailableError naming the bucket', async () => {
     const s = new S3Store({ endpoint: srv.endpoint, bucket: 'no-such-bucket', credentials: srv.credentials, retry: fastRetry });
     try {
