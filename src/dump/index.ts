@@ -15,6 +15,7 @@ export type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaRead
 export type { SchemaOptions, SchemaPlan, TableDataSpec, SequenceSpec, DumpFilterOptions } from './plan.js';
 export { PINNED_SETTINGS, OPTIONAL_SETTINGS, sessionSetupSql } from './engine/session.js';
 export { copyOutSql } from './engine/copy.js';
+export { hashTableData, type TableHashSpec, type TableHash } from './engine/verify.js';
 
 /** The schema side: catalogs → DDL, table locks (src/dump/schema). */
 const schemaReader: SchemaReader = (client: pg.Client, opts: SchemaOptions): Promise<SchemaPlan> => readSchema(client, opts);

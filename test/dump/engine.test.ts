@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
-import { dumpDatabase, writeDump } from '../../src/dump/index.js';
+import { dumpDatabase, hashTableData, writeDump } from '../../src/dump/index.js';
 import { collect, copyBlocks, handPlanner, verifierHash } from './engine-fixtures.js';
 import { PassThrough } from 'node:stream';
 import { existsSync, rmSync } from 'node:fs';
@@ -131,6 +131,15 @@ test('per-table stats match a verifier re-reading each table; summary hash is th
       : ' (id, t, f8, f4, n, b, ts, tstz, d, iv, j, arr, u, x, r)';
     const v = await tableCopy('src', `COPY ${t.qualified}${cols} TO STDOUT`);
     assert.deepEqual({ rows: t.rows, bytes: t.bytes, sha256: t.sha256 }, v, t.qualified);
+    // The exported verifier helper reproduces it from the recorded fields.
+    const client = new pg.Client(c.config('src'));
+    await client.connect();
+    try {
+      const columns = cols ? cols.slice(2, -1).split(', ') : [];
+      assert.deepEqual(await hashTableData(client, { qualified: t.qualified, columns, order: t.order }), v);
+    } finally {
+      await client.end();
+    }
     assert.equal(t.order, 'heap');
   }
   // Hashing in a worker thread or inline gives the same results.
@@ -194,6 +203,16 @@ test('stable order: key-ordered rows, still a valid COPY ... FROM stdin block, h
   c.psql('ord2', ['-f', '-'], ord.script);
   const q = 'COPY (SELECT * FROM public.o ORDER BY n, k) TO STDOUT';
   assert.deepEqual(await tableCopy('ord2', q), await tableCopy('ord', q));
+  // A verifier re-reading the restored copy reproduces the recorded stats: key order, and heap order of fresh tables.
+  const vc = new pg.Client(c.config('ord2'));
+  await vc.connect();
+  try {
+    assert.deepEqual(await hashTableData(vc, { qualified: t.qualified, columns: ['k', 'n', 'v'], order: 'ordered', orderKey: t.orderKey! }),
+      { rows: t.rows, bytes: t.bytes, sha256: t.sha256 });
+    assert.deepEqual(await hashTableData(vc, { qualified: nk.qualified, columns: ['a'], order: 'heap' }), { rows: nk.rows, bytes: nk.bytes, sha256: nk.sha256 });
+  } finally {
+    await vc.end();
+  }
 });
 
 test('writeDump streams the script to a Writable and returns the summary', async () => {
