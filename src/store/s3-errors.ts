@@ -110,6 +110,11 @@ export function mapS3Error(e0: unknown, ctx: S3ErrorContext): PgvaultError {
       `bucket "${ctx.bucket}" does not exist at ${ctx.endpoint} (${where}): check the bucket name in --repo ` +
       'and that the endpoint is the bucket\'s region', { cause: e });
   }
+  if (i.code === 'RequestTimeTooSkewed') {
+    return new StoreUnavailableError(
+      `${ctx.endpoint} refused ${where}: this host's clock is too far from the server's (RequestTimeTooSkewed)${tried}; ` +
+      'fix the system time (enable NTP / timesyncd) and run again', { cause: e });
+  }
   if (isNotFound(e)) return new NotFoundError(`${ctx.key} in bucket ${ctx.bucket} at ${ctx.endpoint}`, { cause: e });
   if (CREDENTIAL_CODES.has(i.code) || i.status === 403 || i.status === 401) {
     return new StoreUnavailableError(

@@ -216,6 +216,17 @@ describe('S3Store on a versioned server', () => {
       assert.equal(srv.requests.length - from, 3);
     });
 
+    it('a skewed clock is retried (the SDK corrects its offset), then reported as a clock problem, not as bad credentials', async () => {
+      const store = open({ retry: { maxAttempts: 2, baseDelayMs: 1, sleep: async () => undefined } });
+      reset();
+      srv.injectFault({ kind: 'status', status: 403, code: 'RequestTimeTooSkewed' }, { times: 2 });
+      await assert.rejects(store.put('index', 'skew', seededBytes(1, 1)), (e: unknown) => {
+        assert.ok(e instanceof StoreUnavailableError);
+        assert.match(e.message, /this host's clock is too far from the server's \(RequestTimeTooSkewed\) after 2 attempts; fix the system time/);
+        return true;
+      });
+    });
+
     it('does not retry a permanent 400', async () => {
       const store = open();
       const from = reset();
