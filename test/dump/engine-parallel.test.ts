@@ -9,6 +9,7 @@ import pg from 'pg';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { dumpDatabase, type DumpOptions } from '../../src/dump/index.js';
 import { collect, handPlanner } from './engine-fixtures.js';
+import { segmentModes } from '../../src/dump/engine/parallel.js';
 
 let c: PgCluster;
 const conn = (db: string) => ({ host: c.host, port: c.port, user: c.user, database: db, applicationName: 'pgvault-test' });
@@ -131,4 +132,16 @@ test('reading parts out of order is refused', async () => {
   const p1 = await dump.next();
   assert.equal(p1.done, false);
   await assert.rejects(dump.next(), /consumed in order/);
+});
+
+test('block-range planning: only heap-order tables with columns, on PostgreSQL 14+, bigger than two ranges', () => {
+  const spec = { oid: 1, schema: 'public', name: 't', qualified: 'public.t', columns: ['a'], copyFromLine: '', orderKey: ['a'], estimatedBytes: 10 * 8192 };
+  const o = { jobs: 2, serverVersionNum: 150000, blockSize: 8192, chunkBytes: 4 * 8192 };
+  assert.deepEqual(segmentModes(spec, { kind: 'heap' }, o), [
+    { kind: 'blocks', fromBlock: 0, toBlock: 4 }, { kind: 'blocks', fromBlock: 4, toBlock: 8 }, { kind: 'blocks', fromBlock: 8, toBlock: null }]);
+  assert.deepEqual(segmentModes(spec, { kind: 'heap' }, { ...o, serverVersionNum: 130012 }), [{ kind: 'heap' }]);
+  assert.deepEqual(segmentModes(spec, { kind: 'heap' }, { ...o, jobs: 1 }), [{ kind: 'heap' }]);
+  assert.deepEqual(segmentModes({ ...spec, columns: [] }, { kind: 'heap' }, o), [{ kind: 'heap' }]);
+  assert.deepEqual(segmentModes({ ...spec, estimatedBytes: 7 * 8192 }, { kind: 'heap' }, o), [{ kind: 'heap' }]);
+  assert.deepEqual(segmentModes(spec, { kind: 'ordered', key: ['a'] }, o), [{ kind: 'ordered', key: ['a'] }]);
 });
