@@ -2,11 +2,14 @@ import type { Command } from 'commander';
 import { backupDatabase, type BackupResult } from '../../backup/backup.js';
 import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
+import { withLock } from '../../maintenance/locks.js';
+import { parseDurationMs } from '../../maintenance/duration.js';
 import { addConnectionFlags, addDumpFlags, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 interface BackupFlags extends DumpFlags {
+  retryLock?: string;
   tag?: string[];
   hostname?: string;
   time?: string;
@@ -21,7 +24,8 @@ export function register(program: Command): void {
     .argument('<database...>', 'postgres://user@host:port/db URL, key=value string, or database name')
     .option('--tag <tag>', 'tag the snapshots (repeatable)', collectList)
     .option('--hostname <name>', 'host name to record (default: this machine\'s)')
-    .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00');
+    .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00')
+    .option('--retry-lock <duration>', 'wait up to this long (e.g. 10m) when prune holds the repository lock');
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
   cmd.action(async (databases: string[], f: BackupFlags, c: Command) => {
@@ -30,7 +34,8 @@ export function register(program: Command): void {
     const repo = await openRepository(g, logger);
     const results: ({ database: string } & ({ ok: true; result: BackupResult } | { ok: false; error: unknown }))[] = [];
     try {
-      for (const db of databases) {
+      // A shared lock: backups may run side by side, prune (exclusive) waits for them.
+      await withLock(repo, 'shared', async () => { for (const db of databases) {
         try {
           const opts: Parameters<typeof backupDatabase>[2] = { logger };
           if (f.tag) opts.tags = f.tag;
@@ -42,7 +47,7 @@ export function register(program: Command): void {
           logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);
           results.push({ database: db, ok: false, error: e });
         }
-      }
+      } }, { operation: 'backup', logger, retryLockMs: parseDurationMs(f.retryLock ?? '0', '--retry-lock') });
     } finally {
       await repo.close();
     }
