@@ -77,8 +77,8 @@ export interface LockOptions {
 export const DEFAULT_STALE_MS = 30 * 60_000;
 export const DEFAULT_REFRESH_MS = 5 * 60_000;
 /** Locks written this recently by a conflicting locker mean we are racing it: both back off and retry. */
-const RACE_WINDOW_MS = 15_000;
-const RACE_RETRIES = 4;
+const RACE_WINDOW_MS = 5_000;
+const RACE_RETRIES = 3;
 
 function currentUser(): string {
   try { return userInfo().username; } catch { return 'unknown'; }

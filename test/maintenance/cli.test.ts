@@ -58,11 +58,12 @@ describe('maintenance CLI', () => {
     assert.match(r.stdout, /no errors were found/);
 
     const now = new Date().toISOString();
-    const info: LockInfo = { version: 1, mode: 'shared', operation: 'backup', host: 'db-primary.example', pid: 31337, username: 'postgres', time: now, refreshed: now };
+    const started = new Date(Date.now() - 4 * 60_000).toISOString();
+    const info: LockInfo = { version: 1, mode: 'shared', operation: 'backup', host: 'db-primary.example', pid: 31337, username: 'postgres', time: started, refreshed: now };
     await repo.putSealed('locks', 'ab'.repeat(16), new TextEncoder().encode(JSON.stringify(info)));
     r = await run('prune');
     assert.equal(r.code, ExitCode.LOCKED, r.stderr);
-    assert.match(r.stderr, /locked.*\n.*shared lock \(backup\) held by pid 31337 of postgres on db-primary\.example, acquired \d+s ago/);
+    assert.match(r.stderr, /locked.*\n.*shared lock \(backup\) held by pid 31337 of postgres on db-primary\.example, acquired 4m(\d+s)? ago, refreshed \d+s ago/);
     r = await run('unlock');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /kept live locks\/abab/);
