@@ -108,19 +108,21 @@ describe('FaultyStore', () => {
     assert.equal((await collect(s.list('data'))).length, 3);
   });
 
-  it('adds latency per call, so concurrency shows', async () => {
-    const s = make({ latencyMs: 40 });
+  it('adds latency per call (concurrent calls wait concurrently), fixed or chosen per call', async () => {
+    const s = make({ latencyMs: 150 });
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 8 }, (_, i) => s.put('locks', `l${i}`, seededBytes(i, 1))));
     const parallel = Date.now() - t0;
+    assert.ok(parallel >= 150 && parallel < 900, `8 parallel puts took ${parallel} ms (serially ≥ 1200)`);
     const t1 = Date.now();
-    for (let i = 0; i < 4; i++) await s.stat('locks', `l${i}`);
-    const serial = Date.now() - t1;
-    assert.ok(parallel >= 40 && parallel < 8 * 40, `8 parallel puts took ${parallel} ms`);
-    assert.ok(serial >= 4 * 40, `4 serial stats took ${serial} ms`);
-    s.setLatency((c) => (c.method === 'get' ? 30 : 0));
+    for (let i = 0; i < 3; i++) await s.stat('locks', `l${i}`);
+    assert.ok(Date.now() - t1 >= 450, 'serial calls each wait');
+    const asked: string[] = [];
+    s.setLatency((c) => { asked.push(`${c.method} ${c.name}`); return c.method === 'get' ? 120 : 0; });
     const t2 = Date.now();
-    await s.stat('locks', 'l0');
-    assert.ok(Date.now() - t2 < 30);
+    await s.get('locks', 'l0');
+    assert.ok(Date.now() - t2 >= 120);
+    await s.stat('locks', 'l1');
+    assert.deepEqual(asked, ['get l0', 'stat l1']);
   });
 });
