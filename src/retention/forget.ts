@@ -62,14 +62,14 @@ export function filterIsEmpty(f: ForgetFilter | undefined): boolean {
   return !f || (!f.databases?.length && !f.hosts?.length && !f.tags?.length);
 }
 
-/** Decide (pure): group the snapshots and apply the policy to each group, refusing what restic refuses. */
+/** Decide (pure): filter, group, and apply the policy to each group, refusing what restic refuses. */
 export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], policy: RetentionPolicy, opts: Omit<ForgetOptions, 'dryRun' | 'logger'> = {}): ForgetGroupResult<S>[] {
   const empty = isEmptyPolicy(policy);
   if (empty && opts.unsafeAllowRemoveAll && filterIsEmpty(opts.filter)) {
     throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--host, --db or --tag): it would otherwise remove every snapshot in the repository');
   }
   validatePolicy(policy, { allowEmpty: empty && opts.unsafeAllowRemoveAll === true });
-  const groups = groupSnapshots(snapshots, opts.groupBy ?? DEFAULT_GROUP_BY);
+  const groups = groupSnapshots(snapshots.filter((s) => matchesFilter(s, opts.filter)), opts.groupBy ?? DEFAULT_GROUP_BY);
   const out: ForgetGroupResult<S>[] = [];
   for (const g of groups) {
     const r = applyPolicy(g.snapshots, policy, opts.now);
@@ -93,8 +93,7 @@ export function matchesFilter(s: PolicySnapshot, f: ForgetFilter | undefined): b
 }
 
 export async function forget(repo: Repository, policy: RetentionPolicy, opts: ForgetOptions = {}): Promise<ForgetResult> {
-  const all = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
-  const snapshots = all.filter((s) => matchesFilter(s, opts.filter));
+  const snapshots = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
   const groups = planForget(snapshots, policy, opts);
   const result: ForgetResult = { policy: describePolicy(policy), dryRun: opts.dryRun === true, groups, removed: [], failed: [] };
   if (opts.dryRun) return result;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { isPgvaultError, ExitCode } from '../../src/errors.js';
-import { planForget, matchesFilter, type ForgetFilter } from '../../src/retention/forget.js';
+import { planForget, type ForgetFilter } from '../../src/retention/forget.js';
 import { policyFromFlags, POLICY_FLAG_NAMES, type PolicyFlags } from '../../src/retention/flags.js';
 import { DEFAULT_GROUP_BY, parseGroupBy } from '../../src/retention/group.js';
 import type { PolicySnapshot } from '../../src/retention/policy.js';
@@ -50,7 +50,7 @@ function pgvaultDecide(snapshots: PolicySnapshot[], a: CaseArgs): Outcome | Refu
     if (a.host) filter.hosts = a.host;
     if (a.db) filter.databases = a.db;
     if (a.tag) filter.tags = a.tag;
-    const groups = planForget(snapshots.filter((s) => matchesFilter(s, filter)), policy, {
+    const groups = planForget(snapshots, policy, {
       groupBy: a.groupBy === undefined ? DEFAULT_GROUP_BY : parseGroupBy(a.groupBy), filter, unsafeAllowRemoveAll: a.unsafeAllowRemoveAll === true, now: new Date(),
     });
     return {
