@@ -3,6 +3,7 @@ import { addGlobalOptions } from '../globals.js';
 import { register as backup } from './backup.js';
 import { register as check } from './check.js';
 import { register as diff } from './diff.js';
+import { register as doctor } from './doctor.js';
 import { register as dump } from './dump.js';
 import { register as forget } from './forget.js';
 import { register as init } from './init.js';
@@ -31,5 +32,6 @@ export function registerCommands(program: Command): void {
   check(program);
   unlock(program);
   run(program);
+  doctor(program);
   dump(program);
 }
