@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay, parseRetryAfter, resolveRetryOptions, RetriesExhausted, withRetry } from '../../src/store/retry.js';
-import { classifyS3Error, s3ErrorInfo } from '../../src/store/s3-errors.js';
+import { classifyS3Error, mapS3Error, s3ErrorInfo } from '../../src/store/s3-errors.js';
 import { credentialsFromEnv, resolveCredentials } from '../../src/store/credentials.js';
 import { redact } from '../../src/redact.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, NotFoundError, StoreUnavailableError } from '../../src/errors.js';
 
 describe('retry policy', () => {
   it('parses Retry-After as seconds or as an HTTP date', () => {
@@ -60,6 +60,28 @@ describe('retry policy', () => {
     const withHeader = Object.assign(svc('SlowDown', 503), { $response: { headers: { 'retry-after': '4' } } });
     assert.deepEqual(classifyS3Error(withHeader), { retry: true, retryAfterMs: 4000 });
     assert.equal(s3ErrorInfo(new RetriesExhausted(3, withHeader)).code, 'SlowDown');
+  });
+});
+
+describe('S3 error messages', () => {
+  const ctx = { operation: 'PUT', key: 'repo/data/ab/ab12', endpoint: 'https://s3.us-west-004.backblazeb2.com', bucket: 'bkt', capability: 'writeFiles' };
+  it('DNS failure after retries: "cannot reach <endpoint> (ENOTFOUND) after N attempts"', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND s3.us-west-004.backblazeb2.com'), { code: 'ENOTFOUND' });
+    assert.equal(classifyS3Error(dns).retry, true);
+    const m = mapS3Error(new RetriesExhausted(8, dns), ctx);
+    assert.ok(m instanceof StoreUnavailableError);
+    assert.match(m.message, /^cannot reach https:\/\/s3\.us-west-004\.backblazeb2\.com \(ENOTFOUND\) after 8 attempts during PUT repo\/data\/ab\/ab12: check the endpoint/);
+  });
+
+  it('maps not-found, missing bucket and rejected credentials, and redacts registered secrets from server text', () => {
+    const svc = (name: string, status: number, message = name): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+    assert.ok(mapS3Error(svc('NoSuchKey', 404), ctx) instanceof NotFoundError);
+    assert.match(mapS3Error(svc('NoSuchBucket', 404), ctx).message, /^bucket "bkt" does not exist at https:\/\/s3\.us-west-004/);
+    resolveCredentials({ accessKeyId: 'id', secretAccessKey: 'leaky-secret-77' }, {});
+    const m = mapS3Error(svc('SignatureDoesNotMatch', 403, 'signature for leaky-secret-77 wrong'), ctx);
+    assert.match(m.message, /^credentials rejected by https:\/\/s3\.us-west-004\.backblazeb2\.com for bucket bkt: SignatureDoesNotMatch on PUT/);
+    assert.match(m.message, /"writeFiles" capability/);
+    assert.ok(!m.message.includes('leaky-secret-77'));
   });
 });
 
