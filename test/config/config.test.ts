@@ -203,3 +203,11 @@ test('precedence: flags > environment > file', () => {
   assert.equal(logFileFor(undefined, { PGVAULT_LOG_FILE: '/env/log' }, config), '/env/log');
   assert.equal(logFileFor('/flag/log', { PGVAULT_LOG_FILE: '/env/log' }, config), '/flag/log');
 });
+
+test('examples/pgvault.jsonc (the documented configuration) is valid and warning-free', () => {
+  const { config, warnings } = loadConfigFile(new URL('../../examples/pgvault.jsonc', import.meta.url).pathname);
+  assert.deepEqual(warnings.filter((w) => !w.includes('accessible by group')), []);
+  assert.deepEqual(config.databases.map((d) => d.name), ['bus', 'paperclip']);
+  assert.deepEqual(config.retention, { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 });
+  assert.equal(config.repository?.kind, 's3');
+});
