@@ -10,7 +10,7 @@ import { Repository } from '../../src/repo/repository.js';
 import { FsStore } from '../../src/store/fs.js';
 import { prune, planPrune } from '../../src/maintenance/prune.js';
 import { checkRepository } from '../../src/maintenance/check.js';
-import { StoreUnavailableError } from '../../src/errors.js';
+import { LockedError, StoreUnavailableError } from '../../src/errors.js';
 import { testRepo } from '../repo/helpers.js';
 import { content, FaultyStore, names, referencedBy, restoreBytes, synthSnapshot } from './helpers.js';
 
@@ -132,6 +132,33 @@ describe('prune', () => {
     assert.deepEqual(await names(repo.store, 'data'), keep);
     assert.equal((await names(repo.store, 'index')).size, 1);
     assert.equal((await checkRepository(r, { readData: true })).ok, true);
+  });
+
+  test('a lost lock stops prune before its next deletion; the repository stays consistent and a rerun finishes', async () => {
+    const { b, c } = await scenario();
+    const keep = new Set([...await referencedBy(repo, b), ...await referencedBy(repo, c)]);
+    let calls = 0;
+    const assertLocked = (): void => { if (++calls > 4) throw new LockedError('our exclusive lock was removed by someone else'); };
+    await assert.rejects(prune(repo, { graceMs: 0, concurrency: 1, assertLocked }), LockedError);
+    assert.ok((await names(repo.store, 'data')).size > keep.size, 'stopped before deleting everything');
+    assert.equal((await checkRepository(await open())).ok, true);
+    await prune(repo, { graceMs: 0 });
+    assert.deepEqual(await names(repo.store, 'data'), keep);
+  });
+
+  test('a store that does not report modification times: nothing unreferenced is deleted while a grace period applies', async () => {
+    await scenario();
+    const before = await names(repo.store, 'data');
+    const inner = new FsStore(dir, { fsync: false });
+    const noTimes = new FaultyStore(inner);
+    noTimes.list = (kind) => inner.list(kind); // drops { modified: true }
+    const warnings: string[] = [];
+    const r = await open(noTimes);
+    const { plan } = await prune(r, { logger: { debug() {}, info() {}, error() {}, warn: (m) => { warnings.push(m); } }, now: () => Date.now() + 48 * 3_600_000 });
+    assert.equal(plan.deleteData.length, 0);
+    assert.ok(plan.keptRecent.count > 5);
+    assert.match(warnings.join('\n'), /does not report when they were written/);
+    assert.deepEqual(await names(repo.store, 'data'), before);
   });
 
   test('index entries of missing chunks are dropped, so the next backup uploads them again', async () => {
