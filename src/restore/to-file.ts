@@ -13,7 +13,9 @@ import { access, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { IntegrityError, LocalIoError, UsageError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
@@ -86,7 +88,7 @@ function checkHash(s: Snapshot, got: { sha256: string; size: number }): void {
 }
 
 /** Restore `s` as `<dir>/<db>_<stamp>.sql.gz`; returns the path. */
-export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: string): Promise<string> {
+async function checkTargetDir(dir: string): Promise<void> {
   try {
     const st = await stat(dir);
     if (!st.isDirectory()) throw new UsageError(`restore target ${dir} is not a directory`);
@@ -96,6 +98,10 @@ export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: str
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `restore target directory ${dir} does not exist; create it first` : `restore target directory ${dir} is not writable (${code})`);
   }
+}
+
+export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: string): Promise<string> {
+  await checkTargetDir(dir);
   const final = join(dir, restoreFileName(s));
   const partial = `${final}.partial`;
   let out: WriteStream | undefined;
@@ -147,4 +153,31 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
     await write(out, bytes);
   }
   checkHash(s, { sha256: hash.digest('hex'), size });
+}
+
+/** Write `source` gzip-compressed to `<dir>/<name>` atomically (a `.partial` file renamed at the end, removed on failure). */
+export async function writeGzipFile(dir: string, name: string, source: AsyncIterable<Uint8Array>): Promise<string> {
+  await checkTargetDir(dir);
+  const final = join(dir, name);
+  const partial = `${final}.partial`;
+  try {
+    await pipeline(Readable.from(source, { objectMode: false }), createGzip({ level: 6 }), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    await rename(partial, final);
+    return final;
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw ioError(e, `writing ${final}`);
+  }
+}
+
+/** Write `source` to `out`, optionally gzip-compressed, with backpressure; `out` is not ended. */
+export async function writeStream(out: Writable, source: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> {
+  if (!gzip) {
+    for await (const b of source) await write(out, b);
+    return;
+  }
+  const z = createGzip({ level: 6 });
+  const pumped = (async () => { for await (const b of z as AsyncIterable<Uint8Array>) await write(out, b); })();
+  await pipeline(Readable.from(source, { objectMode: false }), z);
+  await pumped;
 }

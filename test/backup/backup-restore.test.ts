@@ -22,6 +22,8 @@ import { restoreToDirectory, restoreToStream, restoreFileName } from '../../src/
 import { restoreInto } from '../../src/restore/into-db.js';
 import { verifyInTemporaryDatabase, verifySnapshot } from '../../src/restore/verify.js';
 import { diffSnapshots } from '../../src/snapshot/diff.js';
+import { extractTables } from '../../src/restore/tables.js';
+import { collect as collectBytes } from '../repo/helpers.js';
 import { repositoryStats } from '../../src/repo/stats.js';
 import { IntegrityError, UsageError } from '../../src/errors.js';
 import { tempDir, TEST_KDF } from '../repo/helpers.js';
@@ -170,6 +172,33 @@ for (const kind of ['fs', 's3'] as const) {
     });
 
     if (kind === 'fs') {
+      test('restore --table extracts chosen tables with their dependent objects and data', async () => {
+        const [snap] = await resolveSnapshots(repo, 'latest');
+        const one = await extractTables(repo, snap!, ['settings']);
+        assert.deepEqual(one.tables, ['public.settings']);
+        const sql = (await collectBytes(one.script)).toString('utf8');
+        assert.doesNotMatch(sql, /CREATE TABLE public\.events/);
+        assert.doesNotMatch(sql, /DROP /);
+        await pg.createDatabase('t1');
+        pg.psql('t1', ['-f', '-'], sql);
+        const want = await contentOf(pg, 'app');
+        const got = await pg.query<{ q: string }>('t1', "SELECT string_agg(tablename, ',' ORDER BY tablename) AS q FROM pg_tables WHERE schemaname = 'public'");
+        assert.equal(got[0]!.q, 'settings');
+        const [pk] = await pg.query<{ n: string }>('t1', "SELECT count(*)::text AS n FROM pg_constraint WHERE conname = 'settings_pkey'");
+        assert.equal(pk!.n, '1');
+        const rows = await pg.query<{ n: string; h: string }>('t1', `SELECT count(*)::text AS n, md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) AS h FROM public.settings t`);
+        assert.equal(`${rows[0]!.n}:${rows[0]!.h}`, want['public.settings']);
+        // A table with a serial column brings its sequence, the sequence's value, and its index.
+        const ev = await extractTables(repo, snap!, ['public.ev*']);
+        await pg.createDatabase('t2');
+        pg.psql('t2', ['-f', '-'], (await collectBytes(ev.script)).toString('utf8'));
+        const [seq] = await pg.query<{ v: string }>('t2', 'SELECT last_value::text AS v FROM public.events_id_seq');
+        assert.equal(seq!.v, want['seq']);
+        const [idx] = await pg.query<{ n: string }>('t2', "SELECT count(*)::text AS n FROM pg_indexes WHERE indexname = 'events_kind'");
+        assert.equal(idx!.n, '1');
+        await assert.rejects(extractTables(repo, snap!, ['nope']), UsageError);
+      });
+
       test('a corrupted chunk: verify and restore fail naming the snapshot, the table and the chunk; no partial file is left', async () => {
         const [snap] = await resolveSnapshots(repo, 'latest');
         const events = snap!.parts.find((p) => p.name === 'public.events')!;

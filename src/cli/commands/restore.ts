@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { restoreInto } from '../../restore/into-db.js';
-import { restoreToDirectory, restoreToStream } from '../../restore/to-file.js';
+import { restoreFileName, restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from '../../restore/to-file.js';
+import { extractTables } from '../../restore/tables.js';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
@@ -16,6 +17,7 @@ interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   clean?: boolean;
   db?: string[];
   fromHost?: string[];
+  table?: string[];
 }
 
 export function register(program: Command): void {
@@ -28,12 +30,14 @@ export function register(program: Command): void {
     .option('--into <database>', 'load into this database (URL or name; -h/-p/-U apply); it must be empty unless --clean')
     .option('--clean', 'with --into: allow a non-empty database (the script drops and replaces its objects)')
     .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
-    .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList);
+    .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList)
+    .option('-t, --table <pattern>', 'only these tables (schema.table or table, * wildcards; repeatable): their DDL, dependent objects and data, without a DROP pass; with --stdout or --target', collectList);
   addConnectionFlags(cmd);
   cmd.action(async (ref: string, f: RestoreFlags, c: Command) => {
     const modes = [f.target !== undefined, f.stdout === true, f.into !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('choose exactly one of --target DIR, --stdout or --into DATABASE');
     if (f.gzip && !f.stdout) throw new UsageError('--gzip goes with --stdout (files written with --target are always .sql.gz)');
+    if (f.table && f.into !== undefined) throw new UsageError('--table works with --stdout or --target; pipe the result into psql to load it');
     const g = globalsOf(c);
     const logger = loggerFor(g);
     const repo = await openRepository(g, logger);
@@ -47,7 +51,15 @@ export function register(program: Command): void {
       }
       const done: Record<string, unknown>[] = [];
       for (const s of snaps) {
-        if (f.target !== undefined) {
+        if (f.table) {
+          const x = await extractTables(repo, s, f.table);
+          logger.info(`extracting ${x.tables.join(', ')} from snapshot ${s.id.slice(0, 8)} (${s.database})`);
+          if (f.stdout) await writeStream(process.stdout, x.script, f.gzip ?? false);
+          else {
+            const path = await writeGzipFile(f.target!, restoreFileName(s).replace(/\.sql\.gz$/, '.tables.sql.gz'), x.script);
+            done.push({ snapshot: s.id, database: s.database, file: path, tables: x.tables });
+          }
+        } else if (f.target !== undefined) {
           const path = await restoreToDirectory(repo, s, f.target);
           logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
           done.push({ snapshot: s.id, database: s.database, file: path });
