@@ -180,12 +180,18 @@ async function retention(o: RunOptions, repo: Repository, report: RunReport, hos
         if (config.prune.graceMs !== undefined) opts.graceMs = config.prune.graceMs;
         const { result } = await prune(repo, opts);
         report.prune = { ran: true, deletedObjects: result?.deletedData ?? 0, deletedBytes: result?.deletedBytes ?? 0, durationMs: Date.now() - t0 };
-        o.state.update(repo.id, { lastPrune: now().toISOString() });
         logger.info(`prune: deleted ${report.prune.deletedObjects} data object(s), ${report.prune.deletedBytes} bytes, in ${report.prune.durationMs} ms`);
       } catch (e) {
         report.prune = { ran: false, error: messageOf(e), durationMs: Date.now() - t0 };
         report.problems.push(`prune: ${messageOf(e)}`);
         logger.error(`prune failed: ${messageOf(e)}; it is retried on the next run`);
+        return;
+      }
+      try {
+        o.state.update(repo.id, { lastPrune: now().toISOString() });
+      } catch (e) {
+        report.problems.push(`prune ran, but its time could not be recorded (it will run again next time): ${messageOf(e)}`);
+        logger.error(`prune ran, but its time could not be recorded (it will run again next time): ${messageOf(e)}`);
       }
     }, { operation: 'run (forget/prune)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
   } catch (e) {

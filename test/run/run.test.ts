@@ -11,6 +11,8 @@ import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { TEST_KDF } from '../repo/helpers.js';
 import { Repository } from '../../src/repo/repository.js';
 import { FsStore } from '../../src/store/fs.js';
+import { S3Store } from '../../src/store/s3.js';
+import { startS3Server } from '../helpers/s3.js';
 import { acquireRunLock } from '../../src/run/lock.js';
 import { closedPort, runCli, startReceiver, type Receiver } from './helpers.js';
 
@@ -284,4 +286,40 @@ test('SOPS: `sops exec-env secrets.enc.env "pgvault run"` (with a stand-in sops)
   assert.equal(r.code, 0, r.stderr);
   assert.equal(snapshotCount(s.repo), 2);
   assert.ok(!r.stderr.includes('K0012SecretKeyValue'));
+});
+
+test('B2/S3 repository with keys from a credentials file (environment wins); keys never reach logs or pings', async () => {
+  const s3 = await startS3Server({ bucket: 'struxio-db-backups' });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'pgvault-run-s3-'));
+    dirs.push(dir);
+    const store = new S3Store({ endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'pgvault', credentials: s3.credentials });
+    await (await Repository.init(store, PASSWORD, { kdf: TEST_KDF, cacheDir: null })).close();
+    writeFileSync(join(dir, 'b2.env'), `export B2_ACCOUNT_ID=${s3.credentials.accessKeyId}\nB2_ACCOUNT_KEY=${s3.credentials.secretAccessKey}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'pgvault.jsonc'), JSON.stringify({
+      repository: { s3: { endpoint: s3.endpoint, bucket: s3.bucket, prefix: 'pgvault' }, credentials_file: 'b2.env' },
+      databases: [{ name: 'bus', url: pg.url('bus') }],
+      pings: { healthchecks: `${hc.url}/s3check` },
+      log: { file: 'pgvault.log' }, state_dir: 'state',
+    }));
+    const env = { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(dir, 'cache'), PGVAULT_CONFIG: join(dir, 'pgvault.jsonc') };
+    const ok = await runCli(['run'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /snapshot [0-9a-f]{8} of bus/);
+    assert.ok(s3.requests.some((r) => r.method === 'PUT' && r.url.startsWith('/struxio-db-backups/pgvault/snapshots/')));
+
+    hc.received.length = 0;
+    const WRONG = 'WrongSecretKey-0042';
+    // s3rver checks the key ID (not the signature): a wrong ID is what it rejects.
+    const bad = await runCli(['run'], { ...env, B2_ACCOUNT_ID: 'WrongKeyId', B2_ACCOUNT_KEY: WRONG });
+    assert.equal(bad.code, 14, bad.stderr);
+    const log = readFileSync(join(dir, 'pgvault.log'), 'utf8');
+    for (const text of [ok.stderr, bad.stderr, log, ...hc.received.map((x) => x.body)]) {
+      assert.ok(!text.includes(WRONG), 'the secret key from the environment leaked');
+      assert.ok(!text.includes(PASSWORD));
+    }
+    assert.ok(hc.received.some((x) => x.url === '/s3check/fail'));
+  } finally {
+    await s3.stop();
+  }
 });
