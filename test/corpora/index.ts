@@ -25,6 +25,8 @@ export interface PgDumpBreaker {
   ref: string;
   /** Files to load (a base corpus file plus the breaker file). */
   files: string[];
+  /** Run with hostile database defaults (the case needs them). */
+  hostileDefaults?: boolean;
   /** Where pg_dump's round trip goes wrong. */
   failsAt: 'restore-1' | 'restore-2';
   /** What the failure looks like: a psql error or the failing comparison checks. */
@@ -46,6 +48,7 @@ export const CORPORA: Corpus[] = [
     files: ['objects-partitions.sql', 'objects-partitions-keys.sql', 'objects-partitions-inherit-order.sql'].map(corpus),
     pg17Files: ['objects-partitions.pg17.sql'].map(corpus),
   },
+  { name: 'objects-more', files: ['objects-more.sql', 'objects-more-rare.sql'].map(corpus) },
   { name: 'identifiers', files: ['identifiers.sql'].map(corpus) },
   { name: 'values', files: ['values.sql'].map(corpus) },
   { name: 'pagila', files: ['pagila-schema.sql', 'pagila-data.sql'].map(pagila) },
@@ -56,6 +59,7 @@ export const PGDUMP_SAFE: Corpus[] = [
   { name: 'objects-core (pg_dump-safe part)', files: [corpus('objects-core.sql')] },
   { name: 'objects-code (pg_dump-safe part)', files: [corpus('objects-code.sql')] },
   { name: 'objects-partitions (pg_dump-safe part)', files: [corpus('objects-partitions.sql')] },
+  { name: 'objects-more (pg_dump-safe part)', files: [corpus('objects-more.sql')] },
   { name: 'identifiers', files: [corpus('identifiers.sql')] },
   { name: 'values', files: [corpus('values.sql')] },
 ];
@@ -103,6 +107,14 @@ export const PGDUMP_BREAKERS: PgDumpBreaker[] = [
     failsAt: 'restore-1',
     expect: { differingChecks: ['catalog:columns', 'data:table-data', 'pg_dump --schema-only'] },
   },
+  {
+    name: 'text search dictionary options restored under a target default quote_all_identifiers = on',
+    ref: 'new',
+    files: ['objects-more-rare.sql'].map(corpus),
+    hostileDefaults: true,
+    failsAt: 'restore-1',
+    expect: { differingChecks: ['catalog:text-search', 'pg_dump --schema-only'] },
+  },
 ];
 
 /** The files of `c` to load on server `major`. */
@@ -117,6 +129,7 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
   'objects-partitions-inherit-order.sql',
+  'objects-more-rare.sql',
 ]);
 
 /** The files of `c` that pgvault's round-trip tests load on server `major` (known failures left out). */

@@ -44,7 +44,12 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
     assertRoundTrip(r);
   });
 
-  const sameAsPgDump = [...PGDUMP_SAFE, { name: 'pagila', files: [`${PAGILA_DIR}/pagila-schema.sql`, `${PAGILA_DIR}/pagila-data.sql`] }];
+  // objects-more is left out: pgvault deliberately writes `UNLOGGED` in the identity options of an unlogged
+  // table's sequence, which pg_dump 15 leaves implicit (docs/dump-testing.md, "Differences from pg_dump's text").
+  const sameAsPgDump = [
+    ...PGDUMP_SAFE.filter((c) => !c.name.startsWith('objects-more')),
+    { name: 'pagila', files: [`${PAGILA_DIR}/pagila-schema.sql`, `${PAGILA_DIR}/pagila-data.sql`] },
+  ];
   for (const c of sameAsPgDump) {
     test(`after the DROP pass, pgvault's script is pg_dump's, statement for statement: ${c.name}`, async () => {
       ensureRoles(cluster);

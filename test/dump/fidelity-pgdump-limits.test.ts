@@ -17,7 +17,7 @@ describe('pg_dump 15 limitations, reproduced, and pgvault on the same databases 
 
   for (const b of PGDUMP_BREAKERS) {
     test(`pg_dump fails to round-trip: ${b.name} (${b.ref})`, async () => {
-      const r = await roundTrip({ cluster, corpusFiles: b.files, dumper: pgDumpDumper });
+      const r = await roundTrip({ cluster, corpusFiles: b.files, dumper: pgDumpDumper, hostileDefaults: b.hostileDefaults });
       assert.equal(r.ok, false, 'pg_dump was expected to fail on this case; if it no longer does, the corpus no longer exercises it');
       const failedRestore = r.restores.find((x) => !x.ok);
       const firstDifference = r.comparisons.find((c) => !c.equal);
@@ -35,7 +35,7 @@ describe('pg_dump 15 limitations, reproduced, and pgvault on the same databases 
 
     if (!hasKnownFailure(b.files)) {
       test(`pgvault round-trips it: ${b.name}`, async () => {
-        const r = await roundTrip({ cluster, corpusFiles: b.files, dumper: pgvaultDumper() });
+        const r = await roundTrip({ cluster, corpusFiles: b.files, dumper: pgvaultDumper(), hostileDefaults: b.hostileDefaults });
         assertRoundTrip(r);
         assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
       });

@@ -52,6 +52,11 @@ function aclText(col: string, kindSql: string, owner: string): string {
   return `(SELECT string_agg(x::text, ',' ORDER BY x::text COLLATE "C") FROM unnest(COALESCE(${col}, acldefault((${kindSql})::"char", ${owner}))) AS x)`;
 }
 
+/** Options (`name=value` text[]) as a sorted list: FDW-style option lists are sets (pg_dump re-sorts them, §8.5c). */
+function optionsText(col: string): string {
+  return `(SELECT string_agg(o, ',' ORDER BY o COLLATE "C") FROM unnest(${col}) AS o)`;
+}
+
 /** Sorted column ACL text; NULL and empty are the same (no column privileges). */
 function colAclText(col: string): string {
   return `(SELECT string_agg(x::text, ',' ORDER BY x::text COLLATE "C") FROM unnest(${col}) AS x)`;
@@ -250,6 +255,62 @@ const CATALOG_QUERIES: Record<string, string> = {
                      'encoding=' || CASE WHEN c.collencoding = -1 THEN (SELECT d.encoding FROM pg_database d WHERE d.datname = current_database()) ELSE c.collencoding END) AS line
     FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
     WHERE ${USER_NS} AND ${notExtMember('pg_collation', 'c.oid')}`,
+
+  'foreign-data': `
+    SELECT concat_ws(' | ', 'wrapper ' || quote_ident(w.fdwname), 'owner=' || pg_get_userbyid(w.fdwowner),
+                     'handler=' || nullif(w.fdwhandler, 0)::regproc::text, 'validator=' || nullif(w.fdwvalidator, 0)::regproc::text,
+                     'options=' || ${optionsText('w.fdwoptions')}, 'acl=' || ${aclText('w.fdwacl', "'F'", 'w.fdwowner')}) AS line
+    FROM pg_foreign_data_wrapper w WHERE ${notExtMember('pg_foreign_data_wrapper', 'w.oid')}
+    UNION ALL
+    SELECT concat_ws(' | ', 'server ' || quote_ident(s.srvname), 'wrapper=' || quote_ident(w.fdwname), 'owner=' || pg_get_userbyid(s.srvowner),
+                     'type=' || s.srvtype, 'version=' || s.srvversion, 'options=' || ${optionsText('s.srvoptions')},
+                     'acl=' || ${aclText('s.srvacl', "'S'", 's.srvowner')})
+    FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    UNION ALL
+    SELECT concat_ws(' | ', 'user mapping for ' || CASE WHEN m.umuser = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(m.umuser)) END
+                     || ' server ' || quote_ident(s.srvname), 'options=' || ${optionsText('m.umoptions')})
+    FROM pg_user_mapping m JOIN pg_foreign_server s ON s.oid = m.umserver
+    UNION ALL
+    SELECT concat_ws(' | ', 'foreign table ' || f.ftrelid::regclass::text, 'server=' || quote_ident(s.srvname), 'options=' || ${optionsText('f.ftoptions')},
+                     'column options=' || (SELECT string_agg(quote_ident(a.attname) || ':' || ${optionsText('a.attfdwoptions')}, ';' ORDER BY a.attnum)
+                                           FROM pg_attribute a WHERE a.attrelid = f.ftrelid AND a.attfdwoptions IS NOT NULL))
+    FROM pg_foreign_table f JOIN pg_foreign_server s ON s.oid = f.ftserver`,
+
+  'text-search': `
+    SELECT concat_ws(' | ', 'configuration ' || c.oid::regconfig::text, 'parser=' || (SELECT quote_ident(p.prsname) FROM pg_ts_parser p WHERE p.oid = c.cfgparser),
+                     'owner=' || pg_get_userbyid(c.cfgowner),
+                     'mappings=' || (SELECT string_agg(t.alias || ':' || m.mapseqno || ':' || m.mapdict::regdictionary::text, ',' ORDER BY m.maptokentype, m.mapseqno)
+                                     FROM pg_ts_config_map m JOIN ts_token_type(c.cfgparser) AS t ON t.tokid = m.maptokentype WHERE m.mapcfg = c.oid)) AS line
+    FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace WHERE ${USER_NS} AND ${notExtMember('pg_ts_config', 'c.oid')}
+    UNION ALL
+    SELECT concat_ws(' | ', 'dictionary ' || d.oid::regdictionary::text, 'template=' || (SELECT quote_ident(t.tmplname) FROM pg_ts_template t WHERE t.oid = d.dicttemplate),
+                     'options=' || d.dictinitoption, 'owner=' || pg_get_userbyid(d.dictowner))
+    FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace WHERE ${USER_NS} AND ${notExtMember('pg_ts_dict', 'd.oid')}`,
+
+  operators: `
+    SELECT concat_ws(' | ', o.oid::regoperator::text, 'kind=' || o.oprkind::text, 'result=' || o.oprresult::regtype::text, 'function=' || o.oprcode::regprocedure::text,
+                     'commutator=' || nullif(o.oprcom, 0)::regoperator::text, 'negator=' || nullif(o.oprnegate, 0)::regoperator::text,
+                     'restrict=' || nullif(o.oprrest, 0)::regproc::text, 'join=' || nullif(o.oprjoin, 0)::regproc::text,
+                     'merges=' || o.oprcanmerge, 'hashes=' || o.oprcanhash, 'owner=' || pg_get_userbyid(o.oprowner)) AS line
+    FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE ${USER_NS} AND ${notExtMember('pg_operator', 'o.oid')}
+    UNION ALL
+    SELECT concat_ws(' | ', 'opclass ' || quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' using ' || am.amname,
+                     'type=' || c.opcintype::regtype::text, 'default=' || c.opcdefault, 'keytype=' || nullif(c.opckeytype, 0)::regtype::text,
+                     'family=' || (SELECT quote_ident(fn.nspname) || '.' || quote_ident(f.opfname) FROM pg_opfamily f JOIN pg_namespace fn ON fn.oid = f.opfnamespace WHERE f.oid = c.opcfamily),
+                     'owner=' || pg_get_userbyid(c.opcowner))
+    FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am am ON am.oid = c.opcmethod
+    WHERE ${USER_NS} AND ${notExtMember('pg_opclass', 'c.oid')}
+    UNION ALL
+    SELECT concat_ws(' | ', 'opfamily ' || quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' using ' || am.amname, 'owner=' || pg_get_userbyid(f.opfowner),
+                     'operators=' || (SELECT string_agg(ao.amopstrategy || ':' || ao.amopopr::regoperator::text || ':' || ao.amoppurpose::text, ',' ORDER BY ao.amopstrategy, ao.amopopr::regoperator::text) FROM pg_amop ao WHERE ao.amopfamily = f.oid),
+                     'functions=' || (SELECT string_agg(ap.amprocnum || ':' || ap.amproc::regprocedure::text, ',' ORDER BY ap.amprocnum, ap.amproc::regprocedure::text) FROM pg_amproc ap WHERE ap.amprocfamily = f.oid))
+    FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am am ON am.oid = f.opfmethod
+    WHERE ${USER_NS} AND ${notExtMember('pg_opfamily', 'f.oid')}`,
+
+  casts: `
+    SELECT concat_ws(' | ', c.castsource::regtype::text || ' -> ' || c.casttarget::regtype::text, 'function=' || nullif(c.castfunc, 0)::regprocedure::text,
+                     'context=' || c.castcontext::text, 'method=' || c.castmethod::text) AS line
+    FROM pg_cast c WHERE c.oid >= 16384 AND ${notExtMember('pg_cast', 'c.oid')}`,
 
   /** Every user object of every catalog, by description: catches object kinds no section above looks at. */
   inventory: `
