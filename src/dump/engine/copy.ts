@@ -1,9 +1,9 @@
 /**
- * COPY ... TO STDOUT as an async iterable of raw bytes, with true backpressure: pg-copy-streams pauses the pg
+ * COPY ... TO STDOUT as an async iterable of raw bytes, with true backpressure: CopyOutStream stops reading the pg
  * socket while its Readable buffer is full, and the Readable is only read when our consumer asks for more.
  */
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { CopyOutStream } from './copy-out.js';
 import type { TableDataSpec } from '../plan.js';
 import { objectError, type ObjectRef } from './errors.js';
 
@@ -32,7 +32,7 @@ export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
   }
 }
 
-/** Readable high-water mark of the COPY stream: how much pg-copy-streams buffers before pausing the socket. */
+/** Readable high-water mark of the COPY stream: how much is buffered before the socket is left unread. */
 const COPY_HIGH_WATER_MARK = 512 * 1024;
 
 /** Rows reported by the server for one table (summed over its block ranges). */
@@ -40,32 +40,19 @@ export interface RowTally {
   rows: number;
 }
 
-type CompletionHooks = { handleReadyForQuery(connection: unknown): void; rowCount: number };
-
 /**
  * Stream one COPY. The generator ends only after the server has confirmed the COPY (CommandComplete + ReadyForQuery),
  * and adds the row count of the server's `COPY n` tag to `tally`. Errors (permission, dropped table, lost connection,
  * backend terminated — also one arriving after the last row) are rethrown as a DatabaseError naming the table. If
- * the caller stops early, the COPY stream is destroyed; the connection is then mid-COPY and must be closed.
+ * the caller stops early, the stream is destroyed, which closes the connection (it is mid-COPY).
  */
 export async function* streamCopy(client: pg.Client, sql: string, ref: ObjectRef, tally?: RowTally): AsyncGenerator<Buffer, void, undefined> {
-  const stream = copyTo(sql, { highWaterMark: COPY_HIGH_WATER_MARK });
-  const hooks = stream as unknown as CompletionHooks;
-  const completed = new Promise<number>((resolve, reject) => {
-    const original = hooks.handleReadyForQuery.bind(stream);
-    hooks.handleReadyForQuery = (connection: unknown): void => {
-      original(connection);
-      resolve(hooks.rowCount);
-    };
-    // Also catches an error after the data ended (e.g. the connection dropping before CommandComplete).
-    stream.on('error', reject);
-  });
-  completed.catch(() => undefined); // observed below; never an unhandled rejection when we stop early
+  const stream = new CopyOutStream(sql, COPY_HIGH_WATER_MARK);
   let finished = false;
   try {
-    client.query(stream);
+    client.query(stream as unknown as pg.Submittable);
     for await (const chunk of stream) yield chunk as Buffer;
-    const rows = await completed;
+    const rows = await stream.completion;
     if (tally) tally.rows += rows;
     finished = true;
   } catch (e) {
