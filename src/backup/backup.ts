@@ -32,6 +32,8 @@ export interface BackupOptions {
   /** RFC 3339 time to record instead of now (restic's `backup --time`); its UTC offset is kept. */
   time?: string;
   logger?: Logger;
+  /** Called right before the manifest is written; throw to abort (e.g. the repository lock was lost). */
+  beforeCommit?: () => void;
 }
 
 export interface BackupResult {
@@ -118,6 +120,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     durationMs: finished.getTime() - started.getTime(),
   };
   crashPoint('before-manifest');
+  opts.beforeCommit?.();
   const snapshotId = await saveSnapshot(repo, manifest);
   logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
     `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);

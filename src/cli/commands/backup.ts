@@ -35,9 +35,9 @@ export function register(program: Command): void {
     const results: ({ database: string } & ({ ok: true; result: BackupResult } | { ok: false; error: unknown }))[] = [];
     try {
       // A shared lock: backups may run side by side, prune (exclusive) waits for them.
-      await withLock(repo, 'shared', async () => { for (const db of databases) {
+      await withLock(repo, 'shared', async (lock) => { for (const db of databases) {
         try {
-          const opts: Parameters<typeof backupDatabase>[2] = { logger };
+          const opts: Parameters<typeof backupDatabase>[2] = { logger, beforeCommit: () => lock.assertHeld() };
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
