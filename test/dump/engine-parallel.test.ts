@@ -145,3 +145,25 @@ test('block-range planning: only heap-order tables with columns, on PostgreSQL 1
   assert.deepEqual(segmentModes({ ...spec, estimatedBytes: 7 * 8192 }, { kind: 'heap' }, o), [{ kind: 'heap' }]);
   assert.deepEqual(segmentModes(spec, { kind: 'ordered', key: ['a'] }, o), [{ kind: 'ordered', key: ['a'] }]);
 });
+
+test('database-level timeouts (statement, idle-in-transaction, transaction_timeout of PG 17) cannot kill a slow-consumer dump', async () => {
+  await c.createDatabase('slow');
+  await c.query('slow', "CREATE TABLE t AS SELECT g AS id, repeat('z', 100) AS pad FROM generate_series(1, 50000) g");
+  await c.query('postgres', `ALTER DATABASE slow SET statement_timeout = '1s'; ALTER DATABASE slow SET idle_in_transaction_session_timeout = '1s';
+    ALTER DATABASE slow SET transaction_timeout = '1s'; ALTER DATABASE slow SET lock_timeout = '1ms'`);
+  const before = await collect(dumpDatabase(conn('slow'), { schemaReader: handPlanner() }));
+  for (const jobs of [1, 2]) {
+    const dump = dumpDatabase(conn('slow'), { schemaReader: handPlanner(), jobs, parallelChunkBytes: 64 * 1024 });
+    const bufs: Buffer[] = [];
+    for await (const part of dump) {
+      // Idle in transaction between parts (workers too, with jobs=2), longer than every timeout.
+      if (part.kind === 'table-data' || part.kind === 'epilogue') await sleep(1500);
+      let n = 0;
+      for await (const ch of part.stream) {
+        bufs.push(Buffer.from(ch));
+        if (n++ === 1) await sleep(1500); // and in the middle of a COPY
+      }
+    }
+    assert.ok(Buffer.concat(bufs).equals(before.script), `jobs=${jobs}`);
+  }
+});
