@@ -1,0 +1,37 @@
+/**
+ * How the suite runs pgvault: its real CLI (src/cli/main.ts) as a child process. Bundled with esbuild
+ * (what an installed, compiled pgvault costs to start) when esbuild is available, else through tsx
+ * (adds TypeScript compilation time to every run; the report says which).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface CliRunner {
+  /** Node arguments before the pgvault arguments. */
+  nodeArgs: string[];
+  /** Node arguments that run the forget + prune helper. */
+  forgetArgs: string[];
+  how: string;
+}
+
+/** The forget+prune helper (pgvault has no `forget` command wired yet): run through tsx. */
+export const FORGET_SCRIPT = join(ROOT, 'bench', 'suite', 'pgvault-forget.ts');
+
+export async function pgvaultCli(log: (l: string) => void, opts: { bundle?: boolean } = {}): Promise<CliRunner> {
+  if (opts.bundle !== false) {
+    try {
+      const esbuild = await import('esbuild');
+      const outfile = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', 'pgvault-cli.mjs');
+      const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' } as const;
+      await esbuild.build({ ...common, entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile });
+      const forgetOut = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', 'pgvault-forget.mjs');
+      await esbuild.build({ ...common, entryPoints: [FORGET_SCRIPT], outfile: forgetOut });
+      return { nodeArgs: [outfile], forgetArgs: [forgetOut], how: 'CLI bundled with esbuild (like a compiled install)' };
+    } catch (e) {
+      log(`esbuild bundle failed (${e instanceof Error ? e.message : String(e)}); running the CLI through tsx`);
+    }
+  }
+  return { nodeArgs: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')], forgetArgs: ['--import', 'tsx', FORGET_SCRIPT], how: 'CLI through tsx (includes TypeScript compilation)' };
+}

@@ -1,0 +1,161 @@
+/**
+ * `pgvault bench`: where the time of a backup goes on this host, against the real database and the
+ * real bucket, safely: the database is only read (the dump's REPEATABLE READ READ ONLY transaction,
+ * stopped after a sample), nothing is written to the repository (uploads go to a throwaway sibling
+ * location that is emptied afterwards), and no snapshot is created.
+ *
+ * Stages measured separately: catalog read, COPY per table, chunking, hashing, compression, encryption,
+ * upload (rate and latency), download, decrypt, decompress; and end to end: dump → chunk → pack →
+ * upload into a throwaway repository, then restore of that stream to .sql.gz and to SQL.
+ */
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
+import { connect } from '../db/connect.js';
+import type { ConnectionOptions } from '../db/connection.js';
+import { dumpDatabase, type DumpOptions } from '../dump/index.js';
+import { silentLogger, type Logger } from '../log.js';
+import { Repository } from '../repo/repository.js';
+import type { OpenStoreOptions } from '../store/open.js';
+import { copyStage, readSample } from './sample.js';
+import { openScratchStore } from './scratch-store.js';
+import { cpuStages } from './stages.js';
+import { transferStages } from './transfer.js';
+import type { BenchReport, StageResult } from './types.js';
+
+export type { BenchReport, StageResult, TableRate } from './types.js';
+
+export interface BenchOptions {
+  connection: ConnectionOptions;
+  dump?: DumpOptions;
+  /** The repository's location: the throwaway location is derived from it (never inside its keys). */
+  repoLocation: string;
+  storeOptions?: OpenStoreOptions;
+  /** Chunker parameters (default: pgvault's defaults; pass the repository's own when known). */
+  chunker?: ChunkerParams;
+  /** Uploads/downloads in flight (default 8). */
+  concurrency?: number;
+  /** Stop reading the database after this many bytes of script (default 256 MB). */
+  sampleBytes?: number;
+  /** Bytes kept in memory for the CPU stages and uploaded to the throwaway location (default 32 MB). */
+  keepBytes?: number;
+  logger?: Logger;
+}
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+function e2eStage(stageId: string, label: string, path: StageResult['path'], bytes: number, seconds: number, detail?: StageResult['detail']): StageResult {
+  const r: StageResult = { stage: stageId, label, path, bytes, seconds, mbPerSec: seconds > 0 ? bytes / 1e6 / seconds : null };
+  if (detail) r.detail = detail;
+  return r;
+}
+
+/** Dump the database straight into `repo` (up to `limit` bytes): the real backup pipeline, without a snapshot. */
+async function endToEnd(repo: Repository, conn: ConnectionOptions, dumpOpts: DumpOptions, limit: number): Promise<{ stage: StageResult; list: Awaited<ReturnType<ReturnType<Repository['writer']>['finish']>> }> {
+  const t0 = now();
+  const dump = dumpDatabase(conn, dumpOpts);
+  const writer = repo.writer();
+  let bytes = 0;
+  try {
+    outer: for (;;) {
+      const next = await dump.next();
+      if (next.done) break;
+      for await (const piece of next.value.stream) {
+        const take = piece.subarray(0, Math.max(0, limit - bytes));
+        await writer.write(take);
+        bytes += take.length;
+        if (bytes >= limit) break outer;
+      }
+    }
+  } finally {
+    await dump.return(undefined as never).catch(() => undefined);
+  }
+  const saved = await writer.finish();
+  const secs = now() - t0;
+  return {
+    stage: e2eStage('end-to-end', 'backup end to end: dump → chunk → hash → compress → encrypt → upload', 'info', bytes, secs,
+      { newChunks: saved.added.newChunks, storedMB: Number((saved.added.storedBytes / 1e6).toFixed(1)) }),
+    list: saved,
+  };
+}
+
+const ADVICE: Record<string, string> = {
+  copy: 'the database read is the limit: try --jobs 2 (parallel COPY over a shared snapshot) if the server has idle cores and I/O',
+  'main-thread': 'chunking + hashing + encryption on the main thread are the limit: more cores will not help until packing moves to worker threads',
+  compress: 'compression is the limit: it already runs on the thread pool; more cores (UV_THREADPOOL_SIZE) or a cheaper method would help',
+  upload: 'uploads are the limit: raise --concurrency (more requests in flight hide the per-request latency) or check the uplink',
+};
+
+/** Combine the backup-path stages into the bottleneck and an estimated pipelined rate. */
+export function findBottleneck(stages: readonly StageResult[]): { bottleneck: BenchReport['bottleneck']; estimate: number } {
+  const rate = (id: string): number | null => stages.find((s) => s.stage === id)?.mbPerSec ?? null;
+  // Chunking, hashing and sealing share the main thread: their costs add up.
+  const main = ['chunk', 'hash', 'encrypt'].map(rate).filter((r): r is number => r !== null && r > 0);
+  const mainRate = main.length ? 1 / main.reduce((n, r) => n + 1 / r, 0) : null;
+  const candidates: [string, number | null][] = [['copy', rate('copy')], ['main-thread', mainRate], ['compress', rate('compress')], ['upload', rate('upload')]];
+  const known = candidates.filter((c): c is [string, number] => c[1] !== null && c[1] > 0);
+  known.sort((a, b) => a[1] - b[1]);
+  const [stage, mbPerSec] = known[0] ?? ['unknown', 0];
+  return { bottleneck: { stage, mbPerSec, advice: ADVICE[stage] ?? '' }, estimate: mbPerSec };
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const logger = o.logger ?? silentLogger;
+  const started = new Date();
+  const concurrency = o.concurrency ?? 8;
+  const params = o.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  const limit = o.sampleBytes ?? 256e6;
+  const keep = Math.min(o.keepBytes ?? 32e6, limit);
+  const dumpOpts = o.dump ?? {};
+  const stages: StageResult[] = [];
+
+  const c = await connect(o.connection);
+  const serverVersion = c.serverVersion;
+  const database = c.resolved.database;
+  await c.close();
+
+  logger.info(`reading ${database} (read-only snapshot, at most ${(limit / 1e6).toFixed(0)} MB) ...`);
+  const s = await readSample(o.connection, dumpOpts, limit, keep, (t) => logger.debug(`${t.table}: ${(t.bytes / 1e6).toFixed(1)} MB at ${t.mbPerSec.toFixed(0)} MB/s`));
+  stages.push({ stage: 'catalog', label: 'snapshot + catalog read + locks (time to the first byte of the script)', path: 'info', mbPerSec: null, seconds: s.catalogSeconds, bytes: 0 });
+  stages.push(copyStage(s));
+
+  logger.info(`CPU stages over ${(s.sampleBytes / 1e6).toFixed(0)} MB ...`);
+  const cpu = await cpuStages(s.sample, params, concurrency);
+  stages.push(...cpu.stages);
+  s.sample.length = 0;
+
+  const scratch = await openScratchStore(o.repoLocation, o.storeOptions);
+  logger.info(`throwaway location ${scratch.location} (removed afterwards)`);
+  let cleanedUp = false;
+  try {
+    logger.info('upload and download ...');
+    const plain = cpu.chunks.reduce((n, x) => n + x.length, 0);
+    stages.push(...await transferStages(scratch.store, cpu.bodies, plain, concurrency));
+    cpu.chunks.length = 0;
+    cpu.bodies.length = 0;
+
+    logger.info('end to end into a throwaway repository ...');
+    const repo = await Repository.init(scratch.store, randomBytes(24).toString('base64'),
+      { cacheDir: null, concurrency, chunker: params, kdf: { opslimit: 1, memlimit: 8 * 1024 * 1024 } });
+    const e2e = await endToEnd(repo, o.connection, dumpOpts, keep);
+    stages.push(e2e.stage);
+    let t = now();
+    let gz = 0;
+    for await (const b of repo.readGzip(e2e.list.list)) gz += b.length;
+    stages.push(e2eStage('restore-gz', 'restore to .sql.gz: download + decrypt + concatenate gzip members', 'restore', e2e.list.size, now() - t, { gzipMB: Number((gz / 1e6).toFixed(1)) }));
+    t = now();
+    let sql = 0;
+    for await (const b of repo.readStream(e2e.list.list)) sql += b.length;
+    stages.push(e2eStage('restore-sql', 'restore to SQL: download + decrypt + decompress + verify IDs', 'restore', sql, now() - t));
+  } finally {
+    cleanedUp = await scratch.remove().catch((e: unknown) => {
+      logger.error(`could not remove the throwaway location ${scratch.location}: ${e instanceof Error ? e.message : String(e)}; delete it by hand`);
+      return false;
+    });
+  }
+  const { bottleneck, estimate } = findBottleneck(stages);
+  return {
+    database, serverVersion, repository: o.repoLocation, scratchLocation: scratch.location, cleanedUp, sampleBytes: s.sampleBytes,
+    stages, tables: s.tables, bottleneck, estimatedBackupMbPerSec: estimate, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    concurrency, startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(),
+  };
+}
