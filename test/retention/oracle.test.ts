@@ -159,3 +159,30 @@ describe('restic backup --time records the local offset; both engines agree on t
     }
   });
 });
+
+describe('the one intentional difference: keep-within does not depend on the machine\'s time zone', () => {
+  test('restic under TZ=Europe/Berlin moves the cut-off across a DST change by an hour; pgvault matches restic under TZ=UTC', async () => {
+    const template = await ResticRepo.create();
+    const repo = template.fork();
+    try {
+      // Newest at +02:00 (summer time); 10 days earlier Berlin was still at +01:00.
+      const snapshots: PolicySnapshot[] = [
+        { time: '2026-04-05T06:00:00+02:00', host: 'h', database: 'x', tags: [] },
+        { time: '2026-03-26T05:30:00+01:00', host: 'h', database: 'x', tags: [] }, // 04:30Z: after 06:00+02:00 (04:00Z), before 06:00+01:00 (05:00Z)
+      ].map((s) => ({ ...s, id: repo.add(s) }));
+      const ask = async (tz: string): Promise<number> => {
+        const r = await run(['forget', '--dry-run', '--no-lock', '--no-cache', '--json', '--keep-within', '10d'], { ...repo.env, TZ: tz });
+        assert.equal(r.code, 0, r.stderr);
+        return ((JSON.parse(r.stdout) as ResticForgetGroup[])[0]!.keep ?? []).length;
+      };
+      const ours = pgvaultDecide(snapshots, { keepWithin: '10d' });
+      assert.ok(ours.ok);
+      assert.equal(ours.groups[0]!.keep.length, 2);
+      assert.equal(await ask('UTC'), 2);
+      assert.equal(await ask('Europe/Berlin'), 1);
+    } finally {
+      repo.cleanup();
+      template.cleanup();
+    }
+  });
+});

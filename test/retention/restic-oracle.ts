@@ -27,16 +27,15 @@ export function requireRestic(): string {
 
 export interface RunResult { code: number; stdout: string; stderr: string }
 
-export function run(args: string[], env: Record<string, string>, input?: string): Promise<RunResult> {
+export function run(args: string[], env: Record<string, string>): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const p = spawn(requireRestic(), args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(requireRestic(), args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     p.on('error', rej);
     p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-    p.stdin.end(input ?? '');
   });
 }
 
