@@ -95,6 +95,22 @@ test('no SELECT privilege on a table: DatabaseError naming it and the way out', 
   });
 });
 
+test('no SELECT privilege on a sequence or a large object: DatabaseError naming it', async () => {
+  await c.createDatabase('e2');
+  await c.query('e2', `CREATE TABLE ok (x int); CREATE SEQUENCE hidden_seq; CREATE ROLE seqless LOGIN; GRANT SELECT ON ok TO seqless;`);
+  await assert.rejects(collect(dumpDatabase(conn('e2', { user: 'seqless' }), { schemaReader: handPlanner() })), (e: unknown) => {
+    assert.ok(e instanceof DatabaseError);
+    assert.match(e.message, /^permission denied for sequence public\.hidden_seq: the dump role needs SELECT on every dumped sequence/);
+    return true;
+  });
+  await c.query('e2', `DROP SEQUENCE hidden_seq; SELECT lo_from_bytea(424242, '\\x01')`);
+  await assert.rejects(collect(dumpDatabase(conn('e2', { user: 'seqless' }), { schemaReader: handPlanner() })), (e: unknown) => {
+    assert.ok(e instanceof DatabaseError);
+    assert.match(e.message, /^permission denied for large object 424242:/);
+    return true;
+  });
+});
+
 test('a table dropped after the snapshot (not locked): DatabaseError naming it', async () => {
   await c.query('e', 'CREATE TABLE gone (x int); INSERT INTO gone VALUES (1)');
   const dump = dumpDatabase(conn('e'), { schemaReader: handPlanner({ noLock: ['public.gone'] }), excludeTables: ['public.secret'] });
