@@ -18,6 +18,21 @@ export interface MetricsInput {
   snapshots: readonly Snapshot[] | null;
   /** Last prune of this repository (ms since epoch), if known. */
   lastPruneMs?: number;
+  /** Last known newest-snapshot times (Unix seconds) by configured name, used when `snapshots` is null. */
+  lastSuccessFallback?: Record<string, number>;
+}
+
+/** Newest snapshot time (Unix seconds) of each configured database that has one. */
+export function newestTimes(databases: readonly ConfiguredDatabase[], snapshots: readonly Snapshot[], host: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of databases) {
+    for (const s of snapshots) {
+      if (s.database !== d.dbname || s.host !== host) continue;
+      const t = epochSeconds(s.time);
+      if (out[d.name] === undefined || t > out[d.name]!) out[d.name] = t;
+    }
+  }
+  return out;
 }
 
 function epochSeconds(time: string): number {
@@ -38,7 +53,12 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
     const labels = { database: d.name };
     const outcome = m.report.databases.find((o) => o.database === d.name);
     lastError.samples.push({ labels, value: outcome && outcome.ok ? 0 : 1 });
-    if (!m.snapshots) continue;
+    if (!m.snapshots) {
+      // Keep the series alive with the last known value, so "time() - last success" alerts still fire.
+      const known = m.lastSuccessFallback?.[d.name];
+      if (known !== undefined) lastSuccess.samples.push({ labels, value: known });
+      continue;
+    }
     const mine = m.snapshots.filter((s) => s.database === d.dbname && s.host === m.report.host);
     count.samples.push({ labels, value: mine.length });
     let newest: Snapshot | undefined;

@@ -14,7 +14,7 @@ import { ExitCode, exitCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { withLock } from '../maintenance/locks.js';
 import { prune } from '../maintenance/prune.js';
-import { runMetrics } from '../metrics/run-metrics.js';
+import { newestTimes, runMetrics } from '../metrics/run-metrics.js';
 import { renderMetrics, writeTextfileAtomic } from '../metrics/textfile.js';
 import { createNotifier } from '../notify/notify.js';
 import { redact } from '../redact.js';
@@ -98,9 +98,16 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
   if (config.metricsFile) {
     try {
       const lastPrune = repoIdOf(repo) ? o.state.get(repoIdOf(repo)!).lastPrune : undefined;
+      const databases = config.databases.map((d) => ({ name: d.name, dbname: connectionFor(d).database ?? d.name }));
+      let fallback: Record<string, number> = {};
+      try {
+        if (snapshots) o.state.setLastSuccess(newestTimes(databases, snapshots, host));
+        else fallback = o.state.lastSuccess();
+      } catch (e) {
+        logger.warn(`metrics: ${messageOf(e)}`);
+      }
       const families = runMetrics({
-        report, snapshots,
-        databases: config.databases.map((d) => ({ name: d.name, dbname: connectionFor(d).database ?? d.name })),
+        report, snapshots, databases, lastSuccessFallback: fallback,
         ...(lastPrune ? { lastPruneMs: Date.parse(lastPrune) } : {}),
       });
       writeTextfileAtomic(config.metricsFile, renderMetrics(families));

@@ -23,6 +23,8 @@ export interface RepoState {
 interface StateFile {
   version: 1;
   repositories: Record<string, RepoState>;
+  /** Newest snapshot time per configured database (Unix seconds), for metrics when the repository is unreachable. */
+  lastSuccess?: Record<string, number>;
 }
 
 export class RunState {
@@ -46,6 +48,20 @@ export class RunState {
   update(repoId: string, patch: RepoState): void {
     const s = this.#read();
     s.repositories[repoId] = { ...s.repositories[repoId], ...patch };
+    this.#write(s);
+  }
+
+  lastSuccess(): Record<string, number> {
+    return { ...this.#read().lastSuccess };
+  }
+
+  setLastSuccess(values: Record<string, number>): void {
+    const s = this.#read();
+    s.lastSuccess = { ...s.lastSuccess, ...values };
+    this.#write(s);
+  }
+
+  #write(s: StateFile): void {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const tmp = `${this.file}.tmp-${process.pid}`;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderMetrics, writeTextfileAtomic } from '../../src/metrics/textfile.js';
-import { runMetrics } from '../../src/metrics/run-metrics.js';
+import { newestTimes, runMetrics } from '../../src/metrics/run-metrics.js';
 import type { Snapshot } from '../../src/snapshot/manifest.js';
 import type { RunReport } from '../../src/run/report.js';
 
@@ -65,7 +65,11 @@ test('per-database values come from the newest snapshot of this host; failures f
   assert.equal(value('pgvault_run_exit_code'), '1');
   assert.equal(value('pgvault_forget_removed_snapshots'), '2');
   assert.equal(value('pgvault_last_prune_timestamp_seconds'), '1700000000');
-  const noRepo = renderMetrics(runMetrics({ report, snapshots: null, databases: [{ name: 'bus', dbname: 'bus' }] }));
+  const dbs = [{ name: 'bus', dbname: 'bus' }, { name: 'pc', dbname: 'paperclip' }];
+  assert.deepEqual(newestTimes(dbs, snapshots, 'h'), { bus: Date.parse('2026-11-26T06:00:00Z') / 1000, pc: Date.parse('2026-11-20T06:00:00Z') / 1000 });
+  const noRepo = renderMetrics(runMetrics({ report, snapshots: null, databases: dbs, lastSuccessFallback: { bus: 1234 } }));
   assert.match(noRepo, /^pgvault_last_error\{database="bus"\} 0$/m);
+  assert.match(noRepo, /^pgvault_last_success_timestamp_seconds\{database="bus"\} 1234$/m, 'the last known value keeps the series alive');
+  assert.doesNotMatch(noRepo, /pgvault_last_success_timestamp_seconds\{database="pc"\}/);
   assert.doesNotMatch(noRepo, /pgvault_snapshots/);
 });

@@ -175,6 +175,16 @@ test('all good: exit 0, success ping; the second run deduplicates, forgets by th
   const report3 = JSON.parse(forced.stdout) as { prune: { ran: boolean; deletedObjects: number } };
   assert.equal(report3.prune.ran, true);
   assert.ok(report3.prune.deletedObjects > 0, 'the forgotten snapshots\' unique chunks are deleted');
+
+  // The repository cannot be opened: the metrics keep the last known success time (alerts on its age still fire).
+  const lastGood = /^pgvault_last_success_timestamp_seconds\{database="bus"\} (\S+)$/m.exec(readFileSync(s.metrics, 'utf8'))?.[1];
+  assert.ok(lastGood);
+  const broken = await runCli(['run'], { ...s.env, PGVAULT_PASSWORD: 'wrong' });
+  assert.equal(broken.code, 12);
+  const prom = readFileSync(s.metrics, 'utf8');
+  assert.match(prom, new RegExp(`^pgvault_last_success_timestamp_seconds\\{database="bus"\\} ${lastGood.replace('.', '\\.')}$`, 'm'));
+  assert.match(prom, /^pgvault_last_error\{database="bus"\} 1$/m);
+  assert.match(prom, /^pgvault_run_exit_code 12$/m);
 });
 
 test('a second run while one holds the lock exits 3 with a clear message; with --lock-wait it waits', async () => {
@@ -322,4 +332,14 @@ test('B2/S3 repository with keys from a credentials file (environment wins); key
   } finally {
     await s3.stop();
   }
+});
+
+test('state folder not usable: exit 17 naming the lock file, nothing backed up', async () => {
+  const s = await setup({ pings: null, extra: { state_dir: 'not-a-folder/state' } });
+  writeFileSync(join(s.dir, 'not-a-folder'), 'a file\n');
+  const r = await runCli(['run'], s.env);
+  assert.equal(r.code, 17, r.stderr);
+  assert.match(r.stderr, /ERROR cannot take the run lock: cannot create the run lock .*not-a-folder\/state\/run\.lock: ENOTDIR/);
+  assert.equal(r.stderr.match(/cannot create the run lock/g)?.length, 1, 'reported once');
+  assert.equal(snapshotCount(s.repo), 0);
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
 import { logFileFor } from '../../config/settings.js';
-import { ConfigError, LockedError } from '../../errors.js';
+import { ConfigError, isPgvaultError, LockedError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { Repository } from '../../repo/repository.js';
 import { acquireRunLock } from '../../run/lock.js';
@@ -59,8 +59,11 @@ export function register(program: Command): void {
           onWait: (h) => logger.info(`another run (pid ${h?.pid ?? '?'}) holds ${lockPath}; waiting up to ${Math.round(waitMs / 1000)} s`),
         });
       } catch (e) {
-        if (e instanceof LockedError) logger.error(e.message);
-        throw e;
+        // Logged (to stderr and the log file) rather than thrown, so cron mail shows it once.
+        if (!isPgvaultError(e)) throw e;
+        logger.error(e instanceof LockedError ? e.message : `cannot take the run lock: ${e.message}`);
+        process.exitCode = e.exitCode;
+        return;
       }
       const onSignal = (sig: NodeJS.Signals): void => {
         logger.error(`received ${sig}: stopping; the snapshot being written is not saved (chunks already uploaded are reused next time)`);
