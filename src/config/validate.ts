@@ -161,7 +161,8 @@ function readRepository(r: Reader): RepositoryConfig | undefined {
   if (!s3) return undefined;
   const endpoint = s3.url('endpoint', ['https:', 'http:']);
   const bucket = s3.string('bucket', { pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/i, hint: 'a bucket name is 3-63 letters, digits, "-" or "."' });
-  const prefix = s3.string('prefix', { nonEmpty: false }) ?? '';
+  const prefix = s3.string('prefix', { nonEmpty: false, pattern: /^\/?([A-Za-z0-9._=+-]+\/)*([A-Za-z0-9._=+-]+)?\/?$/,
+    hint: 'a prefix is folder names of letters, digits and . _ = + - separated by "/"' }) ?? '';
   const region = s3.string('region');
   if (!s3.has('endpoint')) s3.p.error(s3.path, 'missing "endpoint", e.g. "https://s3.eu-central-003.backblazeb2.com"');
   if (!s3.has('bucket')) s3.p.error(s3.path, 'missing "bucket"');

@@ -86,6 +86,7 @@ const cases: [string, string, string, number, RegExp][] = [
   ['bad location', '{"repository": {\n"location": "ftp://x"}}', 'repository.location', 2, /unsupported scheme/],
   ['s3 endpoint missing', '{"repository": {\n"s3": {"bucket": "abc"}}}', 'repository.s3', 2, /missing "endpoint"/],
   ['bucket name', '{"repository": {"s3": {"endpoint": "https://e",\n"bucket": "a_b"}}}', 'repository.s3.bucket', 2, /bucket name/],
+  ['prefix', '{"repository": {"s3": {"endpoint": "https://e", "bucket": "abc",\n"prefix": "a//b c"}}}', 'repository.s3.prefix', 2, /folder names/],
   ['B2 region mismatch', '{"repository": {"s3": {"endpoint": "https://s3.us-west-004.backblazeb2.com", "bucket": "abc",\n"region": "eu-central-003"}}}', 'repository.s3.region', 2, /must match/],
   ['delete mode', '{"repository": {"path": "/x",\n"delete_mode": "shred"}}', 'repository.delete_mode', 2, /"all-versions", "hide"/],
   ['password in file', '{"repository": {"path": "/x",\n"password": "hunter22"}}', 'repository.password', 2, /never read from the configuration file/],
