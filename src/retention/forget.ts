@@ -117,3 +117,37 @@ export async function forget(repo: Repository, policy: RetentionPolicy, opts: Fo
   await lim.drain();
   return result;
 }
+
+export interface ForgetIdsResult {
+  dryRun: boolean;
+  /** Each reference given and the full snapshot id it names. */
+  matched: { ref: string; id: string }[];
+  removed: string[];
+}
+
+/**
+ * `forget <id>...`: remove the named snapshots (full ids or unique prefixes). Works from object names
+ * alone, so a snapshot whose manifest no longer decrypts can still be removed. Every reference is
+ * resolved before anything is deleted.
+ */
+export async function forgetIds(repo: Repository, refs: readonly string[], opts: { dryRun?: boolean; logger?: Logger } = {}): Promise<ForgetIdsResult> {
+  const names: string[] = [];
+  for await (const o of repo.store.list('snapshots')) names.push(o.name);
+  const matched: { ref: string; id: string }[] = [];
+  for (const ref of refs) {
+    const r = ref.trim().toLowerCase();
+    if (!/^[0-9a-f]{1,64}$/.test(r)) throw new UsageError(`"${ref}" is not a snapshot id (hex); list them with "pgvault snapshots"`);
+    const hits = names.filter((n) => n.startsWith(r));
+    if (hits.length === 0) throw new UsageError(`no snapshot ${ref} in this repository (nothing was removed); list them with "pgvault snapshots"`);
+    if (hits.length > 1) throw new UsageError(`snapshot id prefix ${ref} is ambiguous (${hits.map((h) => h.slice(0, 12)).join(', ')}); give more characters (nothing was removed)`);
+    if (!matched.some((m) => m.id === hits[0])) matched.push({ ref, id: hits[0]! });
+  }
+  const result: ForgetIdsResult = { dryRun: opts.dryRun === true, matched, removed: [] };
+  if (opts.dryRun) return result;
+  for (const m of matched) {
+    await repo.store.delete('snapshots', m.id);
+    result.removed.push(m.id);
+    opts.logger?.debug(`removed snapshots/${m.id}`);
+  }
+  return result;
+}

@@ -155,6 +155,27 @@ describe('pgvault forget (CLI)', () => {
     assert.ok(await count(repo, 'data') < dataBefore, 'prune deleted the removed snapshots\' chunks');
     assert.equal(await count(repo, 'locks'), 0, 'the exclusive lock was released');
   });
+
+  test('forget <id>: by unique prefix, also a manifest that no longer decrypts; unknown ids and mixing with a policy are refused', async () => {
+    const good = await snapshotAt(repo, '2026-11-03T06:00:00+01:00');
+    const broken = 'ab'.repeat(32);
+    await repo.store.put('snapshots', broken, new Uint8Array([1, 2, 3]));
+    let r = await run('forget', 'ffff0000');
+    assert.equal(r.code, ExitCode.USAGE);
+    assert.match(r.stderr, /no snapshot ffff0000 in this repository \(nothing was removed\)/);
+    r = await run('forget', good.slice(0, 10), '--keep-last', '1');
+    assert.equal(r.code, ExitCode.USAGE);
+    assert.match(r.stderr, /either snapshot ids or a policy/);
+    r = await run('forget', '--dry-run', good.slice(0, 10), broken.slice(0, 12));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`would remove snapshot ${good.slice(0, 8)}[\\s\\S]*would remove snapshot abababab`));
+    assert.ok(await repo.store.stat('snapshots', broken));
+    r = await run('--json', 'forget', good.slice(0, 10), broken.slice(0, 12));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { removed: string[] }).removed, [good, broken]);
+    assert.equal(await repo.store.stat('snapshots', broken), null);
+    assert.equal(await repo.store.stat('snapshots', good), null);
+  });
 });
 
 async function count(repo: Repository, kind: 'data' | 'locks'): Promise<number> {

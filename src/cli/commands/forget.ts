@@ -3,12 +3,12 @@
  * `--prune`. Deletes snapshot manifests only; prune frees the data.
  */
 import type { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { parseDurationMs } from '../../maintenance/duration.js';
 import { withLock } from '../../maintenance/locks.js';
 import { DEFAULT_GRACE_MS, prune, type PrunePlan, type PruneResult } from '../../maintenance/prune.js';
 import { policyFromFlags, type PolicyFlags } from '../../retention/flags.js';
-import { forget, type ForgetFilter, type ForgetGroupResult, type ForgetResult } from '../../retention/forget.js';
+import { forget, forgetIds, type ForgetFilter, type ForgetGroupResult, type ForgetIdsResult, type ForgetResult } from '../../retention/forget.js';
 import { DEFAULT_GROUP_BY, formatGroupBy, parseGroupBy } from '../../retention/group.js';
 import type { Decision } from '../../retention/policy.js';
 import type { Snapshot } from '../../snapshot/manifest.js';
@@ -29,7 +29,8 @@ interface ForgetFlags extends PolicyFlags, FilterFlags, LockFlags {
 
 export function register(program: Command): void {
   const cmd = program.command('forget')
-    .description('remove snapshots according to a retention policy (restic\'s --keep-* rules, applied to each group of snapshots); data is freed by prune')
+    .description('remove snapshots according to a retention policy (restic\'s --keep-* rules, applied to each group of snapshots), or the snapshots named; data is freed by prune')
+    .argument('[snapshot-id...]', 'remove exactly these snapshots (ids or unique prefixes) instead of applying a policy')
     .option('-l, --keep-last <n>', 'keep the last N snapshots ("unlimited" keeps all)')
     .option('-H, --keep-hourly <n>', 'keep the newest snapshot of each of the last N hours that have snapshots ("unlimited" = every hour)')
     .option('-d, --keep-daily <n>', 'keep the newest snapshot of each of the last N days that have snapshots')
@@ -50,11 +51,15 @@ export function register(program: Command): void {
     .option('--grace <duration>', 'with --prune: never delete unreferenced data written less than this long ago', '24h');
   addFilterFlags(cmd);
   addLockFlags(cmd);
-  cmd.action(async (f: ForgetFlags, c: Command) => {
+  cmd.action(async (refs: string[], f: ForgetFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
     // Parse everything before touching the repository.
     const policy = policyFromFlags(f);
+    if (refs.length > 0) {
+      const extra = Object.keys(f).filter((k) => k.startsWith('keep') || ['db', 'host', 'tag', 'unsafeAllowRemoveAll'].includes(k));
+      if (extra.length > 0) throw new UsageError('give either snapshot ids or a policy/filter (--keep-*, --host, --db, --tag), not both');
+    }
     const groupBy = parseGroupBy(f.groupBy ?? formatGroupBy(DEFAULT_GROUP_BY));
     const graceMs = f.grace === undefined ? DEFAULT_GRACE_MS : parseDurationMs(f.grace, '--grace');
     const filter: ForgetFilter = {};
@@ -66,6 +71,13 @@ export function register(program: Command): void {
     const repo = await openRepository(g, logger);
     try {
       const work = async (assertLocked?: () => void): Promise<void> => {
+        if (refs.length > 0) {
+          const byId = await forgetIds(repo, refs, { dryRun: opts.dryRun, logger });
+          const pruned = f.prune ? await prune(repo, { graceMs, logger, dryRun: opts.dryRun, ...(assertLocked ? { assertLocked } : {}) }) : null;
+          if (g.json) printJson({ dryRun: byId.dryRun, matched: byId.matched, removed: byId.removed, ...(pruned ? { prune: pruneJson(pruned) } : {}) });
+          else printIds(byId, pruned);
+          return;
+        }
         const result = await forget(repo, policy, opts);
         let pruned: { plan: PrunePlan; result: PruneResult | null } | null = null;
         const removable = result.groups.reduce((n, gr) => n + gr.remove.length, 0);
@@ -99,8 +111,18 @@ function jsonOf(r: ForgetResult, pruned: { plan: PrunePlan; result: PruneResult 
     })),
     removed: r.removed,
     failed: r.failed,
-    ...(pruned ? { prune: { dryRun: pruned.result === null, toDelete: { objects: pruned.plan.deleteData.length, bytes: pruned.plan.deleteBytes }, result: pruned.result } } : {}),
+    ...(pruned ? { prune: pruneJson(pruned) } : {}),
   };
+}
+
+function pruneJson(p: { plan: PrunePlan; result: PruneResult | null }): Record<string, unknown> {
+  return { dryRun: p.result === null, toDelete: { objects: p.plan.deleteData.length, bytes: p.plan.deleteBytes }, result: p.result };
+}
+
+function printIds(r: ForgetIdsResult, pruned: { plan: PrunePlan; result: PruneResult | null } | null): void {
+  for (const m of r.matched) printLine(`${r.dryRun ? 'would remove' : 'removed'} snapshot ${m.id.slice(0, 8)} (${m.id})`);
+  if (r.dryRun) printLine('dry run: nothing was changed');
+  if (pruned) { printLine(); printPrune(pruned.plan, pruned.result); }
 }
 
 function table(list: Decision<Snapshot>[], withReasons: boolean): string {
