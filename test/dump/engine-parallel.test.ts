@@ -9,7 +9,7 @@ import pg from 'pg';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { dumpDatabase, type DumpOptions } from '../../src/dump/index.js';
 import { collect, handPlanner } from './engine-fixtures.js';
-import { segmentModes } from '../../src/dump/engine/parallel.js';
+import { keyRangeModes, segmentModes } from '../../src/dump/engine/parallel.js';
 
 let c: PgCluster;
 const conn = (db: string) => ({ host: c.host, port: c.port, user: c.user, database: db, applicationName: 'pgvault-test' });
@@ -27,6 +27,11 @@ before(async () => {
     CREATE TABLE mid (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v float8);
     INSERT INTO mid (v) SELECT g / 3.0 FROM generate_series(1, 8000) g; UPDATE mid SET v = -v WHERE id % 5 = 0;
     CREATE TABLE nocols (); INSERT INTO nocols DEFAULT VALUES;
+    CREATE TABLE words (w text COLLATE "en-x-icu" PRIMARY KEY, n int);
+    INSERT INTO words SELECT (ARRAY['apple', 'Banana', 'cherry', 'Äpfel', 'zebra', 'Zulu', 'éclair', 'delta'])[1 + g % 8] || ' ' || md5(g::text), g
+      FROM generate_series(1, 6000) g;
+    CREATE TABLE pairs (a text, b int, v text, PRIMARY KEY (a, b));
+    INSERT INTO pairs SELECT 'k' || (g % 37), g, repeat('v', g % 50) FROM generate_series(1, 6000) g;
     CREATE TABLE parent (a int); CREATE TABLE child () INHERITS (parent);
     INSERT INTO parent VALUES (1); INSERT INTO child VALUES (2), (3);
     ANALYZE;`);
@@ -51,9 +56,14 @@ test('jobs=1 and jobs=3 give byte-identical scripts, with big tables split into 
   const ser = await run({ jobs: 2, serializableDeferrable: true, parallelChunkBytes: 32 * 1024 });
   assert.equal(ser.summary.isolation, 'serializable deferrable');
   assert.equal(ser.summary.sha256, one.summary.sha256);
+  // Stable order with jobs: big key-ordered tables are read as key ranges (ICU-collated text key, composite key, ints).
   const ord1 = await run({ jobs: 1, stableOrder: true });
-  const ord3 = await run({ jobs: 3, stableOrder: true, parallelChunkBytes: 32 * 1024 });
+  const ord3 = await run({ jobs: 3, stableOrder: true, parallelChunkBytes: 32 * 1024, prefetchBytes: 64 * 1024 });
   assert.equal(ord3.summary.sha256, ord1.summary.sha256);
+  assert.ok(ord3.script.equals(ord1.script));
+  const words = ord1.script.toString().split('COPY public.words (w, n) FROM stdin;\n')[1]!.split('\\.\n')[0]!;
+  assert.ok(words.indexOf('\napple ') < words.indexOf('\nBanana '), 'key order follows the ICU collation (bytewise, B < a)');
+  assert.ok(words.startsWith('apple ') || words.startsWith('Äpfel '));
   assert.notEqual(ord1.summary.sha256, one.summary.sha256);
 });
 
@@ -165,5 +175,33 @@ test('database-level timeouts (statement, idle-in-transaction, transaction_timeo
       }
     }
     assert.ok(Buffer.concat(bufs).equals(before.script), `jobs=${jobs}`);
+  }
+});
+
+test('key ranges for stable order come from the histogram, sorted by the column collation', async () => {
+  const client = new pg.Client(c.config('par'));
+  await client.connect();
+  try {
+    const r = await client.query<{ oid: number }>("SELECT 'public.words'::regclass::oid::int AS oid");
+    const spec = { oid: r.rows[0]!.oid, schema: 'public', name: 'words', qualified: 'public.words', columns: ['w', 'n'], copyFromLine: '',
+      orderKey: ['w'], estimatedBytes: 1 << 20 };
+    const modes = (await keyRangeModes(client, spec, { kind: 'ordered', key: ['w'] }, { jobs: 2, chunkBytes: 64 * 1024 }))!;
+    assert.ok(modes.length >= 8 && modes.length <= 17, String(modes.length));
+    const first = modes[0]!;
+    const last = modes[modes.length - 1]!;
+    assert.ok(first.kind === 'orderedRange' && first.lower === null && last.kind === 'orderedRange' && last.upper === null);
+    // Each range holds rows in increasing ICU order; together they hold every row exactly once.
+    let total = 0;
+    for (const m of modes) {
+      if (m.kind !== 'orderedRange') assert.fail('unexpected mode');
+      const where = [m.lower && `w >= ${m.lower}`, m.upper && `w < ${m.upper}`].filter(Boolean).join(' AND ');
+      const n = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM public.words${where ? ` WHERE ${where}` : ''}`);
+      total += Number(n.rows[0]!.n);
+    }
+    assert.equal(total, 6000);
+    assert.equal(await keyRangeModes(client, spec, { kind: 'heap' }, { jobs: 2, chunkBytes: 64 * 1024 }), null);
+    assert.equal(await keyRangeModes(client, { ...spec, estimatedBytes: 1000 }, { kind: 'ordered', key: ['w'] }, { jobs: 2, chunkBytes: 64 * 1024 }), null);
+  } finally {
+    await client.end();
   }
 });

@@ -12,7 +12,12 @@ export type ReadMode =
   | { kind: 'heap' }
   | { kind: 'ordered'; key: string[] }
   /** Blocks [fromBlock, toBlock) in heap order; toBlock null = to the end of the relation. */
-  | { kind: 'blocks'; fromBlock: number; toBlock: number | null };
+  | { kind: 'blocks'; fromBlock: number; toBlock: number | null }
+  /**
+   * Key order, restricted to `lower <= key[0] < upper` (SQL expressions, e.g. `'42'::integer`; null = unbounded):
+   * consecutive ranges concatenate to exactly the `ordered` output.
+   */
+  | { kind: 'orderedRange'; key: string[]; lower: string | null; upper: string | null };
 
 /** The server-side COPY statement for a table (or block range), producing exactly the rows of `spec.copyFromLine`. */
 export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
@@ -24,6 +29,13 @@ export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
     case 'ordered':
       // ONLY: COPY t TO never includes inheritance children, a SELECT would.
       return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified} ORDER BY ${mode.key.join(', ')}) TO STDOUT`;
+    case 'orderedRange': {
+      const conds: string[] = [];
+      if (mode.lower !== null) conds.push(`${mode.key[0]} >= ${mode.lower}`);
+      if (mode.upper !== null) conds.push(`${mode.key[0]} < ${mode.upper}`);
+      const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+      return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified}${where} ORDER BY ${mode.key.join(', ')}) TO STDOUT`;
+    }
     case 'blocks': {
       const lower = `ctid >= '(${mode.fromBlock},0)'::pg_catalog.tid`;
       const upper = mode.toBlock === null ? '' : ` AND ctid < '(${mode.toBlock},0)'::pg_catalog.tid`;

@@ -9,7 +9,7 @@ import { DatabaseError, isPgvaultError, UsageError } from '../../errors.js';
 import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../plan.js';
 import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js';
 import { DEFAULT_LO_HEADER, largeObjectContents, sequenceValues } from './data-sql.js';
-import { ParallelReader, segmentModes, type Segment } from './parallel.js';
+import { keyRangeModes, ParallelReader, segmentModes, type Segment } from './parallel.js';
 import { ByteQueue } from './queue.js';
 import { beginSnapshot, exportSnapshot, importSnapshot, pinSession } from './session.js';
 import { createHasher } from './hasher.js';
@@ -193,7 +193,15 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         const byTable: number[][] = [];
         for (const [ti, spec] of plan.tables.entries()) {
           const ids: number[] = [];
-          for (const mode of segmentModes(spec, readModeFor(spec, stableOrder), { jobs, serverVersionNum: leader.serverVersionNum, blockSize, chunkBytes })) {
+          const mode0 = readModeFor(spec, stableOrder);
+          let modes: ReadMode[];
+          try {
+            modes = await keyRangeModes(leader.client, spec, mode0, { jobs, chunkBytes })
+              ?? segmentModes(spec, mode0, { jobs, serverVersionNum: leader.serverVersionNum, blockSize, chunkBytes });
+          } catch (e) {
+            throw setupError(e, `planning key ranges of table ${spec.qualified}`, ep);
+          }
+          for (const mode of modes) {
             ids.push(segments.length);
             segments.push({ table: spec, mode, queue: new ByteQueue(prefetch), tally: tallies[ti]! });
           }

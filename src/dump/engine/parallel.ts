@@ -8,6 +8,7 @@
  * moves on. At most `window` segments beyond the one being read are dispatched, so memory is at most
  * (window + 1) × prefetchBytes whatever the table sizes. The consumer drains the queues in order.
  */
+import type pg from 'pg';
 import type { Connection } from '../../db/connect.js';
 import type { TableDataSpec } from '../plan.js';
 import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js';
@@ -34,6 +35,42 @@ export function segmentModes(spec: TableDataSpec, mode: ReadMode, o: { jobs: num
   for (let i = 0; i < n; i++) {
     // The last range is open-ended: the relation may have more blocks than the estimate said.
     out.push({ kind: 'blocks', fromBlock: i * per, toBlock: i === n - 1 ? null : (i + 1) * per });
+  }
+  return out;
+}
+
+/**
+ * Key ranges for a big key-ordered table: cut points on the first key column taken from its ANALYZE histogram,
+ * re-sorted by the server under the column's own type and collation (the `<` the ORDER BY uses), so consecutive
+ * ranges `[cut_i, cut_i+1)` concatenate to exactly `ORDER BY key`. Null when not worth it or no statistics.
+ */
+export async function keyRangeModes(client: pg.Client, spec: TableDataSpec, mode: ReadMode,
+  o: { jobs: number; chunkBytes: number }): Promise<ReadMode[] | null> {
+  if (mode.kind !== 'ordered' || o.jobs < 2 || spec.estimatedBytes < 2 * o.chunkBytes) return null;
+  const wanted = Math.min(256, Math.ceil(spec.estimatedBytes / o.chunkBytes));
+  const col = await client.query<{ type: string; coll: string | null; bounds: string | null }>(`
+    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+           (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.collname)
+              FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace WHERE c.oid = a.attcollation) AS coll,
+           (SELECT s.histogram_bounds::text FROM pg_catalog.pg_stats s
+             WHERE s.schemaname = $2 AND s.tablename = $3 AND s.attname = a.attname AND NOT s.inherited) AS bounds
+      FROM pg_catalog.pg_attribute a
+     WHERE a.attrelid = $1 AND pg_catalog.quote_ident(a.attname) = $4 AND a.attnum > 0 AND NOT a.attisdropped`,
+  [spec.oid, spec.schema, spec.name, mode.key[0]]);
+  const row = col.rows[0];
+  if (!row || row.bounds === null) return null;
+  const collate = row.coll ? ` COLLATE ${row.coll}` : '';
+  const cuts = await client.query<{ lit: string }>(`
+    SELECT pg_catalog.quote_literal(x::text) AS lit
+      FROM (SELECT DISTINCT x FROM pg_catalog.unnest($1::text::${row.type}[]) AS u(x)) d
+     ORDER BY x${collate}`, [row.bounds]);
+  if (cuts.rows.length < 2) return null;
+  // Keep about `wanted` ranges: every k-th cut of the sorted, distinct histogram bounds.
+  const step = Math.max(1, Math.ceil(cuts.rows.length / wanted));
+  const lits = cuts.rows.filter((_, i) => i % step === 0).map((r) => `${r.lit}::${row.type}`);
+  const out: ReadMode[] = [];
+  for (let i = 0; i <= lits.length; i++) {
+    out.push({ kind: 'orderedRange', key: mode.key, lower: i === 0 ? null : lits[i - 1]!, upper: i === lits.length ? null : lits[i]! });
   }
   return out;
 }
