@@ -68,12 +68,12 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
   try {
     repo = await o.openRepository();
     report.repository = repo.store.location;
-    await withLock(repo, 'shared', async () => {
+    await withLock(repo, 'shared', async (lock) => {
       let i = 0;
       for (const db of config.databases) {
         i++;
         o.onProgress?.(`[${i}/${config.databases.length}] backing up ${db.name}...`);
-        report.databases.push(await backupOne(repo!, config, db, host, logger));
+        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.assertHeld()));
       }
     }, { operation: 'run (backup)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
     await retention(o, repo, report, host, now);
@@ -128,11 +128,13 @@ function repoIdOf(repo: Repository | undefined): string | undefined {
   return repo?.id;
 }
 
-async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultConfig['databases'][number], host: string, logger: Logger): Promise<DatabaseOutcome> {
+async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultConfig['databases'][number], host: string, logger: Logger,
+  beforeCommit: () => void): Promise<DatabaseOutcome> {
   const t0 = Date.now();
   try {
+    // beforeCommit: a lost repository lock (prune from elsewhere may be running) means no manifest is written.
     const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db) },
-      { tags: [...config.tags, ...db.tags], host, logger });
+      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit });
     const m = result.manifest;
     return {
       database: db.name, ok: true, snapshot: result.snapshotId, bytes: m.dump.size, newBytes: m.added.newBytes,
