@@ -28,15 +28,17 @@ test('a key file opens with its password and yields the master key', async () =>
   assert.deepEqual(opened.chunkId, master.chunkId);
 });
 
-test('default parameters: Argon2id 3 passes, 64 MiB, unlock well under 2 s', async () => {
+// Unlock time with these parameters is measured by bench/crypto.ts (docs/chunking-and-crypto.md), not here:
+// a timed test on a shared machine proves nothing.
+test('default parameters: Argon2id 3 passes, 64 MiB, recorded in the key file, which opens', async () => {
   assert.deepEqual({ ...DEFAULT_KDF_PARAMS }, { opslimit: 3, memlimit: 64 * 1024 * 1024 });
   const master = generateMasterKey();
   const file = await createKeyFile(master, 'pw', meta);
-  const t0 = performance.now();
+  const kdf = (JSON.parse(new TextDecoder().decode(file)) as { kdf: { opslimit: number; memlimit: number } }).kdf;
+  assert.equal(kdf.opslimit, 3);
+  assert.equal(kdf.memlimit, 64 * 1024 * 1024);
   const opened = await openKeyFile(file, 'pw', 'keys/d');
-  const ms = performance.now() - t0;
   assert.deepEqual(opened.encryption, master.encryption);
-  assert.ok(ms < 2000, `unlock took ${ms.toFixed(0)} ms`);
 });
 
 test('wrong password → WrongPasswordError naming the key file', async () => {
