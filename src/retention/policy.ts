@@ -68,7 +68,7 @@ export const FLAG_OF: Record<(typeof COUNTS)[number] | (typeof WITHINS)[number] 
 
 /** Parse a `--keep-<bucket>` count: a whole number ≥ 0, or `unlimited` (-1). */
 export function parseCount(input: string, flag = 'count'): number {
-  const s = input.trim();
+  const s = input; // not trimmed: restic (strconv.ParseInt) refuses " 3" too
   if (s === 'unlimited') return UNLIMITED;
   if (!/^[+-]?\d+$/.test(s)) throw new UsageError(`invalid ${flag} ${JSON.stringify(input)}: expected a whole number of snapshots to keep, or "unlimited"`);
   const n = Number(s);

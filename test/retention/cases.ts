@@ -198,6 +198,8 @@ export function buildCases(): OracleCase[] {
   add('only future snapshots with keep-within', future.slice(-2), { keepWithin: '1h' });
 
   // Policies restic refuses.
+  add('a count with a plus sign', few, { keepDaily: '+2' });
+  add('refused: a count with a space', few, { keepDaily: ' 2' }, 'invalid syntax');
   add('refused: empty policy', few, { keepLast: '0', keepWithin: '0d' }, 'no policy was specified');
   add('refused: negative count', few, { keepDaily: '-1' }, 'negative values not allowed');
   add('refused: week unit', few, { keepWithin: '1w' }, "invalid unit 'w'");

@@ -58,6 +58,7 @@ describe('counts and validation', () => {
   test('counts: numbers, unlimited, refusals', () => {
     assert.equal(parseCount('7'), 7);
     assert.equal(parseCount('+3'), 3);
+    assert.throws(() => parseCount(' 3', '--keep-last'), UsageError);
     assert.equal(parseCount('0'), 0);
     assert.equal(parseCount('unlimited'), -1);
     assert.throws(() => parseCount('-1', '--keep-daily'), /--keep-daily "-1": negative values are not allowed, use "unlimited"/);
