@@ -111,16 +111,20 @@ test('many concurrent acquirers racing for a stale lock: exactly one wins', asyn
     writeFileSync(t.path, JSON.stringify({ pid: deadPid(), startTime: null, host: hostname(), nonce: 'dead', since: '' }));
     // Child processes, so the O_EXCL races are real.
     const script = `import('${join(process.cwd(), 'src/run/lock.ts')}').then(async (m) => {
-      try { await m.acquireRunLock(${JSON.stringify(t.path)}); process.stdout.write('won'); setTimeout(() => {}, 5000); }
+      try { await m.acquireRunLock(${JSON.stringify(t.path)}); process.stdout.write('won'); setInterval(() => {}, 1000); }
       catch (e) { process.stdout.write(e.code === 'LOCKED' ? 'locked' : 'error ' + e.message); }
     });`;
     const { spawn } = await import('node:child_process');
+    // The winner holds the lock until every child has answered (however slowly they start), then all are killed.
+    const children: import('node:child_process').ChildProcess[] = [];
     const outs = await Promise.all(Array.from({ length: 5 }, () => new Promise<string>((resolve) => {
       const c = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(c);
       let out = '';
-      c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      c.stdout!.on('data', (d: Buffer) => { out += d.toString(); resolve(out); });
       c.on('close', () => resolve(out));
     })));
+    for (const c of children) c.kill('SIGKILL');
     assert.equal(outs.filter((o) => o === 'won').length, 1, outs.join(','));
     assert.equal(outs.filter((o) => o === 'locked').length, 4, outs.join(','));
   } finally { t.done(); }

@@ -10,6 +10,7 @@ import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 interface BackupFlags extends DumpFlags {
   retryLock?: string;
+  restrictKey?: boolean;
   tag?: string[];
   hostname?: string;
   time?: string;
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'tag the snapshots (repeatable)', collectList)
     .option('--hostname <name>', 'host name to record (default: this machine\'s)')
     .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00')
+    .option('--no-restrict-key', 'omit psql\'s \\restrict / \\unrestrict lines, so restores load with psql older than 15.14 / 16.10 / 17.6')
     .option('--retry-lock <duration>', 'wait up to this long (e.g. 10m) when prune holds the repository lock');
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
@@ -41,7 +43,9 @@ export function register(program: Command): void {
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
-          const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump: dumpOptionsOf(f) }, opts);
+          const dump = dumpOptionsOf(f);
+          if (f.restrictKey === false) dump.restrictKey = null;
+          const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump }, opts);
           results.push({ database: result.manifest.database, ok: true, result });
         } catch (e) {
           logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);
