@@ -6,7 +6,7 @@
  *   whole run is refused before anything is deleted, also in a dry run;
  * - everything is decided first, then deleted.
  */
-import { PgvaultError, ExitCode, UsageError } from '../errors.js';
+import { ExitCode, IntegrityError, PgvaultError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { Limiter } from '../repo/limiter.js';
 import type { Repository } from '../repo/repository.js';
@@ -93,7 +93,15 @@ export function matchesFilter(s: PolicySnapshot, f: ForgetFilter | undefined): b
 }
 
 export async function forget(repo: Repository, policy: RetentionPolicy, opts: ForgetOptions = {}): Promise<ForgetResult> {
-  const snapshots = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
+  let snapshots: Snapshot[];
+  try {
+    snapshots = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
+  } catch (e) {
+    if (!(e instanceof IntegrityError)) throw e;
+    const id = e.object?.startsWith('snapshots/') ? e.object.slice('snapshots/'.length) : undefined;
+    throw new IntegrityError(`forget stopped before deleting anything: ${e.message}. A policy cannot be applied while a snapshot cannot be read. ` +
+      `Run "pgvault check"; if that snapshot is lost, remove it with "pgvault forget ${id ? id.slice(0, 12) : '<id>'}" and run forget again.`, e.object, { cause: e });
+  }
   const groups = planForget(snapshots, policy, opts);
   const result: ForgetResult = { policy: describePolicy(policy), dryRun: opts.dryRun === true, groups, removed: [], failed: [] };
   if (opts.dryRun) return result;

@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ExitCode, UsageError } from '../../src/errors.js';
+import { ExitCode, IntegrityError, UsageError } from '../../src/errors.js';
 import type { Repository } from '../../src/repo/repository.js';
-import { forget, RefusedError } from '../../src/retention/forget.js';
+import { forget, forgetIds, RefusedError } from '../../src/retention/forget.js';
 import { policyFromFlags } from '../../src/retention/flags.js';
 import { parseGroupBy } from '../../src/retention/group.js';
 import { MANIFEST_VERSION, type SnapshotManifest } from '../../src/snapshot/manifest.js';
@@ -77,6 +77,17 @@ describe('forget on a repository', () => {
     assert.deepEqual(r.groups[0]!.keep.map((d) => d.snapshot.time), ['2026-11-10T18:00:00+01:00', '2026-11-09T18:00:00+01:00', '2026-11-08T18:00:00+01:00']);
     const again = await forget(repo, policyFromFlags({ keepDaily: '3', keepWeekly: '2' }), { groupBy: parseGroupBy('host'), filter: { databases: ['shop'] } });
     assert.deepEqual(again.removed, []);
+  });
+
+  test('an unreadable manifest stops forget before anything is deleted, and names the way out', async () => {
+    const damaged = 'cd'.repeat(32);
+    await repo.store.put('snapshots', damaged, new Uint8Array(64).fill(7));
+    const before = await repo.store.stat('snapshots', made.crm!);
+    await assert.rejects(forget(repo, policyFromFlags({ keepLast: '1' })), (e: unknown) =>
+      e instanceof IntegrityError && /forget stopped before deleting anything/.test(e.message) && /pgvault forget cdcdcdcdcdcd/.test(e.message));
+    assert.deepEqual(await repo.store.stat('snapshots', made.crm!), before);
+    assert.deepEqual((await forgetIds(repo, ['cdcdcdcd'])).removed, [damaged]);
+    assert.deepEqual((await forget(repo, policyFromFlags({ keepLast: '1' }), { dryRun: true })).groups.length, 2);
   });
 });
 
