@@ -220,8 +220,8 @@ export class Repository {
 
   // ---- streams ----
 
-  writer(): StreamWriter {
-    return new StreamWriter(this.chunks, this.settings.chunker);
+  writer(opts: { hash?: boolean } = {}): StreamWriter {
+    return new StreamWriter(this.chunks, this.settings.chunker, opts);
   }
 
   /** The data-chunk refs of a saved stream, in order, read from its chunk-list stream. */

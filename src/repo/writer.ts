@@ -4,7 +4,7 @@
  * references cost neither a giant manifest nor memory: the list is chunked and deduplicated like
  * data). The result is small: the list's own chunk refs, the size and the SHA-256 of the stream.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Chunker, type ChunkerParams } from '../chunker/index.js';
 import type { ChunkStore, UploadStats } from './chunk-store.js';
 import { encodeRef, type ChunkRef } from './records.js';
@@ -14,8 +14,8 @@ export interface SavedStream {
   list: ChunkRef[];
   /** Plaintext bytes of the stream. */
   size: number;
-  /** SHA-256 of the stream's plaintext, hex. */
-  sha256: string;
+  /** SHA-256 of the stream's plaintext, hex (null when the writer was created with `hash: false`). */
+  sha256: string | null;
   /** Data chunks referenced (with repeats). */
   chunks: number;
   /** What this stream added to the repository (data and list chunks). */
@@ -27,14 +27,16 @@ export class StreamWriter {
   readonly #data: Chunker;
   readonly #list: Chunker;
   readonly #listRefs: ChunkRef[] = [];
-  readonly #hash = createHash('sha256');
+  readonly #hash: Hash | null;
   readonly #added: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
   #size = 0;
   #count = 0;
   #finished = false;
 
-  constructor(chunks: ChunkStore, params: ChunkerParams) {
+  /** `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does). */
+  constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean } = {}) {
     this.#chunks = chunks;
+    this.#hash = opts.hash === false ? null : createHash('sha256');
     this.#data = new Chunker(params);
     this.#list = new Chunker(params);
   }
@@ -48,7 +50,7 @@ export class StreamWriter {
   async write(bytes: Uint8Array): Promise<void> {
     if (this.#finished) throw new Error('StreamWriter.write after finish');
     if (bytes.length === 0) return;
-    this.#hash.update(bytes);
+    this.#hash?.update(bytes);
     this.#size += bytes.length;
     try {
       for (const c of this.#data.push(bytes)) await this.#dataChunk(c);
@@ -68,7 +70,7 @@ export class StreamWriter {
       throw await this.#failed(e);
     }
     await this.#chunks.flush();
-    return { list: this.#listRefs, size: this.#size, sha256: this.#hash.digest('hex'), chunks: this.#count, added: { ...this.#added } };
+    return { list: this.#listRefs, size: this.#size, sha256: this.#hash?.digest('hex') ?? null, chunks: this.#count, added: { ...this.#added } };
   }
 
   /** After a failure: stop, index what was stored (so the next run reuses it), return the first error. */

@@ -23,9 +23,13 @@ export interface SnapshotFilter {
   tags?: string[];
 }
 
+/** restic's tag filter: each group is a comma-separated AND-list; groups are ORed; an empty group matches untagged snapshots. */
 export function tagsMatch(snapshotTags: readonly string[], groups: readonly string[] | undefined): boolean {
   if (!groups || groups.length === 0) return true;
-  return groups.some((g) => g.split(',').filter(Boolean).every((t) => snapshotTags.includes(t)));
+  return groups.some((g) => {
+    const wanted = g.split(',').map((t) => t.trim()).filter(Boolean);
+    return wanted.length === 0 ? snapshotTags.length === 0 : wanted.every((t) => snapshotTags.includes(t));
+  });
 }
 
 export function matches(s: Snapshot, f: SnapshotFilter): boolean {

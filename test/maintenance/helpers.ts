@@ -19,7 +19,7 @@ export async function synthSnapshot(repo: Repository, data: Uint8Array, database
   const manifest: SnapshotManifest = {
     version: MANIFEST_VERSION, time: formatTime(started), host: 'test-host', tags: [], database, source: 'synthetic',
     server: { version: '17.0', versionNum: 170000 }, pgvaultVersion: 'test',
-    dump: { size: saved.size, sha256: saved.sha256, chunks: saved.chunks, list: saved.list, options: {} },
+    dump: { size: saved.size, sha256: saved.sha256!, chunks: saved.chunks, list: saved.list, options: {} },
     parts: [], added: saved.added, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), durationMs: 0,
   };
   return saveSnapshot(repo, manifest);

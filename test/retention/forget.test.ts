@@ -25,7 +25,7 @@ async function snapshotAt(repo: Repository, time: string, who: { host?: string; 
   const m: SnapshotManifest = {
     version: MANIFEST_VERSION, time, host: who.host ?? 'db1', tags: who.tags ?? [], database: who.database ?? 'shop', source: 'test',
     server: { version: '17.0', versionNum: 170000 }, pgvaultVersion: 'test',
-    dump: { size: saved.size, sha256: saved.sha256, chunks: saved.chunks, list: saved.list, options: {} },
+    dump: { size: saved.size, sha256: saved.sha256!, chunks: saved.chunks, list: saved.list, options: {} },
     parts: [], added: saved.added, startedAt: time, finishedAt: time, durationMs: 0,
   };
   return saveSnapshot(repo, m);
