@@ -16,7 +16,7 @@ import { PRESETS, runSuite, type SuiteOptions } from './suite/suite.js';
 
 function usage(msg: string): never {
   process.stderr.write(`${msg}\nusage: npm run bench -- [--smoke | --size 1gb|4gb] [--scale N] [--events N] [--s1-seconds N] ` +
-    '[--week-runs N] [--latency MS] [--concurrency a,b,c] [--no-s3] [--only main,s3,week] [--out DIR]\n');
+    '[--week-runs N] [--latency MS] [--concurrency a,b,c] [--no-s3] [--only main,s3,week] [--week-changes mixed|append] [--out DIR]\n');
   process.exit(2);
 }
 
@@ -44,6 +44,12 @@ export function parseArgs(argv: string[]): { opts: Omit<SuiteOptions, 'log'>; ou
       case '--latency': opts.latencyMs = num(i++, '--latency'); break;
       case '--concurrency': opts.concurrencies = (argv[++i] ?? '').split(',').map(Number).filter((n) => n > 0); break;
       case '--no-s3': opts.s3 = false; break;
+      case '--week-changes': {
+        const v = argv[++i];
+        if (v !== 'mixed' && v !== 'append') usage('--week-changes is mixed or append');
+        opts.weekChanges = v;
+        break;
+      }
       case '--only': {
         const only = new Set((argv[++i] ?? '').split(','));
         opts.main = only.has('main'); opts.s3 = opts.s3 && only.has('s3');

@@ -54,12 +54,17 @@ async function appendEvents(c: pg.Client, n: number): Promise<void> {
   await c.query(`SELECT setval('public.events_id_seq', (SELECT max(id) FROM public.events))`);
 }
 
-/** Update `fraction` of the events rows, spread over the whole table (every k-th id, offset by `round`). */
-async function updateEvents(c: pg.Client, fraction: number, round: number): Promise<number> {
+/**
+ * Update `fraction` × `base` events rows (every k-th id, offset by `round`): spread over the whole table, or,
+ * with `hotRows`, only among the newest `hotRows` rows (an application that edits recent records).
+ */
+async function updateEvents(c: pg.Client, fraction: number, round: number, base: number, hotRows?: number): Promise<number> {
   if (fraction <= 0) return 0;
-  const step = Math.max(1, Math.round(1 / fraction));
+  const span = hotRows ?? base;
+  const step = Math.max(1, Math.round(span / (fraction * base)));
+  const where = hotRows ? ` AND id > (SELECT max(id) FROM public.events) - ${hotRows}` : '';
   const r = await c.query(`UPDATE public.events SET payload = payload || jsonb_build_object('edited', ${round}), kind = 'edited'
-    WHERE id % ${step} = ${round % step}`);
+    WHERE id % ${step} = ${round % step}${where}`);
   return r.rowCount ?? 0;
 }
 
@@ -102,6 +107,8 @@ export interface ChangeRound {
   updateFraction: number;
   /** Distinguishes rounds (which rows are updated, what they get). */
   round: number;
+  /** Update only among the newest rows (this fraction of the base rows), not all over the table. */
+  hotFraction?: number;
 }
 
 export interface ChangeResult { pgbenchTransactions: number; appended: number; updated: number; seconds: number }
@@ -120,7 +127,7 @@ export async function applyChanges(ds: Dataset, baseEvents: number, ch: ChangeRo
   const appended = Math.round(baseEvents * ch.appendFraction);
   let updated = 0;
   await withClient(ds.db, async (c) => {
-    updated = await updateEvents(c, ch.updateFraction, ch.round);
+    updated = await updateEvents(c, ch.updateFraction, ch.round, baseEvents, ch.hotFraction ? Math.round(baseEvents * ch.hotFraction) : undefined);
     await appendEvents(c, appended);
     await c.query('VACUUM ANALYZE');
   });

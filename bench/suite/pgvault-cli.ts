@@ -23,10 +23,10 @@ export async function pgvaultCli(log: (l: string) => void, opts: { bundle?: bool
   if (opts.bundle !== false) {
     try {
       const esbuild = await import('esbuild');
-      const outfile = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', 'pgvault-cli.mjs');
+      const outfile = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', `pgvault-cli-${process.pid}.mjs`);
       const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' } as const;
       await esbuild.build({ ...common, entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile });
-      const forgetOut = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', 'pgvault-forget.mjs');
+      const forgetOut = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', `pgvault-forget-${process.pid}.mjs`);
       await esbuild.build({ ...common, entryPoints: [FORGET_SCRIPT], outfile: forgetOut });
       return { nodeArgs: [outfile], forgetArgs: [forgetOut], how: 'CLI bundled with esbuild (like a compiled install)' };
     } catch (e) {

@@ -25,6 +25,12 @@ export interface SuiteOptions {
   weekPgbenchTransactions: number;
   /** Backups in the week scenario (twice daily: 14). 0 skips it. */
   weekRuns: number;
+  /**
+   * Changes between the week's runs: `mixed` = pgbench transactions (random accounts rows) + 0.5 % events
+   * appended + 0.1 % events updated all over the table; `append` = 0.5 % appended + 0.1 % updated among
+   * the newest 2 % (an append-mostly application database), no pgbench.
+   */
+  weekChanges: 'mixed' | 'append';
   /** Injected S3 latency per request, ms. */
   latencyMs: number;
   /** Upload concurrencies tried against the delayed S3 server. */
@@ -39,9 +45,9 @@ export interface SuiteOptions {
 }
 
 export const PRESETS: Record<string, Omit<SuiteOptions, 'log' | 'preset'>> = {
-  smoke: { scale: 1, events: 20000, s1Seconds: 1, weekPgbenchTransactions: 100, weekRuns: 2, latencyMs: 20, concurrencies: [4], s3: true, main: true, cheapKdf: true },
-  '1gb': { scale: 50, events: 2_000_000, s1Seconds: 30, weekPgbenchTransactions: 2000, weekRuns: 14, latencyMs: 50, concurrencies: [2, 8, 32], s3: true, main: true, cheapKdf: false },
-  '4gb': { scale: 200, events: 8_000_000, s1Seconds: 30, weekPgbenchTransactions: 2000, weekRuns: 0, latencyMs: 50, concurrencies: [8], s3: false, main: true, cheapKdf: false },
+  smoke: { scale: 1, events: 20000, s1Seconds: 1, weekPgbenchTransactions: 100, weekRuns: 2, weekChanges: 'mixed', latencyMs: 20, concurrencies: [4], s3: true, main: true, cheapKdf: true },
+  '1gb': { scale: 50, events: 2_000_000, s1Seconds: 30, weekPgbenchTransactions: 2000, weekRuns: 14, weekChanges: 'mixed', latencyMs: 50, concurrencies: [2, 8, 32], s3: true, main: true, cheapKdf: false },
+  '4gb': { scale: 200, events: 8_000_000, s1Seconds: 30, weekPgbenchTransactions: 2000, weekRuns: 0, weekChanges: 'mixed', latencyMs: 50, concurrencies: [8], s3: false, main: true, cheapKdf: false },
 };
 
 export type Scenario = 'ceiling' | 'full' | 'S1' | 'S2' | 'restore-gz' | 'restore-into' | 'verify' | 's3-full' | 's3-restore-gz' | 'week';
@@ -265,8 +271,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       };
       for (let i = 0; i < o.weekRuns; i++) {
         if (i > 0) {
-          const c = await applyChanges(ds, o.events, { pgbenchTransactions: o.weekPgbenchTransactions, appendFraction: 0.005, updateFraction: 0.001, round: 10 + i });
-          if (i === 1) changes.push({ round: 'week (each step)', pgbenchTransactions: c.pgbenchTransactions, appended: c.appended, updated: c.updated });
+          const c = await applyChanges(ds, o.events, o.weekChanges === 'append'
+            ? { appendFraction: 0.005, updateFraction: 0.001, hotFraction: 0.02, round: 10 + i }
+            : { pgbenchTransactions: o.weekPgbenchTransactions, appendFraction: 0.005, updateFraction: 0.001, round: 10 + i });
+          if (i === 1) changes.push({ round: `week (${o.weekChanges} changes, each step)`, pgbenchTransactions: c.pgbenchTransactions, appended: c.appended, updated: c.updated });
         }
         const t = clock('2026-11-12T06:00:00Z', i);
         const a = await wPv.backup(db, t.time);
