@@ -3,7 +3,7 @@ import { backupDatabase, type BackupResult } from '../../backup/backup.js';
 import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { withLock } from '../../maintenance/locks.js';
-import { parseDurationMs } from '../../maintenance/duration.js';
+import { parseDurationMs } from '../../config/duration.js';
 import { addConnectionFlags, addDumpFlags, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { parseDurationMs } from '../../maintenance/duration.js';
+import { parseDurationMs } from '../../config/duration.js';
 import { withLock } from '../../maintenance/locks.js';
 import { DEFAULT_GRACE_MS, prune, type PrunePlan, type PruneResult } from '../../maintenance/prune.js';
 import { policyFromFlags, type PolicyFlags } from '../../retention/flags.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseDurationMs } from '../../maintenance/duration.js';
+import { parseDurationMs } from '../../config/duration.js';
 import { withLock } from '../../maintenance/locks.js';
 import { DEFAULT_GRACE_MS, executePrune, planPrune, type PrunePlan, type PruneResult } from '../../maintenance/prune.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeLock, formatAge, removeLocks, type LockOptions } from '../../maintenance/locks.js';
-import { parseDurationMs } from '../../maintenance/duration.js';
+import { parseDurationMs } from '../../config/duration.js';
 import type { Logger } from '../../log.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson, printLine } from '../output.js';
