@@ -2,6 +2,7 @@
  * pgvault command line: a thin shell over the library API. Each command lives in its own file under
  * ./commands and registers itself on the program; the library never prints, this layer does.
  */
+import './warnings.js';
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { registerCommands } from './commands/index.js';
