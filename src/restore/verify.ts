@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DatabaseError } from '../errors.js';
 import { connect } from '../db/connect.js';
 import type { ConnectionOptions } from '../db/connection.js';
-import { copyOutSql, sessionSetupSql, type TableDataSpec } from '../dump/index.js';
+import { hashTableData, type TableHashSpec } from '../dump/index.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot, TableRecord } from '../snapshot/manifest.js';
@@ -32,12 +32,6 @@ export interface VerifyReport {
   checkMs: number;
 }
 
-function specOf(t: TableRecord): TableDataSpec {
-  return {
-    oid: 0, schema: t.schema, name: t.name, qualified: t.qualified, columns: t.columns,
-    copyFromLine: '', orderKey: t.orderKey ?? null, estimatedBytes: 0,
-  };
-}
 
 export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: ConnectionOptions,
   opts: { clean?: boolean; logger?: Logger } = {}): Promise<VerifyReport> {
@@ -47,22 +41,14 @@ export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: Con
   const c = await connect(scratch, { checkVersion: false });
   const checks: TableCheck[] = [];
   try {
-    await c.client.query(sessionSetupSql());
     await c.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { to: copyTo } = await import('pg-copy-streams');
     for (const part of s.parts) {
       const t = part.table;
       if (part.kind !== 'table-data' || !t) continue;
-      const sql = copyOutSql(specOf(t), t.order === 'ordered' && t.orderKey ? { kind: 'ordered', key: t.orderKey } : { kind: 'heap' });
-      const hash = createHash('sha256');
-      let bytes = 0;
-      let rows = 0;
-      for await (const chunk of c.client.query(copyTo(sql)) as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
-      }
-      const actual = { rows, bytes, sha256: hash.digest('hex') };
+      // The dump engine's own definition of a table's hash (same session settings, same COPY statement).
+      const spec: TableHashSpec = { qualified: t.qualified, columns: t.columns, order: t.order };
+      if (t.orderKey) spec.orderKey = t.orderKey;
+      const actual = await hashTableData(c.client, spec, c.endpoint);
       const expected = { rows: t.rows, bytes: t.bytes, sha256: t.sha256 };
       const ok = actual.rows === expected.rows && actual.bytes === expected.bytes && actual.sha256 === expected.sha256;
       if (!ok) logger.error(`verify: ${t.qualified} differs: ${expected.rows} rows recorded, ${actual.rows} restored`);
