@@ -74,9 +74,15 @@ async function nativeDump(cluster: PgCluster, db: string, opts: SchemaOptions = 
 
 const nativeDumper: Dumper = async (cluster, db) => (await nativeDump(cluster, db)).script;
 
+/**
+ * SQL_ASCII databases with bytes that are not UTF-8 are refused by pgvault's UTF-8 session (a clear
+ * error, see docs/dump-testing.md "Known failures"); every other corpus must round-trip.
+ */
+const supported = (c: { encoding?: string }): boolean => c.encoding !== 'SQL_ASCII';
+
 /** Lines that legitimately differ from pg_dump: version comments, \restrict keys, transaction_timeout. */
 function normalize(script: string): string[] {
-  return script.split('\n').filter((l) => !l.startsWith('-- Dumped ') && !l.startsWith('\\restrict ') && !l.startsWith('\\unrestrict ') && !l.includes("'transaction_timeout'"));
+  return script.split('\n').filter((l) => !l.startsWith('-- Dumped ') && !l.startsWith('\\restrict ') && !l.startsWith('\\unrestrict ') && !l.includes("'transaction_timeout'") && l !== 'SET quote_all_identifiers = off;');
 }
 
 /** Drop statements pgvault omits on purpose: constraints of partitions attached to their parent's (pg_dump.md §8.1). */
@@ -108,9 +114,10 @@ function firstDifference(a: string[], b: string[]): string {
 describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
   let cluster: PgCluster;
   let dbCount = 0;
-  const freshDb = async (files: string[]): Promise<string> => {
+  const freshDb = async (files: string[], encoding?: string): Promise<string> => {
     const db = `schema_${process.pid}_${++dbCount}`;
-    await cluster.createDatabase(db);
+    if (encoding) await cluster.query('postgres', `CREATE DATABASE ${db} TEMPLATE template0 ENCODING '${encoding}' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    else await cluster.createDatabase(db);
     for (const f of files) runPsqlFile(cluster, db, f);
     return db;
   };
@@ -122,10 +129,12 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
   after(async () => { await cluster?.stop(); });
 
   it('writes the same script as pg_dump --clean --if-exists (pagila and the pg_dump-safe corpora), except the §8.1 drops', async () => {
-    const sets = [{ name: 'pagila', files: [`${PAGILA_DIR}/pagila-schema.sql`, `${PAGILA_DIR}/pagila-data.sql`] }, ...PGDUMP_SAFE];
+    const sets = [{ name: 'pagila', files: [`${PAGILA_DIR}/pagila-schema.sql`, `${PAGILA_DIR}/pagila-data.sql`], encoding: undefined as string | undefined }, ...PGDUMP_SAFE.filter((c) => !c.encoding)];
+    // (pg_dump writes a LATIN1 database's script in LATIN1, pgvault in UTF-8 with `SET client_encoding = 'UTF8'`:
+    // not comparable as text; the latin1 corpus is covered by the round trips below.)
     let omitted = 0;
     for (const set of sets) {
-      const db = await freshDb(set.files);
+      const db = await freshDb(set.files, set.encoding);
       const expected = normalize(cluster.pgDump(db, ['--clean', '--if-exists']));
       const drops = await partitionConstraintDrops(cluster, db);
       omitted += drops.size;
@@ -138,18 +147,19 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
     assert.ok(omitted > 0, 'the corpora contain partition-attached constraints');
   });
 
-  for (const corpus of CORPORA) {
+  for (const corpus of CORPORA.filter(supported)) {
     it(`round-trips corpus ${corpus.name} (hostile defaults, empty database then again over it)`, async () => {
-      const result = await roundTrip({ cluster, corpusFiles: corpusFiles(corpus, 15), dumper: nativeDumper, hostileDefaults: true, name: `sch_${corpus.name.replace(/\W/g, '')}` });
+      const result = await roundTrip({ cluster, corpusFiles: corpusFiles(corpus, 15), dumper: nativeDumper, hostileDefaults: true, encoding: corpus.encoding, name: `sch_${corpus.name.replace(/\W/g, '')}` });
       assertRoundTrip(result);
     });
   }
 
   for (const breaker of PGDUMP_BREAKERS) {
     it(`does better than pg_dump: ${breaker.name} (${breaker.ref})`, async () => {
-      const theirs = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: pgDumpDumper, name: 'sch_pgd' });
+      const hostileDefaults = breaker.hostileDefaults ?? false;
+      const theirs = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: pgDumpDumper, hostileDefaults, name: 'sch_pgd' });
       assert.equal(theirs.ok, false, 'pg_dump fails this case (otherwise the test proves nothing)');
-      const ours = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: nativeDumper, name: 'sch_pgv' });
+      const ours = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: nativeDumper, hostileDefaults, name: 'sch_pgv' });
       assertRoundTrip(ours);
     });
   }

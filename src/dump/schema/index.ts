@@ -23,6 +23,7 @@ import { domainChecks, readTypes } from './types.js';
 import { readFunctions } from './functions.js';
 import { readExtensionMemberAcls } from './extacl.js';
 import { readForeignDataWrappers } from './fdw.js';
+import { readRareObjects } from './rare.js';
 
 export const MIN_SERVER_VERSION = 130000;
 
@@ -73,6 +74,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readTypes(ctx, sel);
   await readFunctions(ctx, sel);
   await readForeignDataWrappers(ctx, sel);
+  await readRareObjects(ctx, sel);
   const rels = await readRelations(ctx, sel, relList);
   await readIndexes(ctx, rels);
   await readTableChildren(ctx, rels);
@@ -124,7 +126,8 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   }
 
   const printer = new EntryPrinter(q);
-  let prologue = header(versionStr, restrictKey);
+  const enc = await client.query<{ e: string }>("SELECT pg_catalog.current_setting('client_encoding') AS e");
+  let prologue = header(versionStr, restrictKey, enc.rows[0]!.e);
   if (ctx.opts.clean) prologue += dropPass(placed);
   for (const p of placed) if (p.entry.pass === 1 && p.phase === 'pre') prologue += printer.print(p.entry);
   let epilogue = '';

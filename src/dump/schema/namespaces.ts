@@ -24,6 +24,17 @@ export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
             n.nspacl::text[] AS acl, pg_catalog.acldefault('n', n.nspowner)::text[] AS base
        FROM pg_catalog.pg_namespace n ORDER BY n.oid`);
   const { q } = ctx;
+  if (sel.includeEverything && !rows.some((r) => r.nspname === 'public')) {
+    // The source has no public schema (dropped on purpose), but every new database has one: drop it
+    // (never CASCADE: a target whose public schema holds objects is not a copy of this database).
+    ctx.add({
+      type: 'namespace', classid: 0, oid: 0, schema: null, name: 'public', section: 'pre',
+      emit: () => [{
+        tag: 'public', desc: 'SCHEMA', schema: null, owner: null,
+        create: '-- the source database has no public schema\nDROP SCHEMA IF EXISTS public;\n', drop: null, ownerStmt: null, pass: 1,
+      }],
+    });
+  }
   for (const r of rows) {
     if (!sel.namespaceDumped(r.oid)) continue;
     if (ctx.isMember(CLASS.pg_namespace, r.oid)) continue;

@@ -522,7 +522,7 @@ function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>, withValue: b
       const out: TocEntry[] = [];
       if (s.identity && owning && owningCol) {
         const how = owningCol.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT';
-        const create = `ALTER TABLE ${owning.qual} ALTER COLUMN ${q.id(owningCol.name)} ADD GENERATED ${how} AS IDENTITY (\n    SEQUENCE NAME ${rel.qual}\n${rel.persistence === 'u' && ctx.version >= 150000 ? '    UNLOGGED\n' : ''}${body}\n);\n`;
+        const create = `ALTER TABLE ${owning.qual} ALTER COLUMN ${q.id(owningCol.name)} ADD GENERATED ${how} AS IDENTITY (\n    SEQUENCE NAME ${rel.qual}\n${body}\n);\n`;
         out.push({ tag: rel.relname, desc: 'SEQUENCE', schema: rel.nspname, owner: ctx.owner(rel.owner), create, drop: null, ownerStmt: null, pass: 1 });
       } else {
         const create = `CREATE ${rel.persistence === 'u' ? 'UNLOGGED ' : ''}SEQUENCE ${rel.qual}\n${s.type !== 'bigint' ? `    AS ${s.type}\n` : ''}${body};\n`;

@@ -13,7 +13,7 @@ function sanitize(s: string | null): string {
   return s.replace(/[\n\r]/g, ' ');
 }
 
-export function header(serverVersion: string, restrictKey: string | null): string {
+export function header(serverVersion: string, restrictKey: string | null, clientEncoding: string): string {
   let s = '--\n-- PostgreSQL database dump\n--\n\n';
   if (restrictKey !== null) s += `\\restrict ${restrictKey}\n\n`;
   s += `-- Dumped from database version ${sanitize(serverVersion)}\n`;
@@ -23,13 +23,16 @@ export function header(serverVersion: string, restrictKey: string | null): strin
   s += 'SET idle_in_transaction_session_timeout = 0;\n';
   // pg_dump 17 writes `SET transaction_timeout = 0;`, which fails on servers <= 16 under ON_ERROR_STOP.
   s += "SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings WHERE name = 'transaction_timeout';\n";
-  s += "SET client_encoding = 'UTF8';\n";
+  s += `SET client_encoding = '${clientEncoding.replace(/'/g, "''")}';\n`;
   s += 'SET standard_conforming_strings = on;\n';
   s += "SELECT pg_catalog.set_config('search_path', '', false);\n";
   s += 'SET check_function_bodies = false;\n';
   s += 'SET xmloption = content;\n';
   s += 'SET client_min_messages = warning;\n';
-  s += 'SET row_security = off;\n\n';
+  s += 'SET row_security = off;\n';
+  // Not in pg_dump's header: a target database default quote_all_identifiers = on changes what the
+  // server stores for some statements (text search dictionary options), so pin it off.
+  s += 'SET quote_all_identifiers = off;\n\n';
   return s;
 }
 

@@ -69,85 +69,134 @@ class MaxHeap {
   }
 }
 
-/** Returns the sorted list, or null plus the ids of the objects that could not be placed. */
-function topoSort(objs: DumpObject[], byId: Map<number, DumpObject>): { order: DumpObject[] | null; stuck: Set<number> } {
-  const n = objs.length;
-  const index = new Map<number, number>();
-  objs.forEach((o, i) => index.set(o.id, i));
-  const before = new Array<number>(n).fill(0);
-  for (const o of objs) {
-    for (const d of o.deps) {
-      const j = index.get(d);
-      if (j === undefined) continue;
-      before[j]!++;
-    }
+/** The dependency graph as one array of dependency positions per presort position. */
+type Adjacency = Int32Array[];
+
+function row(o: DumpObject, pos: Map<number, number>): Int32Array {
+  const out: number[] = [];
+  for (const d of o.deps) {
+    const j = pos.get(d);
+    if (j !== undefined) out.push(j);
   }
+  return Int32Array.from(out);
+}
+
+/** pg_dump's TopoSort; returns the order, or null and the positions that could not be placed. */
+function topoSort(n: number, g: Adjacency): { order: Int32Array | null; stuck: Uint8Array } {
+  const before = new Int32Array(n);
+  for (let i = 0; i < n; i++) for (const x of g[i]!) before[x]!++;
   const heap = new MaxHeap();
   for (let i = 0; i < n; i++) if (before[i] === 0) heap.push(i);
-  const out = new Array<DumpObject>(n);
+  const out = new Int32Array(n);
   let k = n;
   while (heap.size > 0) {
     const j = heap.pop();
-    const o = objs[j]!;
-    out[--k] = o;
-    for (const d of o.deps) {
-      const x = index.get(d);
-      if (x === undefined) continue;
-      if (--before[x]! === 0) heap.push(x);
-    }
+    out[--k] = j;
+    for (const x of g[j]!) if (--before[x]! === 0) heap.push(x);
   }
-  if (k === 0) return { order: out, stuck: new Set() };
-  const stuck = new Set<number>();
-  for (let i = 0; i < n; i++) if (before[i]! > 0) stuck.add(objs[i]!.id);
-  void byId;
+  const stuck = new Uint8Array(n);
+  if (k === 0) return { order: out, stuck };
+  for (let i = 0; i < n; i++) if (before[i]! > 0) stuck[i] = 1;
   return { order: null, stuck };
 }
 
-/** Shortest dependency cycle through `start` within `allowed`, as [start, dep, dep-of-dep, …]. */
-function findLoop(start: DumpObject, allowed: Set<number>, byId: Map<number, DumpObject>): DumpObject[] | null {
-  const prev = new Map<number, number>();
-  const queue: number[] = [start.id];
-  const seen = new Set<number>([start.id]);
-  while (queue.length > 0) {
-    const cur = queue.shift()!;
-    const o = byId.get(cur)!;
-    for (const d of o.deps) {
-      if (!allowed.has(d)) continue;
-      if (d === start.id) {
-        const path: DumpObject[] = [];
-        let x: number | undefined = cur;
-        while (x !== undefined) { path.push(byId.get(x)!); x = prev.get(x); }
-        return path.reverse();
-      }
-      if (seen.has(d)) continue;
-      seen.add(d);
-      prev.set(d, cur);
+/** Shortest cycle through `s` inside the component `comp` (marked in `inComp`), as positions [s, dep, …]. */
+function findLoop(s: number, inComp: Uint8Array, g: Adjacency, prev: Int32Array, seen: Uint8Array, touched: number[]): number[] | null {
+  const queue = [s];
+  seen[s] = 1; touched.push(s);
+  let found = -1;
+  for (let head = 0; head < queue.length && found < 0; head++) {
+    const cur = queue[head]!;
+    for (const d of g[cur]!) {
+      if (!inComp[d]) continue;
+      if (d === s) { found = cur; break; }
+      if (seen[d]) continue;
+      seen[d] = 1; touched.push(d);
+      prev[d] = cur;
       queue.push(d);
     }
   }
-  return null;
+  for (const t of touched) seen[t] = 0;
+  touched.length = 0;
+  if (found < 0) return null;
+  const path: number[] = [];
+  for (let x = found; x !== s; x = prev[x]!) path.push(x);
+  path.push(s);
+  return path.reverse();
+}
+
+/** Strongly connected components (iterative Tarjan) among the stuck positions, in discovery order. */
+function components(n: number, stuck: Uint8Array, g: Adjacency): number[][] {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const edge = new Int32Array(n);
+  const stack: number[] = [];
+  const work: number[] = [];
+  const out: number[][] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (!stuck[root] || index[root] !== -1) continue;
+    index[root] = low[root] = counter++; stack.push(root); onStack[root] = 1; edge[root] = 0; work.push(root);
+    while (work.length > 0) {
+      const v = work[work.length - 1]!;
+      if (edge[v]! < g[v]!.length) {
+        const d = g[v]![edge[v]!]!;
+        edge[v]!++;
+        if (!stuck[d]) continue;
+        if (index[d] === -1) {
+          index[d] = low[d] = counter++; stack.push(d); onStack[d] = 1; edge[d] = 0; work.push(d);
+        } else if (onStack[d]) low[v] = Math.min(low[v]!, index[d]!);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) { const p = work[work.length - 1]!; low[p] = Math.min(low[p]!, low[v]!); }
+      if (low[v] === index[v]) {
+        const comp: number[] = [];
+        let x: number;
+        do { x = stack.pop()!; onStack[x] = 0; comp.push(x); } while (x !== v);
+        out.push(comp);
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * Sort `objs`; `repair(loop)` must remove at least one edge of the loop (returning a description
- * when it had to break it arbitrarily, for the warnings).
+ * when it had to break it arbitrarily, for the warnings). Each round repairs one loop per strongly
+ * connected component of the objects that could not be placed, starting from the component's
+ * first object in presort order.
  */
 export function sortDumpObjects(objs: DumpObject[], repair: (loop: DumpObject[]) => string | null, warnings: string[]): DumpObject[] {
   const presorted = [...objs].sort(compareObjects);
-  const byId = new Map(objs.map((o) => [o.id, o]));
+  const n = presorted.length;
+  const pos = new Map(presorted.map((o, i) => [o.id, i]));
+  const prev = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  const inComp = new Uint8Array(n);
+  const touched: number[] = [];
+  const g: Adjacency = presorted.map((o) => row(o, pos));
   for (let round = 0; round < 100000; round++) {
-    const { order, stuck } = topoSort(presorted, byId);
-    if (order) return order;
-    const touched = new Set<number>();
+    const { order, stuck } = topoSort(n, g);
+    if (order) return Array.from(order, (i) => presorted[i]!);
     let repaired = 0;
-    for (const o of presorted) {
-      if (!stuck.has(o.id) || touched.has(o.id)) continue;
-      const loop = findLoop(o, stuck, byId);
-      if (!loop || loop.some((x) => touched.has(x.id))) continue;
-      if (loop.length === 1) { o.deps.delete(o.id); repaired++; continue; }
-      const note = repair(loop);
+    for (const comp of components(n, stuck, g)) {
+      let first = comp[0]!;
+      for (const c of comp) if (c < first) first = c;
+      const start = presorted[first]!;
+      if (comp.length === 1) {
+        if (start.deps.has(start.id)) { start.deps.delete(start.id); g[first] = row(start, pos); repaired++; }
+        continue;
+      }
+      for (const c of comp) inComp[c] = 1;
+      const loop = findLoop(first, inComp, g, prev, seen, touched);
+      for (const c of comp) inComp[c] = 0;
+      if (!loop) continue;
+      const note = repair(loop.map((i) => presorted[i]!));
       if (note) warnings.push(note);
-      for (const x of loop) touched.add(x.id);
+      // Repairs only edit the dependencies of the loop's members.
+      for (const i of loop) g[i] = row(presorted[i]!, pos);
       repaired++;
     }
     if (repaired === 0) throw new Error('dependency sort made no progress (internal error)');
