@@ -134,6 +134,9 @@ export async function lockTables(ctx: Ctx, rels: RelRow[]): Promise<void> {
         if (hit.length > 0) names = hit;
         throw new DatabaseError(`could not lock table ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}${names.length > 5 ? ' …' : ''} within ${timeout} ms (lock wait timeout): another session holds a conflicting lock (e.g. a running ALTER TABLE or VACUUM FULL). Retry later or raise the lock wait timeout.`, { cause: e });
       }
+      if (code === '42P01') {
+        throw new DatabaseError(`a table to dump was dropped while the dump was starting (${(e as Error).message}; batch: ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}${names.length > 5 ? ' …' : ''}). Nothing was written; run the dump again.`, { cause: e });
+      }
       if (code === '42501') {
         throw new DatabaseError(`permission denied to lock table(s) ${names.slice(0, 5).map((n) => `"${n}"`).join(', ')}: the dump role needs SELECT on every dumped table (or exclude them with --exclude-table).`, { cause: e });
       }
