@@ -21,3 +21,14 @@ CREATE EVENT TRIGGER pgv_log_create ON ddl_command_end WHEN TAG IN ('CREATE TABL
 ALTER EVENT TRIGGER pgv_log_create DISABLE;
 COMMENT ON EVENT TRIGGER pgv_log_ddl IS 'logs DDL';
 CREATE TABLE code.after_event_trigger (id integer);
+-- An event trigger that forbids DROP TABLE (a common "protect production" guard): a clean restore over
+-- an existing copy must get rid of it before its DROP pass.
+CREATE FUNCTION code.forbid_drop_table() RETURNS event_trigger
+  LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'DROP TABLE is forbidden in this database (%)', tg_tag;
+END
+$$;
+CREATE EVENT TRIGGER pgv_no_drop_table ON ddl_command_start WHEN TAG IN ('DROP TABLE')
+  EXECUTE FUNCTION code.forbid_drop_table();
+

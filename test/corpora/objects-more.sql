@@ -128,5 +128,16 @@ $$;
 INSERT INTO more.wide DEFAULT VALUES;
 INSERT INTO more.wide (c1, c300) VALUES (-1, -300);
 
+-- Domains over arrays, arrays of domains, a policy with a subquery, explicit view options, FOR ALL TABLES
+CREATE DOMAIN more.tag_list AS text[] CONSTRAINT tag_list_short CHECK (cardinality(VALUE) < 10);
+CREATE DOMAIN more.positive AS integer CONSTRAINT positive_check CHECK (VALUE > 0);
+CREATE TABLE more.tagged (id integer PRIMARY KEY, tags more.tag_list, scores more.positive[] DEFAULT '{1}');
+INSERT INTO more.tagged VALUES (1, '{a,b}', '{1,2}'), (2, '{}', NULL), (3, NULL, '{3}');
+ALTER TABLE more.tagged ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tagged_if_page ON more.tagged AS RESTRICTIVE FOR SELECT TO pgv_reader
+  USING (EXISTS (SELECT 1 FROM more.pages p WHERE p.id = (more.tagged.id * 2)));
+CREATE VIEW more.pages_view WITH (security_barrier = false, check_option = local) AS SELECT id, title FROM more.pages;
+CREATE PUBLICATION pgv_everything FOR ALL TABLES WITH (publish = 'insert', publish_via_partition_root = true);
+
 -- Comments that look like SQL/psql when a dumper forgets to quote them
 COMMENT ON TABLE more.wide IS E'*/ -- not a comment end\n\\! echo no\n;DROP TABLE more.wide;';

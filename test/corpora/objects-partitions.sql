@@ -84,6 +84,24 @@ $$;
 CREATE TRIGGER measurements_clamp BEFORE INSERT ON part.measurements FOR EACH ROW EXECUTE FUNCTION part.no_negative();
 ALTER TABLE part.measurements_2025 DISABLE TRIGGER measurements_clamp;
 
+-- A partition in another schema with its own owner, ACL, comment, local CHECK, extra NOT NULL and
+-- its own column default; a serial column on a partitioned table
+CREATE SCHEMA part_archive;
+CREATE TABLE part_archive.events_2022 PARTITION OF part.events (
+  payload DEFAULT '{"archived": true}'::jsonb,
+  CONSTRAINT events_2022_kind_check CHECK (kind <> 'buy')
+) FOR VALUES FROM ('2022-01-01 00:00:00+00') TO ('2023-01-01 00:00:00+00');
+ALTER TABLE part_archive.events_2022 ALTER COLUMN payload SET NOT NULL;
+ALTER TABLE part_archive.events_2022 OWNER TO pgv_app;
+GRANT SELECT ON part_archive.events_2022 TO pgv_auditor;
+COMMENT ON TABLE part_archive.events_2022 IS 'archive partition';
+INSERT INTO part_archive.events_2022 (id, at, kind) VALUES (-1, '2022-06-01 00:00:00+00', 'view');  -- gets the partition's default
+CREATE TABLE part.tagged (id serial NOT NULL, tag text NOT NULL) PARTITION BY LIST (tag);
+CREATE TABLE part.tagged_a PARTITION OF part.tagged FOR VALUES IN ('a');
+CREATE TABLE part.tagged_b PARTITION OF part.tagged FOR VALUES IN ('b') WITH (toast_tuple_target = 256);
+INSERT INTO part.tagged (tag) VALUES ('a'), ('b'), ('a');
+ALTER TABLE part.tagged ALTER COLUMN tag SET STATISTICS 50;
+
 -- Inheritance: NO INHERIT check, child-only check, merged column, multiple parents
 CREATE TABLE part.vehicles (
   id integer NOT NULL,

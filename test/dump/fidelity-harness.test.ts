@@ -57,7 +57,7 @@ describe('round-trip harness on PostgreSQL 15 with pg_dump 15 as the dumper', ()
 
   for (const c of PGDUMP_SAFE) {
     test(`pg_dump round-trips ${c.name} twice under hostile defaults: harness reports no difference`, async () => {
-      const r = await roundTrip({ cluster, corpusFiles: c.files, dumper: pgDumpDumper, hostileDefaults: true });
+      const r = await roundTrip({ cluster, corpusFiles: c.files, dumper: pgDumpDumper, hostileDefaults: true, encoding: c.encoding });
       assertRoundTrip(r);
       assert.equal(r.restores.length, 2);
       assert.ok(r.comparisons.some((x) => x.check === 'pg_dump --schema-only'), 'the schema-dump comparison ran');

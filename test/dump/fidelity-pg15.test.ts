@@ -27,9 +27,9 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
   before(async () => { cluster = await startCluster({ major: 15 }); });
   after(async () => { await cluster?.stop(); });
 
-  for (const c of CORPORA) {
+  for (const c of CORPORA.filter((x) => pgvaultCorpusFiles(x, 15).length > 0)) {
     test(`pgvault round-trips ${c.name} twice under hostile defaults`, async () => {
-      const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(c, 15), dumper: pgvaultDumper(), hostileDefaults: true });
+      const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(c, 15), dumper: pgvaultDumper(), hostileDefaults: true, encoding: c.encoding });
       assertRoundTrip(r);
       assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
     });
@@ -50,7 +50,7 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
     ...PGDUMP_SAFE.filter((c) => !c.name.startsWith('objects-more')),
     { name: 'pagila', files: [`${PAGILA_DIR}/pagila-schema.sql`, `${PAGILA_DIR}/pagila-data.sql`] },
   ];
-  for (const c of sameAsPgDump) {
+  for (const c of sameAsPgDump.filter((x) => !x.encoding)) {
     test(`after the DROP pass, pgvault's script is pg_dump's, statement for statement: ${c.name}`, async () => {
       ensureRoles(cluster);
       const db = `same_${randomBytes(4).toString('hex')}`;

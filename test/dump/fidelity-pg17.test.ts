@@ -17,9 +17,9 @@ describe('pgvault dump round trips on PostgreSQL 17', () => {
   before(async () => { cluster = await startCluster({ major: 17 }); });
   after(async () => { await cluster?.stop(); });
 
-  for (const c of CORPORA) {
+  for (const c of CORPORA.filter((x) => pgvaultCorpusFiles(x, 17).length > 0)) {
     test(`pgvault round-trips ${c.name} twice under hostile defaults`, async () => {
-      const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(c, 17), dumper: pgvaultDumper(), hostileDefaults: true });
+      const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(c, 17), dumper: pgvaultDumper(), hostileDefaults: true, encoding: c.encoding });
       assertRoundTrip(r);
       assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
       assert.ok(r.comparisons.length > 20, 'the fingerprint comparisons ran');

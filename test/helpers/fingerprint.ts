@@ -199,7 +199,8 @@ const CATALOG_QUERIES: Record<string, string> = {
 
   comments: `
     SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid) || ' IS ' || quote_literal(d.description) AS line
-    FROM pg_description d`,
+    FROM pg_description d
+    WHERE d.objoid >= 16384 OR (d.classoid = 'pg_namespace'::regclass AND d.objoid = 2200)`, // 2200: initdb's public schema
 
   'extension-member-acls': `
     SELECT pg_describe_object(e.classid, e.objid, 0) || ' acl=' || x.acl AS line
@@ -381,8 +382,14 @@ async function openSession(config: pg.ClientConfig): Promise<pg.Client> {
   return client;
 }
 
+/**
+ * In a SQL_ASCII database text can hold any bytes, which the driver would decode lossily as UTF-8: there,
+ * every line is rendered server-side with `encode(…, 'escape')` (bytes ≥ 0x80 as octal escapes).
+ */
 async function lines(client: pg.Client, sql: string): Promise<string[]> {
-  const r = await client.query<{ line: string | null }>(sql);
+  const enc = await client.query<{ e: string }>('SELECT getdatabaseencoding() AS e');
+  const wrapped = enc.rows[0]?.e === 'SQL_ASCII' ? `SELECT encode(convert_to(q.line, 'SQL_ASCII'), 'escape') AS line FROM (${sql}) AS q` : sql;
+  const r = await client.query<{ line: string | null }>(wrapped);
   return r.rows.map((row) => row.line ?? '<null>').sort(byteOrder);
 }
 
@@ -414,22 +421,26 @@ export async function catalogFingerprint(config: pg.ClientConfig): Promise<Secti
 export async function dataFingerprint(config: pg.ClientConfig): Promise<Sections> {
   const client = await openSession(config);
   try {
-    const rels = await client.query<{ rel: string; kind: string }>(`
-      SELECT c.oid::regclass::text AS rel, c.relkind AS kind
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE ((c.relkind IN ('r', 'm') AND c.relispopulated) OR c.relkind = 'S') AND ${USER_NS}
-      ORDER BY 1`);
+    // The per-relation queries run server-side (query_to_xml), so names never pass through the driver:
+    // in a SQL_ASCII database they may hold bytes that are not UTF-8.
+    const r = await client.query<{ rel: string; kind: string; n: string | null; h: string | null; last: string | null; called: string | null }>(`
+      SELECT CASE WHEN getdatabaseencoding() = 'SQL_ASCII' THEN encode(convert_to(q.rel, 'SQL_ASCII'), 'escape') ELSE q.rel END AS rel, q.kind,
+             (xpath('/row/n/text()', q.x))[1]::text AS n, (xpath('/row/h/text()', q.x))[1]::text AS h,
+             (xpath('/row/last/text()', q.x))[1]::text AS last, (xpath('/row/called/text()', q.x))[1]::text AS called
+      FROM (
+        SELECT c.oid::regclass::text AS rel, c.relkind::text AS kind,
+               query_to_xml(CASE WHEN c.relkind = 'S'
+                                 THEN format('SELECT last_value AS last, is_called AS called FROM %s', c.oid::regclass)
+                                 ELSE format('SELECT count(*) AS n, md5(string_agg(md5(t::text), '''' ORDER BY md5(t::text) COLLATE "C")) AS h FROM ONLY %s AS t', c.oid::regclass)
+                            END, false, true, '') AS x
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE ((c.relkind IN ('r', 'm') AND c.relispopulated) OR c.relkind = 'S') AND ${USER_NS}
+      ) AS q`);
     const data: string[] = [];
     const sequences: string[] = [];
-    for (const { rel, kind } of rels.rows) {
-      if (kind === 'S') {
-        const r = await client.query<{ last_value: string; is_called: boolean }>(`SELECT last_value::text, is_called FROM ${rel}`);
-        sequences.push(`${rel} | last_value=${r.rows[0]!.last_value} | is_called=${r.rows[0]!.is_called}`);
-      } else {
-        const r = await client.query<{ n: string; h: string | null }>(
-          `SELECT count(*)::text AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text) COLLATE "C")) AS h FROM ONLY ${rel} AS t`);
-        data.push(`${rel} | rows=${r.rows[0]!.n} | md5=${r.rows[0]!.h ?? '-'}`);
-      }
+    for (const row of r.rows) {
+      if (row.kind === 'S') sequences.push(`${row.rel} | last_value=${row.last} | is_called=${row.called}`);
+      else data.push(`${row.rel} | rows=${row.n} | md5=${row.h ?? '-'}`);
     }
     return { 'table-data': data.sort(byteOrder), 'sequence-values': sequences.sort(byteOrder) };
   } finally {

@@ -83,6 +83,8 @@ export interface RoundTripOptions {
   name?: string;
   /** Keep the databases (for debugging); default false. */
   keepDatabases?: boolean;
+  /** Create source and target with this encoding (and C locale), e.g. `SQL_ASCII`; default: the cluster's (UTF8). */
+  encoding?: string;
 }
 
 export interface RestoreRun {
@@ -107,6 +109,8 @@ export interface RoundTripResult {
   ok: boolean;
   source: string;
   target: string;
+  /** The dumper's error, when it threw instead of producing a script. */
+  dumpError?: string;
   scriptBytes: number;
   scriptSha256: string;
   /** The first lines of the script around each restore error (psql reports `psql:file:LINE:`). */
@@ -174,6 +178,12 @@ export const pgDumpDumper: Dumper = async (cluster, db) => {
   return r.stdout;
 };
 
+async function createDatabase(cluster: PgCluster, name: string, encoding: string | undefined): Promise<void> {
+  if (!encoding) return cluster.createDatabase(name);
+  await cluster.query('postgres',
+    `CREATE DATABASE ${quoteIdent(name)} TEMPLATE template0 ENCODING '${encoding.replace(/'/g, "''")}' LC_COLLATE 'C' LC_CTYPE 'C'`);
+}
+
 async function alterDatabaseSettings(cluster: PgCluster, db: string, settings: Record<string, string>): Promise<void> {
   const sql = Object.entries(settings)
     .map(([k, v]) => `ALTER DATABASE ${quoteIdent(db)} SET ${k} = ${v}`)
@@ -224,10 +234,34 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
   const comparisons: Comparison[] = [];
   const contexts: string[] = [];
   let script: Buffer = Buffer.alloc(0);
+  let dumpError: string | undefined;
+  const finish = (): RoundTripResult => {
+    const failedRestores = restores.filter((r) => !r.ok);
+    const failedComparisons = comparisons.filter((c) => !c.equal);
+    const ok = dumpError === undefined && failedRestores.length === 0 && failedComparisons.length === 0;
+    const report: string[] = [];
+    if (!ok) {
+      report.push(`round trip of ${opts.corpusFiles.map((f) => f.split('/').pop()).join(' + ')} on PostgreSQL ${cluster.major}` +
+        `${opts.hostileDefaults ? ' (hostile defaults)' : ''}${opts.encoding ? ` (${opts.encoding})` : ''}: ` +
+        `${dumpError === undefined ? '' : 'the dump failed, '}${failedRestores.length} failed restore(s), ${failedComparisons.length} differing check(s)`);
+      if (dumpError !== undefined) report.push(`\n== dump failed:\n${dumpError}`);
+      for (const r of failedRestores) report.push(`\n== ${r.phase} failed (psql exit ${r.exitCode}):\n${r.stderr.trim()}`);
+      for (const c of contexts) report.push(`\n-- script around the error:\n${c}`);
+      for (const c of failedComparisons) report.push(`\n== ${c.phase} ${c.check} differs:\n${c.diff}`);
+    }
+    return {
+      ok, source, target, dumpError,
+      scriptBytes: script.length,
+      scriptSha256: createHash('sha256').update(script).digest('hex'),
+      errorContext: contexts,
+      restores, comparisons, timingsMs: timings,
+      report: report.join('\n'),
+    };
+  };
   try {
     ensureRoles(cluster);
     await time('load', async () => {
-      await cluster.createDatabase(source);
+      await createDatabase(cluster, source, opts.encoding);
       for (const f of opts.corpusFiles) runPsqlFile(cluster, source, f);
     });
     if (opts.hostileDefaults) await alterDatabaseSettings(cluster, source, HOSTILE_SOURCE_SETTINGS);
@@ -235,14 +269,20 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
     const fpA = await time('fingerprint', () => fingerprint(cluster.config(source)));
     const schemaA = compareSchema ? await time('schema-dump', () => schemaDump(cluster, source)) : '';
 
-    const out = await time('dump', () => opts.dumper(cluster, source));
+    let out: string | Buffer;
+    try {
+      out = await time('dump', () => opts.dumper(cluster, source));
+    } catch (e) {
+      dumpError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      return finish();
+    }
     script = Buffer.isBuffer(out) ? out : Buffer.from(out, 'utf8');
     writeFileSync(scriptFile, script);
 
     const fpA2 = await time('fingerprint', () => fingerprint(cluster.config(source)));
     comparisons.push(...compareSections('dump', 'source unchanged:', fpA, fpA2, 'A before dump', 'A after dump'));
 
-    await cluster.createDatabase(target);
+    await createDatabase(cluster, target, opts.encoding);
     if (opts.hostileDefaults) await alterDatabaseSettings(cluster, target, HOSTILE_TARGET_SETTINGS);
 
     const phases: RestoreRun['phase'][] = opts.restoreTwice === false ? ['restore-1'] : ['restore-1', 'restore-2'];
@@ -274,25 +314,7 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
     }
   }
 
-  const failedRestores = restores.filter((r) => !r.ok);
-  const failedComparisons = comparisons.filter((c) => !c.equal);
-  const ok = failedRestores.length === 0 && failedComparisons.length === 0;
-  const report: string[] = [];
-  if (!ok) {
-    report.push(`round trip of ${opts.corpusFiles.map((f) => f.split('/').pop()).join(' + ')} on PostgreSQL ${cluster.major}` +
-      `${opts.hostileDefaults ? ' (hostile defaults)' : ''}: ${failedRestores.length} failed restore(s), ${failedComparisons.length} differing check(s)`);
-    for (const r of failedRestores) report.push(`\n== ${r.phase} failed (psql exit ${r.exitCode}):\n${r.stderr.trim()}`);
-    for (const c of contexts) report.push(`\n-- script around the error:\n${c}`);
-    for (const c of failedComparisons) report.push(`\n== ${c.phase} ${c.check} differs:\n${c.diff}`);
-  }
-  return {
-    ok, source, target,
-    scriptBytes: script.length,
-    scriptSha256: createHash('sha256').update(script).digest('hex'),
-    errorContext: contexts,
-    restores, comparisons, timingsMs: timings,
-    report: report.join('\n'),
-  };
+  return finish();
 }
 
 /** Fail the current test with the result's report unless the round trip was perfect. */
