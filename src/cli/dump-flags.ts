@@ -21,7 +21,8 @@ export interface DumpFlags {
   privileges?: boolean;
 }
 
-const collectList = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+/** commander value collector for repeatable options. */
+export const collectList = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function addConnectionFlags(cmd: Command): Command {
   return cmd

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { backupDatabase, type BackupResult } from '../../backup/backup.js';
+import { backupDatabase, type BackupOptions, type BackupResult } from '../../backup/backup.js';
 import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { withLock } from '../../maintenance/locks.js';
 import { parseDurationMs } from '../../config/duration.js';
-import { addConnectionFlags, addDumpFlags, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
+import { addConnectionFlags, addDumpFlags, collectList, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
@@ -15,8 +15,6 @@ interface BackupFlags extends DumpFlags {
   hostname?: string;
   time?: string;
 }
-
-const collectList = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   const cmd = program
@@ -33,44 +31,64 @@ export function register(program: Command): void {
   cmd.action(async (databases: string[], f: BackupFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
+    const retryLockMs = parseDurationMs(f.retryLock ?? '0', '--retry-lock');
+    const dump = dumpOptionsOf(f);
+    if (f.restrictKey === false) dump.restrictKey = null;
     const repo = await openRepository(g, logger);
-    const results: ({ database: string } & ({ ok: true; result: BackupResult } | { ok: false; error: unknown }))[] = [];
+    const outcomes: Outcome[] = [];
     try {
-      // A shared lock: backups may run side by side, prune (exclusive) waits for them.
-      await withLock(repo, 'shared', async (lock) => { for (const db of databases) {
-        try {
-          const opts: Parameters<typeof backupDatabase>[2] = { logger, beforeCommit: () => lock.assertHeld() };
+      // A shared lock: backups may run side by side; prune (exclusive) waits for them.
+      await withLock(repo, 'shared', async (lock) => {
+        for (const db of databases) {
+          const opts: BackupOptions = { logger, beforeCommit: () => lock.assertHeld() };
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
-          const dump = dumpOptionsOf(f);
-          if (f.restrictKey === false) dump.restrictKey = null;
-          const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump }, opts);
-          results.push({ database: result.manifest.database, ok: true, result });
-        } catch (e) {
-          logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);
-          results.push({ database: db, ok: false, error: e });
+          try {
+            const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump }, opts);
+            outcomes.push({ database: result.manifest.database, ok: true, result });
+          } catch (e) {
+            logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);
+            outcomes.push({ database: redact(db), ok: false, error: e });
+          }
         }
-      } }, { operation: 'backup', logger, retryLockMs: parseDurationMs(f.retryLock ?? '0', '--retry-lock') });
+      }, { operation: 'backup', logger, retryLockMs });
     } finally {
       await repo.close();
     }
-    if (g.json) {
-      printJson(results.map((r) => r.ok
-        ? { database: r.database, ok: true, snapshot: r.result.snapshotId, size: r.result.manifest.dump.size, durationMs: r.result.manifest.durationMs, newChunks: r.result.manifest.added.newChunks, newBytes: r.result.manifest.added.newBytes, storedBytes: r.result.manifest.added.storedBytes }
-        : { database: redact(r.database), ok: false, error: redact(r.error instanceof Error ? r.error.message : String(r.error)) }));
-    } else {
-      printLine(formatTable(['Database', 'Snapshot', 'Size', 'New', 'Stored', 'Seconds'], results.map((r) => r.ok
-        ? [r.database, r.result.snapshotId.slice(0, 8), formatBytes(r.result.manifest.dump.size), formatBytes(r.result.manifest.added.newBytes),
-          formatBytes(r.result.manifest.added.storedBytes), (r.result.manifest.durationMs / 1000).toFixed(1)]
-        : [redact(r.database), 'FAILED', '-', '-', '-', '-'])));
-    }
-    const failed = results.filter((r) => !r.ok);
-    if (failed.length === 0) return;
-    if (failed.length === results.length && results.length === 1) {
-      const e = (failed[0] as { error: unknown }).error;
-      throw e instanceof PgvaultError ? e : new PgvaultError('BACKUP_FAILED', ExitCode.INTERNAL, String(e));
-    }
-    process.exitCode = failed.length === results.length ? exitCodeOf((failed[0] as { error: unknown }).error) : ExitCode.PARTIAL_FAILURE;
+    if (g.json) printJson(outcomes.map(toJson));
+    else printLine(formatTable(['Database', 'Snapshot', 'Size', 'New', 'Stored', 'Seconds'], outcomes.map(toRow)));
+    setExitCode(outcomes);
   });
+}
+
+type Outcome = { database: string } & ({ ok: true; result: BackupResult } | { ok: false; error: unknown });
+
+const messageOf = (e: unknown): string => redact(e instanceof Error ? e.message : String(e));
+
+function toJson(o: Outcome): Record<string, unknown> {
+  if (!o.ok) return { database: o.database, ok: false, error: messageOf(o.error) };
+  const m = o.result.manifest;
+  return {
+    database: o.database, ok: true, snapshot: o.result.snapshotId, size: m.dump.size, durationMs: m.durationMs,
+    newChunks: m.added.newChunks, newBytes: m.added.newBytes, storedBytes: m.added.storedBytes,
+  };
+}
+
+function toRow(o: Outcome): string[] {
+  if (!o.ok) return [o.database, 'FAILED', '-', '-', '-', '-'];
+  const m = o.result.manifest;
+  return [o.database, o.result.snapshotId.slice(0, 8), formatBytes(m.dump.size), formatBytes(m.added.newBytes),
+    formatBytes(m.added.storedBytes), (m.durationMs / 1000).toFixed(1)];
+}
+
+/** All fine: 0. One database, failed: its own error (and exit code). Several, all failed: the first one's code; some failed: 1. */
+function setExitCode(outcomes: Outcome[]): void {
+  const failed = outcomes.filter((o): o is Extract<Outcome, { ok: false }> => !o.ok);
+  if (failed.length === 0) return;
+  if (outcomes.length === 1) {
+    const e = failed[0]!.error;
+    throw e instanceof PgvaultError ? e : new PgvaultError('BACKUP_FAILED', ExitCode.INTERNAL, messageOf(e));
+  }
+  process.exitCode = failed.length === outcomes.length ? exitCodeOf(failed[0]!.error) : ExitCode.PARTIAL_FAILURE;
 }

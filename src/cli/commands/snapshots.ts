@@ -5,7 +5,8 @@ import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 export interface FilterFlags { db?: string[]; host?: string[]; tag?: string[] }
 
-export const collectList = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+export { collectList } from '../dump-flags.js';
+import { collectList } from '../dump-flags.js';
 
 export function addFilterFlags(cmd: Command): Command {
   return cmd
