@@ -184,7 +184,7 @@ describe('round-trip harness on PostgreSQL 17 (corpus replay as the reference "d
   const deterministic = [
     ['objects-code.sql', 'objects-code-split-view.sql', 'objects-code-event-trigger.sql', 'objects-code-global-defacl.sql'],
     ['objects-partitions.sql', 'objects-partitions-keys.sql', 'objects-partitions-inherit-order.sql', 'objects-partitions.pg17.sql'],
-    ['objects-more.sql', 'objects-more-rare.sql'],
+    ['objects-more.sql', 'objects-more-rare.sql', 'objects-more.pg17.sql', 'objects-more-partitioned.pg17.sql'],
     ['identifiers.sql'],
     ['values.sql'],
   ].map((fs) => fs.map((f) => `${CORPORA_DIR}/${f}`));
