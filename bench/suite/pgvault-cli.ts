@@ -1,8 +1,10 @@
 /**
  * How the suite runs pgvault: its real CLI (src/cli/main.ts) as a child process. Bundled with esbuild
  * (what an installed, compiled pgvault costs to start) when esbuild is available, else through tsx
- * (adds TypeScript compilation time to every run; the report says which).
+ * (adds TypeScript compilation time to every run; the report says which). The bundle lives in a private
+ * directory under bench/suite (so its bare imports resolve to node_modules) that `cleanup()` removes.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +16,8 @@ export interface CliRunner {
   /** Node arguments that run the forget + prune helper. */
   forgetArgs: string[];
   how: string;
+  /** Remove the bundle. */
+  cleanup(): void;
 }
 
 /** The forget+prune helper (pgvault has no `forget` command wired yet): run through tsx. */
@@ -23,15 +27,16 @@ export async function pgvaultCli(log: (l: string) => void, opts: { bundle?: bool
   if (opts.bundle !== false) {
     try {
       const esbuild = await import('esbuild');
-      const outfile = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', `pgvault-cli-${process.pid}.mjs`);
+      const dir = mkdtempSync(join(ROOT, 'bench', 'suite', '.cli-'));
+      const outfile = join(dir, 'pgvault-cli.mjs');
       const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' } as const;
       await esbuild.build({ ...common, entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')], outfile });
-      const forgetOut = join(ROOT, 'node_modules', '.cache', 'pgvault-bench', `pgvault-forget-${process.pid}.mjs`);
+      const forgetOut = join(dir, 'pgvault-forget.mjs');
       await esbuild.build({ ...common, entryPoints: [FORGET_SCRIPT], outfile: forgetOut });
-      return { nodeArgs: [outfile], forgetArgs: [forgetOut], how: 'CLI bundled with esbuild (like a compiled install)' };
+      return { nodeArgs: [outfile], forgetArgs: [forgetOut], how: 'CLI bundled with esbuild (like a compiled install)', cleanup: () => rmSync(dir, { recursive: true, force: true }) };
     } catch (e) {
       log(`esbuild bundle failed (${e instanceof Error ? e.message : String(e)}); running the CLI through tsx`);
     }
   }
-  return { nodeArgs: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')], forgetArgs: ['--import', 'tsx', FORGET_SCRIPT], how: 'CLI through tsx (includes TypeScript compilation)' };
+  return { nodeArgs: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')], forgetArgs: ['--import', 'tsx', FORGET_SCRIPT], cleanup: () => undefined, how: 'CLI through tsx (includes TypeScript compilation)' };
 }

@@ -316,5 +316,6 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     await s3?.stop();
     await ds?.cluster.stop();
     rmSync(work, { recursive: true, force: true });
+    cli.cleanup();
   }
 }
