@@ -157,8 +157,12 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
   for (const breaker of PGDUMP_BREAKERS) {
     it(`does better than pg_dump: ${breaker.name} (${breaker.ref})`, async () => {
       const hostileDefaults = breaker.hostileDefaults ?? false;
-      const theirs = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: pgDumpDumper, hostileDefaults, name: 'sch_pgd' });
-      assert.equal(theirs.ok, false, 'pg_dump fails this case (otherwise the test proves nothing)');
+      if (breaker.ref.startsWith('§8')) {
+        // pg_dump.md §8 cases: show pg_dump failing on the very same corpus (the other cases' pg_dump
+        // failures are asserted by fidelity-pgdump-limits.test.ts; not repeated here to save time).
+        const theirs = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: pgDumpDumper, hostileDefaults, name: 'sch_pgd' });
+        assert.equal(theirs.ok, false, 'pg_dump fails this case (otherwise the test proves nothing)');
+      }
       const ours = await roundTrip({ cluster, corpusFiles: breaker.files, dumper: nativeDumper, hostileDefaults, name: 'sch_pgv' });
       assertRoundTrip(ours);
     });
