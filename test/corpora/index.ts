@@ -146,8 +146,6 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  * fixed; remove a file from this set as soon as its round trip passes.
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
-  'objects-more-rare.sql',
-  'objects-more-no-public.sql',
   'encoding-sql-ascii.sql',
   'objects-more-partitioned.pg17.sql',
 ]);
