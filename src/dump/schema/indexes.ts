@@ -33,14 +33,30 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
       ORDER BY i.indrelid, t.relname`, [oids]);
   const byIndex = new Map<number, DumpObject>();
   const parentOf = new Map<number, number>();
+  // EXCLUDE constraints on partitioned tables (17+): an exclusion index cannot be attached with
+  // ALTER INDEX … ATTACH PARTITION, so the parent's constraint is added without ONLY after the
+  // partitions are attached (the server creates the partitions' constraints), and the partitions'
+  // inherited exclusion constraints are not written.
+  const exclParents = new Set(rows.filter((r) => r.contype === 'x' && rels.get(r.rel)?.relkind === 'p').map((r) => r.oid));
+  const inheritedExclusion = (r: IndexRow): boolean => {
+    for (let p = r.parentidx; p !== null;) {
+      if (exclParents.has(p)) return true;
+      const pr = rows.find((x) => x.oid === p);
+      p = pr ? pr.parentidx : null;
+    }
+    return false;
+  };
   for (const r of rows) {
     const rel = rels.get(r.rel)!;
     const qi = q.qual(rel.nspname, r.name);
+    if (r.contype === 'x' && inheritedExclusion(r)) continue;
     if (r.contype !== null && r.conoid !== null && r.conname !== null) {
       const conname = r.conname;
       const attachedToParent = r.parentidx !== null;
+      const partitionedExcl = r.contype === 'x' && rel.relkind === 'p';
+      const only = partitionedExcl ? '' : 'ONLY ';
       const emit = (): TocEntry[] => {
-        let sql = `ALTER TABLE ONLY ${rel.qual}\n    ADD CONSTRAINT ${q.id(conname)} `;
+        let sql = `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(conname)} `;
         if (r.condef !== null) sql += `${r.condef};\n`;
         else {
           sql += r.contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
@@ -60,7 +76,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
             tag: `${rel.relname} ${conname}`, desc: 'CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql,
             // pgvault: a partition's constraint attached to its parent's has no drop statement (pg_dump's fails
             // with "cannot drop inherited constraint" on a second restore); dropping the table removes it.
-            drop: attachedToParent ? null : `ALTER TABLE IF EXISTS ONLY ${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(conname)};\n`,
+            drop: attachedToParent ? null : `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(conname)};\n`,
             ownerStmt: null, pass: 1, tablespace: r.spcname ?? '',
           },
           ...constraintComment(ctx, rel, r.conoid!, conname),

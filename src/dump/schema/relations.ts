@@ -24,6 +24,8 @@ export interface Rel {
   acl: string[] | null; base: string[]; reloptions: string[]; toastopts: string[] | null; checkoption: string | null;
   ispartition: boolean; partbound: string | null; partkey: string | null; oftype: string | null;
   rowsec: boolean; forcerowsec: boolean; replident: string; amname: string | null; spcname: string | null; populated: boolean;
+  /** Access method explicitly set on a partitioned table (17+), inherited by new partitions. */
+  partam: string | null;
   reltype: number; srvname: string | null; ftoptions: string | null;
   qual: string; cols: Column[]; checks: Check[]; parents: number[]; obj: DumpObject; dumpData: boolean;
   /** View split by loop repair (dummy view + CREATE OR REPLACE rule). */
@@ -66,6 +68,7 @@ export async function readRelationList(ctx: Ctx, sel: Selection): Promise<RelRow
             CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END AS oftype,
             c.relrowsecurity AS rowsec, c.relforcerowsecurity AS forcerowsec, c.relreplident::text AS replident,
             CASE WHEN c.relkind IN ('r','m') THEN am.amname END AS amname, ts.spcname, c.relispopulated AS populated,
+            CASE WHEN c.relkind = 'p' AND c.relam <> 0 THEN am.amname END AS partam,
             c.reltype::int8::float8 AS reltype, fs.srvname,
             (SELECT pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value)
                 FROM pg_catalog.pg_options_to_table(ft.ftoptions) o ORDER BY o.option_name), E',\n    ')) AS ftoptions
@@ -475,6 +478,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       if (rel.relkind === 'f' && c.fdwoptions) sql += `ALTER FOREIGN TABLE ${rel.qual} ALTER COLUMN ${col} OPTIONS (\n    ${c.fdwoptions}\n);\n`;
     }
   }
+  if (rel.relkind === 'p' && rel.partam) sql += `ALTER TABLE ONLY ${rel.qual} SET ACCESS METHOD ${q.id(rel.partam)};\n`;
   if ((rel.relkind === 'r' || rel.relkind === 'p' || rel.relkind === 'm') && rel.replident !== 'd') {
     if (rel.replident === 'n') sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY NOTHING;\n`;
     else if (rel.replident === 'f') sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY FULL;\n`;
