@@ -38,6 +38,12 @@ export function comparisons(r: SuiteResult): string[] {
   if (ceiling && pvFull) out.push(`pgvault full backup takes ${ratio(pvFull.wallSeconds, ceiling.wallSeconds)} the time of \`pg_dump -Fp > /dev/null\``);
   if (seedFull && pvFull) out.push(`the ticket's pipeline takes ${ratio(seedFull.wallSeconds, pvFull.wallSeconds)} pgvault's time for a full backup`);
   if (stdinFull && pvFull) out.push(`\`pg_dump | restic --stdin\` takes ${ratio(stdinFull.wallSeconds, pvFull.wallSeconds)} pgvault's time for a full backup`);
+  const cpu = (x: Row): number => x.userSeconds + x.sysSeconds;
+  if (seedFull && stdinFull && pvFull) {
+    out.push(`CPU seconds of a full backup (the tools' processes; the PostgreSQL server's own work is not included): pgvault ${cpu(pvFull).toFixed(1)}, ` +
+      `the ticket's pipeline ${cpu(seedFull).toFixed(1)} (${ratio(cpu(seedFull), cpu(pvFull))} pgvault's), restic --stdin ${cpu(stdinFull).toFixed(1)} (${ratio(cpu(stdinFull), cpu(pvFull))})`);
+    out.push(`stored by a full backup: pgvault ${mib(pvFull.addedBytes)} MiB, the ticket's pipeline ${mib(seedFull.addedBytes)} MiB (${ratio(seedFull.addedBytes ?? 0, pvFull.addedBytes ?? 0)}), restic --stdin ${mib(stdinFull.addedBytes)} MiB (${ratio(stdinFull.addedBytes ?? 0, pvFull.addedBytes ?? 0)})`);
+  }
   for (const s of ['S1', 'S2'] as const) {
     const pv = find(r, s, 'pgvault');
     const pvs = find(r, s, 'pgvault --stable-order');
