@@ -9,6 +9,7 @@
  * upload into a throwaway repository, then restore of that stream to .sql.gz and to SQL.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { connect } from '../db/connect.js';
 import type { ConnectionOptions } from '../db/connection.js';
@@ -79,22 +80,40 @@ async function endToEnd(repo: Repository, conn: ConnectionOptions, dumpOpts: Dum
 }
 
 const ADVICE: Record<string, string> = {
-  copy: 'the database read is the limit: try --jobs 2 (parallel COPY over a shared snapshot) if the server has idle cores and I/O',
-  'main-thread': 'chunking + hashing + encryption on the main thread are the limit: more cores will not help until packing moves to worker threads',
-  compress: 'compression is the limit: it already runs on the thread pool; more cores (UV_THREADPOOL_SIZE) or a cheaper method would help',
+  copy: 'reading the database dominates the main thread (COPY, row parsing and the dump\'s own hashing): try --jobs 2 (parallel COPY over a shared snapshot) if the server has idle cores and I/O',
+  'main-thread': 'the main thread is the limit (COPY parsing and hashing, chunking, chunk IDs and sealing all run on it): more requests in flight will not help; moving packing to worker threads would',
+  cpu: 'the CPU is the limit: all stages together need more core-seconds per MB than this host has cores; a lower compression cost or more cores would help',
+  compress: 'compression on the thread pool is the limit: more cores (UV_THREADPOOL_SIZE) or a cheaper method would help',
   upload: 'uploads are the limit: raise --concurrency (more requests in flight hide the per-request latency) or check the uplink',
 };
 
-/** Combine the backup-path stages into the bottleneck and an estimated pipelined rate. */
-export function findBottleneck(stages: readonly StageResult[]): { bottleneck: BenchReport['bottleneck']; estimate: number } {
-  const rate = (id: string): number | null => stages.find((s) => s.stage === id)?.mbPerSec ?? null;
-  // Chunking, hashing and sealing share the main thread: their costs add up.
-  const main = ['chunk', 'hash', 'encrypt'].map(rate).filter((r): r is number => r !== null && r > 0);
-  const mainRate = main.length ? 1 / main.reduce((n, r) => n + 1 / r, 0) : null;
-  const candidates: [string, number | null][] = [['copy', rate('copy')], ['main-thread', mainRate], ['compress', rate('compress')], ['upload', rate('upload')]];
-  const known = candidates.filter((c): c is [string, number] => c[1] !== null && c[1] > 0);
-  known.sort((a, b) => a[1] - b[1]);
-  const [stage, mbPerSec] = known[0] ?? ['unknown', 0];
+/**
+ * Combine the stage rates into the bottleneck and an estimated pipelined backup rate. The main thread runs
+ * the dump's client side (COPY, parsing, hashing), chunking, chunk IDs and sealing one after the other, so
+ * their costs add up; compression runs on the thread pool, but every stage shares the host's `cores`.
+ */
+export function findBottleneck(stages: readonly StageResult[], cores = availableParallelism()): { bottleneck: BenchReport['bottleneck']; estimate: number } {
+  const rate = (id: string): number | null => {
+    const r = stages.find((s) => s.stage === id)?.mbPerSec ?? null;
+    return r !== null && r > 0 ? r : null;
+  };
+  const cost = (ids: string[]): number => ids.map(rate).reduce<number>((n, r) => n + (r === null ? 0 : 1 / r), 0);
+  const mainIds = ['copy', 'chunk', 'hash', 'encrypt'];
+  const mainCost = cost(mainIds);
+  const candidates: [string, number][] = [];
+  if (mainCost > 0) {
+    const copyShare = rate('copy') === null ? 0 : (1 / rate('copy')!) / mainCost;
+    candidates.push([copyShare > 0.5 ? 'copy' : 'main-thread', 1 / mainCost]);
+  }
+  const perCore = rate('compress-1') ?? rate('compress');
+  const cpuCost = mainCost + (perCore ? 1 / perCore : 0);
+  if (cpuCost > 0) candidates.push(['cpu', cores / cpuCost]);
+  const pool = rate('compress');
+  if (pool) candidates.push(['compress', pool]);
+  const up = rate('upload');
+  if (up) candidates.push(['upload', up]);
+  candidates.sort((a, b) => a[1] - b[1]);
+  const [stage, mbPerSec] = candidates[0] ?? ['unknown', 0];
   return { bottleneck: { stage, mbPerSec, advice: ADVICE[stage] ?? '' }, estimate: mbPerSec };
 }
 

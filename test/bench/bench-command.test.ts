@@ -79,7 +79,9 @@ describe('pgvault bench', { timeout: 300_000 }, () => {
     }
     assert.deepEqual(rep.tables.map((t) => t.table).sort(), ['public.items', 'public.small']);
     assert.ok(rep.tables.find((t) => t.table === 'public.items')!.rows === 60000);
-    assert.ok(['copy', 'main-thread', 'compress', 'upload'].includes(rep.bottleneck.stage));
+    assert.ok(['copy', 'main-thread', 'cpu', 'compress', 'upload'].includes(rep.bottleneck.stage));
+    const e2e = rep.stages.find((x) => x.stage === 'end-to-end')!;
+    assert.ok(rep.estimatedBackupMbPerSec > 0 && e2e.mbPerSec! > 0);
     assert.ok(rep.cleanedUp);
     assert.deepEqual(await snapshotOf(store), before, 'the repository changed');
     await store.close();
@@ -104,11 +106,18 @@ describe('pgvault bench', { timeout: 300_000 }, () => {
     assert.deepEqual(await listRawKeys(s3.endpoint, 'bench', '', s3.credentials), []);
   });
 
-  it('names the slowest backup stage, with chunking, hashing and sealing adding up on the main thread', () => {
+  it('names the slowest backup stage, with the main-thread stages adding up and every stage sharing the cores', () => {
     const st = (stage: string, mbPerSec: number) => ({ stage, label: stage, path: 'backup' as const, mbPerSec, seconds: 1, bytes: 1 });
-    const r = findBottleneck([st('copy', 300), st('chunk', 200), st('hash', 800), st('encrypt', 200), st('compress', 150), st('upload', 500)]);
-    assert.equal(r.bottleneck.stage, 'main-thread');
-    assert.ok(Math.abs(r.estimate - 1 / (1 / 200 + 1 / 800 + 1 / 200)) < 1e-9);
-    assert.equal(findBottleneck([st('copy', 30), st('chunk', 200), st('upload', 500)]).bottleneck.stage, 'copy');
+    const fast = [st('chunk', 400), st('hash', 800), st('encrypt', 800), st('compress-1', 100), st('compress', 190)];
+    // Main thread: 1 / (1/300 + 1/400 + 1/800 + 1/800) = 120 MB/s; CPU on 2 cores: 2 / (1/120 + 1/100) = 109 MB/s.
+    let r = findBottleneck([st('copy', 300), ...fast, st('upload', 500)], 2);
+    assert.equal(r.bottleneck.stage, 'cpu');
+    assert.ok(Math.abs(r.estimate - 2 / (1 / 300 + 1 / 400 + 1 / 800 + 1 / 800 + 1 / 100)) < 1e-9);
+    // With many cores the main thread limits; a slow database dominates it; a slow bucket comes first.
+    assert.equal(findBottleneck([st('copy', 300), ...fast, st('upload', 500)], 16).bottleneck.stage, 'main-thread');
+    assert.equal(findBottleneck([st('copy', 30), ...fast, st('upload', 500)], 16).bottleneck.stage, 'copy');
+    r = findBottleneck([st('copy', 300), ...fast, st('upload', 20)], 16);
+    assert.equal(r.bottleneck.stage, 'upload');
+    assert.equal(r.estimate, 20);
   });
 });
