@@ -147,7 +147,6 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
   'encoding-sql-ascii.sql',
-  'objects-more-partitioned.pg17.sql',
 ]);
 
 /** The files of `c` that pgvault's round-trip tests load on server `major` (known failures left out). */
