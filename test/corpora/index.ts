@@ -43,7 +43,10 @@ export const CORPORA: Corpus[] = [
   { name: 'objects-core', files: ['objects-core.sql', 'objects-core-domain-not-valid.sql'].map(corpus) },
   {
     name: 'objects-code',
-    files: ['objects-code.sql', 'objects-code-split-view.sql', 'objects-code-event-trigger.sql', 'objects-code-global-defacl.sql'].map(corpus),
+    files: [
+      'objects-code.sql', 'objects-code-split-view.sql', 'objects-code-event-trigger.sql', 'objects-code-global-defacl.sql',
+      'objects-code-functions.sql', 'objects-code-depends-on-extension.sql', 'objects-code-extversion.sql',
+    ].map(corpus),
   },
   {
     name: 'objects-partitions',
@@ -66,7 +69,7 @@ export const CORPORA: Corpus[] = [
 /** The parts of the corpora pg_dump 15 round-trips (twice), used to validate the harness itself. */
 export const PGDUMP_SAFE: Corpus[] = [
   { name: 'objects-core (pg_dump-safe part)', files: [corpus('objects-core.sql')] },
-  { name: 'objects-code (pg_dump-safe part)', files: [corpus('objects-code.sql')] },
+  { name: 'objects-code (pg_dump-safe part)', files: [corpus('objects-code.sql'), corpus('objects-code-functions.sql')] },
   { name: 'objects-partitions (pg_dump-safe part)', files: [corpus('objects-partitions.sql')] },
   { name: 'objects-more (pg_dump-safe part)', files: [corpus('objects-more.sql')] },
   { name: 'identifiers', files: [corpus('identifiers.sql'), corpus('identifiers-keywords.sql')] },
@@ -119,6 +122,13 @@ export const PGDUMP_BREAKERS: PgDumpBreaker[] = [
     expect: { differingChecks: ['catalog:columns', 'data:table-data', 'pg_dump --schema-only'] },
   },
   {
+    name: 'extension installed at a non-default version',
+    ref: 'new',
+    files: ['objects-code-extversion.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { differingChecks: ['catalog:extensions', 'catalog:inventory'] },
+  },
+  {
     name: 'database without a public schema',
     ref: 'new',
     files: ['objects-more-no-public.sql'].map(corpus),
@@ -147,6 +157,8 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
   'encoding-sql-ascii.sql',
+  'objects-code-depends-on-extension.sql',
+  'objects-code-extversion.sql',
 ]);
 
 /** The files of `c` that pgvault's round-trip tests load on server `major` (known failures left out). */
