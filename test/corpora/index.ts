@@ -40,7 +40,7 @@ const pagila = (f: string): string => join(PAGILA_DIR, f);
 
 /** Everything pgvault's dumper must round-trip. */
 export const CORPORA: Corpus[] = [
-  { name: 'objects-core', files: ['objects-core.sql', 'objects-core-domain-not-valid.sql'].map(corpus) },
+  { name: 'objects-core', files: ['objects-core.sql', 'objects-core-misc.sql', 'objects-core-domain-not-valid.sql'].map(corpus) },
   {
     name: 'objects-code',
     files: [
@@ -68,7 +68,7 @@ export const CORPORA: Corpus[] = [
 
 /** The parts of the corpora pg_dump 15 round-trips (twice), used to validate the harness itself. */
 export const PGDUMP_SAFE: Corpus[] = [
-  { name: 'objects-core (pg_dump-safe part)', files: [corpus('objects-core.sql')] },
+  { name: 'objects-core (pg_dump-safe part)', files: [corpus('objects-core.sql'), corpus('objects-core-misc.sql')] },
   { name: 'objects-code (pg_dump-safe part)', files: [corpus('objects-code.sql'), corpus('objects-code-functions.sql')] },
   { name: 'objects-partitions (pg_dump-safe part)', files: [corpus('objects-partitions.sql')] },
   { name: 'objects-more (pg_dump-safe part)', files: [corpus('objects-more.sql')] },
