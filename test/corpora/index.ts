@@ -170,3 +170,25 @@ export function pgvaultCorpusFiles(c: Corpus, major: PgMajor): string[] {
 export function hasKnownFailure(files: string[]): boolean {
   return files.some((f) => PGVAULT_KNOWN_FAILURES.has(f.split('/').pop() ?? f));
 }
+
+/**
+ * Changes made to a restored objects-code database before restoring over it again (see roundTrip's driftSql).
+ * Only changes to objects the dump contains: a clean restore never drops objects it does not know about (an
+ * extra table, large object, ... stays, as with pg_dump).
+ */
+export const DRIFT_SQL: string[] = [
+  `INSERT INTO code.users (email, display_name) VALUES ('drift@example.org', 'drift')`,
+  `SELECT nextval('code.users_id_seq')`,
+  `UPDATE code.orders SET amount = 0 WHERE id = 1`,
+  `DELETE FROM code.ranked WHERE id = 5`,
+  `GRANT ALL ON code.orders TO PUBLIC`,
+  `REVOKE SELECT ON code.members FROM pgv_reader`,
+  `ALTER TABLE code.orders ENABLE TRIGGER orders_disabled`,
+  `ALTER TABLE code.orders DISABLE TRIGGER orders_audit`,
+  `DROP INDEX code.mv_stats_user_id`,
+  `ALTER TABLE code.users ADD COLUMN drifted text DEFAULT 'x'`,
+  `COMMENT ON TABLE code.users IS 'drifted'`,
+  `SELECT lo_unlink(90001)`,
+  `REFRESH MATERIALIZED VIEW code.mv_never`,
+  `ALTER DEFAULT PRIVILEGES FOR ROLE pgv_owner IN SCHEMA code GRANT INSERT ON TABLES TO pgv_app`,
+];

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { assertRoundTrip, ensureRoles, pgDumpDumper, pgvaultDumper, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
 import { unifiedDiff } from '../helpers/textdiff.js';
-import { CORPORA, PAGILA_DIR, PGDUMP_SAFE, pgvaultCorpusFiles } from '../corpora/index.js';
+import { CORPORA, DRIFT_SQL, PAGILA_DIR, PGDUMP_SAFE, pgvaultCorpusFiles } from '../corpora/index.js';
 
 /** The script after the header and the DROP pass (from the first object entry), without the closing `\unrestrict`. */
 function createPasses(script: string): string[] {
@@ -34,6 +34,13 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
       assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
     });
   }
+
+  test('a clean restore over a copy that drifted (rows, sequence, grants, trigger state, index, column, comment, large object, matview state) brings it back', async () => {
+    const code = CORPORA.find((c) => c.name === 'objects-code')!;
+    const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(code, 15), dumper: pgvaultDumper(), driftSql: DRIFT_SQL });
+    assertRoundTrip(r);
+    assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
+  });
 
   test('pgvault round-trips values with 2 jobs, stable row order and small parallel ranges', async () => {
     const values = CORPORA.find((c) => c.name === 'values')!;

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { assertRoundTrip, pgvaultDumper, roundTrip } from '../helpers/roundtrip.js';
-import { CORPORA, pgvaultCorpusFiles } from '../corpora/index.js';
+import { CORPORA, DRIFT_SQL, pgvaultCorpusFiles } from '../corpora/index.js';
 
 describe('pgvault dump round trips on PostgreSQL 17', () => {
   let cluster: PgCluster;
@@ -25,6 +25,13 @@ describe('pgvault dump round trips on PostgreSQL 17', () => {
       assert.ok(r.comparisons.length > 20, 'the fingerprint comparisons ran');
     });
   }
+
+  test('a clean restore over a copy that drifted (rows, sequence, grants, trigger state, index, column, comment, large object, matview state) brings it back', async () => {
+    const code = CORPORA.find((c) => c.name === 'objects-code')!;
+    const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(code, 17), dumper: pgvaultDumper(), driftSql: DRIFT_SQL });
+    assertRoundTrip(r);
+    assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
+  });
 
   test('pgvault round-trips pagila with 2 jobs and stable row order', async () => {
     const pagila = CORPORA.find((c) => c.name === 'pagila')!;

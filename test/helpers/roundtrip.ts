@@ -85,6 +85,9 @@ export interface RoundTripOptions {
   keepDatabases?: boolean;
   /** Create source and target with this encoding (and C locale), e.g. `SQL_ASCII`; default: the cluster's (UTF8). */
   encoding?: string;
+  /** Statements run in B, each in its own transaction, after restore-1 (a copy that drifted: rows, grants,
+   * triggers, indexes changed); restore-2 must undo it. */
+  driftSql?: string[];
 }
 
 export interface RestoreRun {
@@ -287,6 +290,7 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
 
     const phases: RestoreRun['phase'][] = opts.restoreTwice === false ? ['restore-1'] : ['restore-1', 'restore-2'];
     for (const phase of phases) {
+      if (phase === 'restore-2') for (const sql of opts.driftSql ?? []) await cluster.query(target, sql);
       const t0 = Date.now();
       const r = await restoreScript(cluster, target, scriptFile);
       const run: RestoreRun = { phase, ok: r.exitCode === 0, exitCode: r.exitCode, stderr: r.stderr, ms: Date.now() - t0 };
