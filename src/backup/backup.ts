@@ -54,7 +54,10 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   const logger = opts.logger ?? silentLogger;
   const started = new Date();
   const time = opts.time ? (parseTime(opts.time), opts.time) : formatTime(started);
-  const dumpOpts = target.dump ?? {};
+  // Backups read tables in key order unless told otherwise: heap order scatters changed and newly
+  // inserted rows over the whole table and defeats deduplication (docs/benchmarks.md: after a 1 %
+  // append, 1.9 MiB stored instead of 90 MiB, for about 8 % more time).
+  const dumpOpts: DumpOptions = { stableOrder: true, ...target.dump };
   const source = describeConnection(target.connection);
   const dump = dumpDatabase(target.connection, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.

@@ -67,7 +67,7 @@ export function dumpOptionsOf(f: DumpFlags): DumpOptions {
   const o: DumpOptions = {};
   const jobs = positiveInt(f.jobs, '--jobs', 64);
   if (jobs !== undefined) o.jobs = Math.max(1, jobs);
-  if (f.stableOrder) o.stableOrder = true;
+  if (f.stableOrder !== undefined) o.stableOrder = f.stableOrder;
   if (f.serializableDeferrable) o.serializableDeferrable = true;
   const lw = positiveInt(f.lockWaitTimeout, '--lock-wait-timeout');
   if (lw !== undefined) o.lockWaitTimeoutMs = lw;

@@ -33,7 +33,7 @@ export function connectionFor(d: DatabaseConfig): ConnectionOptions {
 export function dumpOptionsFor(d: DatabaseConfig): DumpOptions {
   const o: DumpOptions = {};
   if (d.jobs !== undefined) o.jobs = d.jobs;
-  if (d.stableOrder) o.stableOrder = true;
+  if (d.stableOrder !== undefined) o.stableOrder = d.stableOrder;
   if (d.schemas) o.schemas = d.schemas;
   if (d.excludeSchemas) o.excludeSchemas = d.excludeSchemas;
   if (d.tables) o.tables = d.tables;

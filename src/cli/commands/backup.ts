@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--retry-lock <duration>', 'wait up to this long (e.g. 10m) when prune holds the repository lock');
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
+  cmd.option('--no-stable-order', 'read tables in heap order (backups use key order by default: it deduplicates far better)');
   cmd.action(async (databases: string[], f: BackupFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
