@@ -152,6 +152,15 @@ describe('round-trip harness on PostgreSQL 15 with pg_dump 15 as the dumper', ()
     for (const b of broken) assert.match(r.report, b.mention, `not reported: ${b.what}`);
   });
 
+  test('the hostile target defaults catch a script that does not pin its restore session (statement_timeout)', async () => {
+    const r = await roundTrip({
+      cluster, corpusFiles: [`${CORPORA_DIR}/values.sql`], hostileDefaults: true, restoreTwice: false,
+      dumper: mutated(pgDumpDumper, 'no statement_timeout', (s) => s.replace('SET statement_timeout = 0;\n', '')),
+    });
+    assert.equal(r.ok, false);
+    assert.match(r.restores[0]!.stderr, /canceling statement due to statement timeout/);
+  });
+
   test('the harness detects a dumper that changes the source database', async () => {
     const sneaky: Dumper = async (cluster, db) => {
       const script = await pgDumpDumper(cluster, db);

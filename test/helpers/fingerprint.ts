@@ -38,6 +38,7 @@ export const FINGERPRINT_SESSION_SQL = [
   `SET row_security = off`,
   `SET statement_timeout = 0`,
   `SET lock_timeout = 0`,
+  `SET idle_in_transaction_session_timeout = 0`,
   `SET default_transaction_read_only = off`,
 ];
 
@@ -372,9 +373,8 @@ async function openSession(config: pg.ClientConfig): Promise<pg.Client> {
   const client = new pg.Client(config);
   await client.connect();
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     for (const sql of FINGERPRINT_SESSION_SQL) await client.query(sql);
-    await client.query('SET TRANSACTION READ ONLY');
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   } catch (e) {
     await client.end();
     throw e;

@@ -42,6 +42,7 @@ export const HOSTILE_SOURCE_SETTINGS: Record<string, string> = {
   xmloption: 'document',
   default_transaction_read_only: 'on',
   row_security: 'on',
+  idle_in_transaction_session_timeout: `'200ms'`,
 };
 
 /** Hostile per-database defaults given to the target before each restore (the script must pin the restore session). */
@@ -54,6 +55,8 @@ export const HOSTILE_TARGET_SETTINGS: Record<string, string> = {
   quote_all_identifiers: 'on',
   xmloption: 'document',
   check_function_bodies: 'on',
+  statement_timeout: `'50ms'`,
+  idle_in_transaction_session_timeout: `'200ms'`,
 };
 
 /**
@@ -63,6 +66,7 @@ export const HOSTILE_TARGET_SETTINGS: Record<string, string> = {
 const COMPARE_PGOPTIONS = [
   'standard_conforming_strings=on', 'quote_all_identifiers=off', 'DateStyle=ISO', 'IntervalStyle=postgres',
   'TimeZone=UTC', 'extra_float_digits=3', 'search_path=', 'default_transaction_read_only=off',
+  'statement_timeout=0', 'idle_in_transaction_session_timeout=0',
 ].map((s) => `-c ${s}`).join(' ');
 
 /** Fixed `\restrict` key for the comparison dumps (pg_dump 15.14+ otherwise picks a random one). */
