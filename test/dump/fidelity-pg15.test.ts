@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
-import { assertRoundTrip, ensureRoles, pgDumpDumper, pgvaultDumper, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
+import { assertRoundTrip, cliDumper, ensureRoles, pgDumpDumper, pgvaultDumper, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
 import { unifiedDiff } from '../helpers/textdiff.js';
 import { CORPORA, DRIFT_SQL, PAGILA_DIR, PGDUMP_SAFE, pgvaultCorpusFiles } from '../corpora/index.js';
 
@@ -34,6 +34,12 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
       assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
     });
   }
+
+  test('`pgvault dump --gzip` (the CLI, gunzipped) round-trips objects-code + identifiers under hostile defaults', async () => {
+    const files = [...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'objects-code')!, 15), ...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'identifiers')!, 15)];
+    const r = await roundTrip({ cluster, corpusFiles: files, dumper: cliDumper([], true), hostileDefaults: true });
+    assertRoundTrip(r);
+  });
 
   test('a clean restore over a copy that drifted (rows, sequence, grants, trigger state, index, column, comment, large object, matview state) brings it back', async () => {
     const code = CORPORA.find((c) => c.name === 'objects-code')!;

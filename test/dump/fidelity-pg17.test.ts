@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
-import { assertRoundTrip, pgvaultDumper, roundTrip } from '../helpers/roundtrip.js';
+import { assertRoundTrip, cliDumper, pgvaultDumper, roundTrip } from '../helpers/roundtrip.js';
 import { CORPORA, DRIFT_SQL, pgvaultCorpusFiles } from '../corpora/index.js';
 
 describe('pgvault dump round trips on PostgreSQL 17', () => {
@@ -25,6 +25,12 @@ describe('pgvault dump round trips on PostgreSQL 17', () => {
       assert.ok(r.comparisons.length > 20, 'the fingerprint comparisons ran');
     });
   }
+
+  test('`pgvault dump --restrict-key …` (the CLI, plain output) round-trips objects-code + identifiers under hostile defaults', async () => {
+    const files = [...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'objects-code')!, 17), ...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'identifiers')!, 17)];
+    const r = await roundTrip({ cluster, corpusFiles: files, dumper: cliDumper(['--restrict-key', 'fidelityKey123'], false), hostileDefaults: true });
+    assertRoundTrip(r);
+  });
 
   test('a clean restore over a copy that drifted (rows, sequence, grants, trigger state, index, column, comment, large object, matview state) brings it back', async () => {
     const code = CORPORA.find((c) => c.name === 'objects-code')!;

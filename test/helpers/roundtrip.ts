@@ -14,9 +14,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PG_CLIENT_BIN, quoteIdent, type PgCluster } from './pg.js';
 import { fingerprint, type Sections } from './fingerprint.js';
 import { unifiedDiff } from './textdiff.js';
@@ -341,3 +343,20 @@ export function pgvaultDumper(options: DumpOptions = {}): Dumper {
     return Buffer.concat(chunks);
   };
 }
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The `pgvault dump` command as a dumper: runs `bin/pgvault.js dump [--gzip] [extraArgs] <url>` (the entry
+ * point operators run) and returns its stdout, gunzipped when `gzip` is set.
+ */
+export function cliDumper(extraArgs: string[] = [], gzip = false): Dumper {
+  return async (cluster, db) => {
+    const url = `postgres://${encodeURIComponent(cluster.user)}@${cluster.host}:${cluster.port}/${encodeURIComponent(db)}`;
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'pgvault.js'), 'dump', ...(gzip ? ['--gzip'] : []), ...extraArgs, url],
+      { cwd: REPO_ROOT, env: cleanEnv(), maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`pgvault dump exited with ${r.status}: ${r.stderr.toString()}`);
+    return gzip ? gunzipSync(r.stdout) : r.stdout;
+  };
+}
+
