@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import { FsStore } from '../store/fs.js';
 import { openStore } from '../store/open.js';
-import { S3Store, type S3StoreOptions } from '../store/s3.js';
+import type { S3StoreOptions } from '../store/s3.js';
 import type { Store } from '../store/types.js';
 import { parseEnvFile } from './envfile.js';
 import type { RepositoryConfig } from './types.js';
@@ -56,5 +56,6 @@ export async function storeFromConfig(r: RepositoryConfig, e: StoreEnv): Promise
   const opts: S3StoreOptions = { endpoint: r.endpoint, bucket: r.bucket, prefix: r.prefix, env: credentialEnv(e) };
   if (r.region) opts.region = r.region;
   if (r.deleteMode) opts.deleteMode = r.deleteMode;
+  const { S3Store } = await import('../store/s3.js');
   return new S3Store(opts);
 }

@@ -13,7 +13,8 @@ import { access, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGzip, gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, LocalIoError, UsageError } from '../errors.js';
@@ -21,6 +22,8 @@ import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { fileStamp } from '../snapshot/time.js';
 import { inContext } from './locate.js';
+
+const gunzipAsync = promisify(gunzip);
 
 export function restoreFileName(s: Pick<Snapshot, 'database' | 'time'>): string {
   const safe = s.database.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -54,28 +57,31 @@ function ioError(e: unknown, what: string): LocalIoError | unknown {
   return e;
 }
 
-/** Feeds bytes to a SHA-256 through a gunzip stream; `digest()` waits for gunzip to finish. */
+/**
+ * SHA-256 of the plaintext of a sequence of complete gzip members (one per chunk). The members are
+ * independent, so they are decompressed in parallel on libuv's thread pool (up to WINDOW at once)
+ * and hashed in order.
+ */
 class GunzipHasher {
-  readonly #gunzip = createGunzip();
+  static readonly WINDOW = 4;
   readonly #hash = createHash('sha256');
+  readonly #pending: Promise<Buffer>[] = [];
   #size = 0;
-  readonly #done: Promise<void>;
 
-  constructor() {
-    this.#gunzip.on('data', (d: Buffer) => { this.#hash.update(d); this.#size += d.length; });
-    this.#done = new Promise((resolve, reject) => {
-      this.#gunzip.on('end', resolve);
-      this.#gunzip.on('error', reject);
-    });
+  async write(member: Uint8Array): Promise<void> {
+    const p = gunzipAsync(member);
+    p.catch(() => { /* observed when awaited in order */ });
+    this.#pending.push(p);
+    if (this.#pending.length >= GunzipHasher.WINDOW) this.#take(await this.#pending.shift()!);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    await write(this.#gunzip, bytes);
+  #take(plain: Buffer): void {
+    this.#hash.update(plain);
+    this.#size += plain.length;
   }
 
   async digest(): Promise<{ sha256: string; size: number }> {
-    this.#gunzip.end();
-    await this.#done;
+    while (this.#pending.length) this.#take(await this.#pending.shift()!);
     return { sha256: this.#hash.digest('hex'), size: this.#size };
   }
 }

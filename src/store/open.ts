@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import type { Env } from './credentials.js';
 import { FsStore, type FsStoreOptions } from './fs.js';
-import { S3Store, type S3StoreOptions } from './s3.js';
+import type { S3StoreOptions } from './s3.js';
 import type { Store } from './types.js';
 
 export type ParsedLocation =
@@ -157,6 +157,8 @@ function s3Location(location: string, endpoint: string, host: string, segments: 
 export async function openStore(location: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const p = parseLocation(location, opts);
   if (p.type === 'fs') return new FsStore(p.path, opts.fs);
+  // The AWS SDK costs ~22 MiB of memory and start-up time: load it only for S3 locations.
+  const { S3Store } = await import('./s3.js');
   return new S3Store({
     ...opts.s3,
     endpoint: p.endpoint,
