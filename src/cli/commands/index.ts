@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { addGlobalOptions } from '../globals.js';
 import { register as backup } from './backup.js';
+import { register as bench } from './bench.js';
 import { register as check } from './check.js';
 import { register as diff } from './diff.js';
 import { register as doctor } from './doctor.js';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   run(program);
   doctor(program);
   dump(program);
+  bench(program);
 }
