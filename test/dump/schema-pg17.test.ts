@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { readSchema } from '../../src/dump/schema/index.js';
-import { CORPORA, corpusFiles } from '../corpora/index.js';
+import { CORPORA, corpusFiles, pgvaultCorpusFiles } from '../corpora/index.js';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { assertRoundTrip, ensureRoles, roundTrip, runPsqlFile, type Dumper } from '../helpers/roundtrip.js';
 
@@ -78,7 +78,7 @@ describe('schema side on PostgreSQL 17', { timeout: 600_000 }, () => {
   // SQL_ASCII databases with non-UTF-8 bytes are refused by the UTF-8 session (docs/dump-testing.md).
   for (const corpus of CORPORA.filter((c) => c.encoding !== 'SQL_ASCII')) {
     it(`round-trips corpus ${corpus.name} (hostile defaults, empty database then again over it)`, async () => {
-      const result = await roundTrip({ cluster, corpusFiles: corpusFiles(corpus, 17), dumper: dumper(corpus.name), hostileDefaults: true, encoding: corpus.encoding, name: `s17_${corpus.name.replace(/\W/g, '')}`, keepDatabases: true });
+      const result = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(corpus, 17), dumper: dumper(corpus.name), hostileDefaults: true, encoding: corpus.encoding, name: `s17_${corpus.name.replace(/\W/g, '')}`, keepDatabases: true });
       try {
         assertRoundTrip(result);
         // The restored database dumps to the same script.
