@@ -86,11 +86,9 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       const st = part.stats();
       if (part.kind === 'table-data' && st && part.table) {
         rec.table = {
-          schema: st.schema, name: st.name, qualified: st.qualified, rows: st.rows, bytes: st.bytes, sha256: st.sha256,
-          order: st.order, columns: part.table.columns,
+          ...st, columns: part.table.columns,
           dataOffset: offset + length - COPY_TRAILER_BYTES - st.bytes, dataLength: st.bytes,
         };
-        if (st.orderKey) rec.table.orderKey = st.orderKey;
         logger.debug(`${st.qualified}: ${st.rows} rows, ${st.bytes} bytes`);
       }
       parts.push(rec);

@@ -6,24 +6,17 @@
 import { IntegrityError } from '../errors.js';
 import type { UploadStats } from '../repo/chunk-store.js';
 import type { ChunkRef } from '../repo/records.js';
+import type { DumpPartKind, TableStats } from '../dump/index.js';
 
 export const MANIFEST_VERSION = 1;
 
-export type PartKind = 'prologue' | 'table-data' | 'data-sql' | 'large-objects' | 'epilogue';
+export type PartKind = DumpPartKind;
 
-export interface TableRecord {
-  schema: string;
-  name: string;
-  /** Quoted, qualified name as in the script. */
-  qualified: string;
-  rows: number;
-  /** Bytes of COPY row data. */
-  bytes: number;
-  /** SHA-256 (hex) of the COPY row data. */
-  sha256: string;
-  /** How rows were read at backup time (verify reads them back the same way). */
-  order: 'heap' | 'ordered';
-  orderKey?: string[];
+/**
+ * A table's data as recorded at backup time: the dump engine's statistics (rows, bytes, SHA-256 of
+ * the COPY rows, read order; see docs/dump-engine.md), plus what restore and verify need.
+ */
+export interface TableRecord extends TableStats {
   /** Quoted column names in COPY order. */
   columns: string[];
   /** Offset and length of the row data inside the dump stream (after the COPY line, before `\.`). */

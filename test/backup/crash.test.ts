@@ -5,16 +5,15 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { tempDir, TEST_KDF } from '../repo/helpers.js';
 import { FsStore } from '../../src/store/fs.js';
 import { Repository } from '../../src/repo/repository.js';
 import { listSnapshots } from '../../src/snapshot/snapshots.js';
 import { verifySnapshot } from '../../src/restore/verify.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 let pg: PgCluster;
 let tmp: { path: string; cleanup: () => void };
@@ -27,19 +26,10 @@ async function scratch(): Promise<{ host: string; port: number; user: string; da
   return { host: pg.host, port: pg.port, user: pg.user, database };
 }
 
-function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, PGVAULT_PASSWORD: 'pw', XDG_CACHE_HOME: join(tmp.path, 'cache'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('exit', (code, signal) => { if (timer) clearTimeout(timer); resolve({ code, signal, stderr, stdout }); });
-  });
+function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<CliRun> {
+  const opts: { killAfterMs?: number } = {};
+  if (killAfterMs !== undefined) opts.killAfterMs = killAfterMs;
+  return runCli(args, { PGVAULT_PASSWORD: 'pw', XDG_CACHE_HOME: join(tmp.path, 'cache'), ...env }, opts);
 }
 
 before(async () => {

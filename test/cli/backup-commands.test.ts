@@ -4,32 +4,19 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { tempDir } from '../repo/helpers.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 let tmp: { path: string; cleanup: () => void };
 let pg: PgCluster;
 let repo: string;
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function pgvault(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--repo', repo, ...args], {
-      env: { ...process.env, PGVAULT_PASSWORD: 'cli test password', XDG_CACHE_HOME: join(tmp.path, 'cache'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function pgvault(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+  return runCli(['--repo', repo, ...args], { PGVAULT_PASSWORD: 'cli test password', XDG_CACHE_HOME: join(tmp.path, 'cache'), ...env });
 }
 
 before(async () => {
