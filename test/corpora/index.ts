@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { PgMajor } from '../helpers/pg.js';
 
 export const CORPORA_DIR = dirname(fileURLToPath(import.meta.url));
-export const PAGILA_DIR = '/work/shared/corpora/pagila';
+/** pagila ships in the project's shared/ folder, which sits beside the repository (here and in CI). */
+export const PAGILA_DIR = join(CORPORA_DIR, '..', '..', '..', 'shared', 'corpora', 'pagila');
 
 export interface Corpus {
   name: string;
