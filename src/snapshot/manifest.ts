@@ -8,7 +8,10 @@ import type { UploadStats } from '../repo/chunk-store.js';
 import type { ChunkRef } from '../repo/records.js';
 import type { DumpPartKind, TableStats } from '../dump/index.js';
 
-export const MANIFEST_VERSION = 1;
+/** The manifest version this pgvault writes (docs/format.md "Manifest versions"). */
+export const MANIFEST_VERSION = 2;
+/** Every manifest version this pgvault reads: version 1 manifests (written before `origin` existed) stay readable. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, 2];
 
 export type PartKind = DumpPartKind;
 
@@ -38,8 +41,22 @@ export interface PartRecord {
   table?: TableRecord;
 }
 
+/**
+ * Which PostgreSQL server and which configured entry a snapshot came from (manifest version 2).
+ * Retention groups, `latest`, `--db`, run metrics and the run state key on it.
+ */
+export interface SnapshotOrigin {
+  /** The configured name (`databases[].name`), or the database name given on the command line. */
+  name: string;
+  /** The server's `system_identifier` (pg_control_system(), decimal), or "" when it could not be read. */
+  systemIdentifier: string;
+  /** The server's port (`inet_server_port()`, or the connection's port over a Unix socket). */
+  port: number;
+}
+
 export interface SnapshotManifest {
-  version: typeof MANIFEST_VERSION;
+  /** 1 for manifests written before `origin` existed (still readable), 2 for new ones. */
+  version: 1 | 2;
   /** RFC 3339 with the recording clock's UTC offset. */
   time: string;
   host: string;
@@ -49,6 +66,8 @@ export interface SnapshotManifest {
   /** Where it came from, password redacted (e.g. `postgres://bus@127.0.0.1:5432/bus`). */
   source: string;
   server: { version: string; versionNum: number };
+  /** Source identity (version 2); absent in version 1 manifests, which group by host + database. */
+  origin?: SnapshotOrigin;
   pgvaultVersion: string;
   dump: {
     size: number;
@@ -82,8 +101,8 @@ export function decodeManifest(bytes: Uint8Array, id: string): Snapshot {
   } catch (cause) {
     throw new IntegrityError(`snapshot manifest snapshots/${id} is not valid JSON`, `snapshots/${id}`, { cause });
   }
-  if (m.version !== MANIFEST_VERSION) {
-    throw new IntegrityError(`snapshot snapshots/${id} has manifest version ${String(m.version)}; this pgvault reads version ${MANIFEST_VERSION}: upgrade pgvault`, `snapshots/${id}`);
+  if (typeof m.version !== 'number' || !READABLE_MANIFEST_VERSIONS.includes(m.version)) {
+    throw new IntegrityError(`snapshot snapshots/${id} has manifest version ${String(m.version)}; this pgvault reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}: upgrade pgvault`, `snapshots/${id}`);
   }
   if (typeof m.time !== 'string' || typeof m.database !== 'string' || !m.dump || !Array.isArray(m.parts)) {
     throw new IntegrityError(`snapshot manifest snapshots/${id} is incomplete`, `snapshots/${id}`);
