@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { PgMajor } from '../helpers/pg.js';
 
 export const CORPORA_DIR = dirname(fileURLToPath(import.meta.url));
-/** pagila ships in the project's shared/ folder, which sits beside the repository (here and in CI). */
-export const PAGILA_DIR = join(CORPORA_DIR, '..', '..', '..', 'shared', 'corpora', 'pagila');
+/** pagila (schema + data, with its licence) lives in the repository: tests never read outside it. */
+export const PAGILA_DIR = join(CORPORA_DIR, 'pagila');
 
 export interface Corpus {
   name: string;

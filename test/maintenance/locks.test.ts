@@ -109,10 +109,13 @@ describe('locks', () => {
 
   test('retryLockMs waits for the holder to finish', async () => {
     const holder = await acquireLock(repo, 'exclusive', { identity: { host: 'other.example', pid: 7 }, ...FAST });
-    setTimeout(() => { void holder.release(); }, 300);
-    const t0 = Date.now();
-    await withLock(repo, 'shared', async () => {}, { retryLockMs: 5000, ...FAST });
-    assert.ok(Date.now() - t0 >= 250);
+    // The holder lets go when the waiter reports it is waiting (an event, not a timer racing the retry loop).
+    let waited = 0;
+    const logger: Logger = { debug: () => {}, warn: () => {}, error: () => {}, info: (m) => {
+      if (/repository is locked by .*retrying in/.test(m) && waited++ === 0) void holder.release();
+    } };
+    await withLock(repo, 'shared', async () => {}, { retryLockMs: 60_000, logger, ...FAST });
+    assert.ok(waited >= 1, 'it waited at least once');
     assert.equal((await names(repo.store, 'locks')).size, 0);
   });
 
@@ -134,18 +137,31 @@ describe('locks', () => {
   });
 
   test('refresh writes a new lock object and removes the old; a lock removed by someone else is lost', async () => {
-    const lock = await acquireLock(repo, 'exclusive', { refreshMs: 40, ...FAST });
+    // refresh() is called directly: no timer races (the timer's wiring is the next test, with mocked timers).
+    const lock = await acquireLock(repo, 'exclusive', { refreshMs: 3_600_000, ...FAST });
     const first = lock.name;
-    await new Promise((r) => setTimeout(r, 150));
+    await lock.refresh();
     assert.notEqual(lock.name, first);
     const objects = await names(repo.store, 'locks');
-    assert.ok(!objects.has(first));
-    assert.ok(objects.size >= 1 && objects.size <= 2);
+    assert.deepEqual([...objects], [lock.name], 'the old object is gone, the new one is there');
     await removeLocks(repo, { all: true });
-    await new Promise((r) => setTimeout(r, 150));
+    await lock.refresh();
     assert.equal(lock.signal.aborted, true);
     assert.throws(() => lock.assertHeld(), LockedError);
     await lock.release();
+    await clear();
+  });
+
+  test('a held lock refreshes itself every refreshMs (mocked timers: no sleeps)', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const lock = await acquireLock(repo, 'exclusive', { refreshMs: 40, ...FAST });
+    const first = lock.name;
+    t.mock.timers.tick(39);
+    assert.equal(lock.name, first, 'not before refreshMs');
+    t.mock.timers.tick(1); // starts a refresh; release() waits for it
+    await lock.release();
+    assert.notEqual(lock.name, first, 'the timer refreshed the lock');
+    assert.equal((await names(repo.store, 'locks')).size, 0, 'release removed the refreshed object, refresh the old one');
     await clear();
   });
 
