@@ -17,6 +17,7 @@ import { Chunker, DEFAULT_CHUNKER_PARAMS } from '../src/chunker/index.js';
 import { open, seal } from '../src/crypto/aead.js';
 import { compressChunk, decompressChunk, gzipMemberOf } from '../src/crypto/compress.js';
 import { chunkId, generateMasterKey } from '../src/crypto/keys.js';
+import { sodium } from '../src/crypto/sodium.js';
 import { packChunk, unpackChunk, type PackedChunk } from '../src/crypto/pack.js';
 import { createPackPool } from '../src/crypto/pool.js';
 import { createKeyFile, openKeyFile } from '../src/crypto/keyfile.js';
@@ -99,8 +100,20 @@ export async function run(opts: CryptoBenchOptions = {}): Promise<CryptoBenchRes
   const keys = generateMasterKey();
   await measure('keyed BLAKE2b-256 (chunk ID), main thread', () => { for (const c of chunks) chunkId(keys.chunkId, c); });
   const sealed: Uint8Array[] = [];
-  await measure('XChaCha20-Poly1305 seal, main thread', () => { for (const c of chunks) sealed.push(seal(keys.encryption, c, 'data/x')); });
-  await measure('XChaCha20-Poly1305 open, main thread', () => { for (const s of sealed) open(keys.encryption, s, 'data/x', 'data/x'); });
+  // Before (libsodium's WebAssembly build, what seal/open used until the native change) and after (seal/open:
+  // HChaCha20 subkey + OpenSSL's chacha20-poly1305); the bytes are identical (test/crypto/aead.test.ts).
+  const ad = new Uint8Array([0x01, ...new TextEncoder().encode('data/x')]);
+  const nonce = sodium.randombytes_buf(24);
+  const wasmSealed: Uint8Array[] = [];
+  await measure('XChaCha20-Poly1305 seal, libsodium WebAssembly (before), main thread', () => {
+    for (const c of chunks) wasmSealed.push(sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(c, ad, null, nonce, keys.encryption));
+  });
+  await measure('XChaCha20-Poly1305 open, libsodium WebAssembly (before), main thread', () => {
+    for (const s of wasmSealed) sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, s, ad, nonce, keys.encryption);
+  });
+  wasmSealed.length = 0;
+  await measure('XChaCha20-Poly1305 seal (native: HChaCha20 + OpenSSL), main thread', () => { for (const c of chunks) sealed.push(seal(keys.encryption, c, 'data/x')); });
+  await measure('XChaCha20-Poly1305 open (native: HChaCha20 + OpenSSL), main thread', () => { for (const s of sealed) open(keys.encryption, s, 'data/x', 'data/x'); });
   sealed.length = 0;
 
   // Compression candidates: sequential (one core) and with `conc` chunks in flight (thread pool).
