@@ -16,6 +16,7 @@ import { formatTime, parseTime } from '../snapshot/time.js';
 import { PGVAULT_VERSION } from '../version.js';
 import { stripMetaCommands } from '../restore/into-db.js';
 import { crashPoint } from '../crash-points.js';
+import { splitKeyLines } from './restrict-lines.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
 const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
@@ -62,6 +63,9 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   const dump = dumpDatabase(target.connection, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.
   const writer = repo.writer({ hash: false });
+  // Each part starts a chunk (unless less than a minimum chunk is waiting, so tiny tables share
+  // chunks): a table's data then deduplicates whatever changed before it in the script.
+  const partCut = repo.settings.chunker.min;
   const parts: PartRecord[] = [];
   let summary: DumpSummary;
   try {
@@ -69,13 +73,22 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       const next = await dump.next();
       if (next.done) { summary = next.value; break; }
       const part = next.value;
+      await writer.cut(partCut);
       const offset = writer.offset;
       // Schema parts are kept (they are small) to hash them without the per-dump random \restrict key.
       const schemaText: Uint8Array[] | null = part.kind === 'prologue' || part.kind === 'epilogue' ? [] : null;
       const partHash = part.kind === 'table-data' || schemaText ? null : createHash('sha256');
       for await (const piece of part.stream) {
         partHash?.update(piece);
-        schemaText?.push(piece);
+        if (schemaText) {
+          schemaText.push(piece);
+          for (const seg of splitKeyLines(piece)) {
+            if (seg.keyLine) await writer.cut();
+            await writer.write(seg.bytes);
+            if (seg.keyLine) await writer.cut();
+          }
+          continue;
+        }
         await writer.write(piece);
         if (part.kind === 'table-data') crashPoint('during-dump');
       }

@@ -49,6 +49,11 @@ export class Chunker {
     return out;
   }
 
+  /** Bytes received since the last chunk boundary that have not been returned in a chunk yet. */
+  get pending(): number {
+    return this.#len;
+  }
+
   /** End of stream: returns the remaining chunks (none for an empty stream). Resets the chunker. */
   finish(): Uint8Array[] {
     const out: Uint8Array[] = [];

@@ -59,6 +59,23 @@ export class StreamWriter {
     }
   }
 
+  /**
+   * Force a chunk boundary here when at least `minPending` bytes are waiting since the last boundary
+   * (0: always, unless nothing is waiting). The chunker starts afresh after it, so the chunks of
+   * what follows do not depend on what came before: the backup cuts where a table's data starts
+   * (with the chunker's minimum, so small tables are not each stored as a tiny object) and around
+   * the dump's per-run `\restrict` key lines (docs/chunking-and-crypto.md, "Forced boundaries").
+   */
+  async cut(minPending = 0): Promise<void> {
+    if (this.#finished) throw new Error('StreamWriter.cut after finish');
+    if (this.#data.pending === 0 || this.#data.pending < minPending) return;
+    try {
+      for (const c of this.#data.finish()) await this.#dataChunk(c);
+    } catch (e) {
+      throw await this.#failed(e);
+    }
+  }
+
   /** Flush the last chunks, wait for every upload and the index, and describe the saved stream. */
   async finish(): Promise<SavedStream> {
     if (this.#finished) throw new Error('StreamWriter.finish called twice');
