@@ -17,6 +17,7 @@ import { PGVAULT_VERSION } from '../version.js';
 import { stripMetaCommands } from '../restore/into-db.js';
 import { crashPoint } from '../crash-points.js';
 import { splitKeyLines } from './restrict-lines.js';
+import { captureGlobals } from '../globals/capture.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
 const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
@@ -24,6 +25,8 @@ const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
 export interface BackupTarget {
   connection: ConnectionOptions;
   dump?: DumpOptions;
+  /** Record role password hashes in the globals (needs a role that can read pg_authid). */
+  rolePasswords?: boolean;
 }
 
 export interface BackupOptions {
@@ -60,6 +63,8 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   // append, 1.9 MiB stored instead of 90 MiB, for about 8 % more time).
   const dumpOpts: DumpOptions = { stableOrder: true, ...target.dump };
   const source = describeConnection(target.connection);
+  // What a bare server needs for this database (src/globals): read first, over a connection of its own.
+  const globals = await captureGlobals(target.connection, { rolePasswords: target.rolePasswords === true });
   const dump = dumpDatabase(target.connection, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.
   const writer = repo.writer({ hash: false });
@@ -129,6 +134,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     pgvaultVersion: PGVAULT_VERSION,
     dump: { size: saved.size, sha256: summary.sha256, chunks: saved.chunks, list: saved.list, options: recordedOptions(dumpOpts, summary) },
     parts,
+    globals,
     added: saved.added,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),

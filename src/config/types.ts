@@ -27,6 +27,8 @@ export interface DatabaseConfig {
   excludeTableData?: string[];
   noOwner?: boolean;
   noPrivileges?: boolean;
+  /** Record role password hashes in the snapshot's globals (the role must be able to read pg_authid). */
+  rolePasswords?: boolean;
   tags: string[];
 }
 

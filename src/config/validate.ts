@@ -209,6 +209,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   };
   const noOwner = d.bool('no_owner');
   const noPrivileges = d.bool('no_privileges');
+  const rolePasswords = d.bool('role_passwords');
   d.seen.add('password');
   d.done();
   if (host !== undefined) db.host = host;
@@ -222,6 +223,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   for (const [k, v] of Object.entries(lists)) if (v !== undefined) db[k as keyof typeof lists] = v;
   if (noOwner !== undefined) db.noOwner = noOwner;
   if (noPrivileges !== undefined) db.noPrivileges = noPrivileges;
+  if (rolePasswords !== undefined) db.rolePasswords = rolePasswords;
   return name === undefined ? undefined : db;
 }
 

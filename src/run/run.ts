@@ -133,7 +133,7 @@ async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultCon
   const t0 = Date.now();
   try {
     // beforeCommit: a lost repository lock (prune from elsewhere may be running) means no manifest is written.
-    const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db) },
+    const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db), rolePasswords: db.rolePasswords === true },
       { tags: [...config.tags, ...db.tags], host, logger, beforeCommit });
     const m = result.manifest;
     return {

@@ -7,6 +7,7 @@ import { IntegrityError } from '../errors.js';
 import type { UploadStats } from '../repo/chunk-store.js';
 import type { ChunkRef } from '../repo/records.js';
 import type { DumpPartKind, TableStats } from '../dump/index.js';
+import type { GlobalsRecord } from '../globals/types.js';
 
 /** The manifest version this pgvault writes (docs/format.md "Manifest versions"). */
 export const MANIFEST_VERSION = 2;
@@ -79,6 +80,11 @@ export interface SnapshotManifest {
     options: Record<string, unknown>;
   };
   parts: PartRecord[];
+  /**
+   * What a bare server needs for this database (roles, memberships, tablespaces, database properties),
+   * inline (it is small: one record per referenced role). Absent in snapshots of older pgvault versions.
+   */
+  globals?: GlobalsRecord;
   /** What this backup added to the repository. */
   added: UploadStats;
   startedAt: string;

@@ -14,6 +14,7 @@ interface BackupFlags extends DumpFlags {
   tag?: string[];
   hostname?: string;
   time?: string;
+  rolePasswords?: boolean;
 }
 
 export function register(program: Command): void {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--hostname <name>', 'host name to record (default: this machine\'s)')
     .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00')
     .option('--no-restrict-key', 'omit psql\'s \\restrict / \\unrestrict lines, so restores load with psql older than 15.14 / 16.10 / 17.6')
+    .option('--role-passwords', 'record role password hashes in the snapshot\'s globals (the role must be able to read pg_authid, e.g. a superuser); never by default')
     .option('--retry-lock <duration>', 'wait up to this long (e.g. 10m) when prune holds the repository lock');
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
@@ -46,7 +48,7 @@ export function register(program: Command): void {
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
           try {
-            const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump }, opts);
+            const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump, rolePasswords: f.rolePasswords === true }, opts);
             outcomes.push({ database: result.manifest.database, ok: true, result });
           } catch (e) {
             logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);

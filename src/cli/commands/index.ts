@@ -12,6 +12,7 @@ import { register as key } from './key.js';
 import { register as prune } from './prune.js';
 import { register as restore } from './restore.js';
 import { register as run } from './run.js';
+import { register as showGlobals } from './show-globals.js';
 import { register as snapshots } from './snapshots.js';
 import { register as stats } from './stats.js';
 import { register as unlock } from './unlock.js';
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   backup(program);
   snapshots(program);
   restore(program);
+  showGlobals(program);
   verify(program);
   diff(program);
   stats(program);

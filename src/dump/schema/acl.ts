@@ -47,6 +47,9 @@ const PRIVS: Record<string, [string, string][]> = {
   'FOREIGN SERVER': [['U', 'USAGE']],
   'FOREIGN TABLE': [['r', 'SELECT']],
   'LARGE OBJECT': [['r', 'SELECT'], ['w', 'UPDATE']],
+  // Globals (src/globals): pg_dump's database ACL and pg_dumpall's tablespace ACL.
+  DATABASE: [['C', 'CREATE'], ['c', 'CONNECT'], ['T', 'TEMPORARY']],
+  TABLESPACE: [['C', 'CREATE']],
 };
 const PLURAL: Record<string, string> = { TABLES: 'TABLE', SEQUENCES: 'SEQUENCE', FUNCTIONS: 'FUNCTION', PROCEDURES: 'FUNCTION', PROCEDURE: 'FUNCTION', TYPES: 'TYPE', SCHEMAS: 'SCHEMA' };
 
