@@ -9,7 +9,7 @@ import { storeFromConfig } from '../config/store.js';
 import type { LoadedConfig } from '../config/types.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { Repository, type OpenOptions } from '../repo/repository.js';
+import type { OpenOptions, Repository } from '../repo/repository.js';
 import { resolvePassword } from '../repo/password.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -112,5 +112,6 @@ export function openOptionsFor(g: GlobalOptions, logger: Logger, env: NodeJS.Pro
 export async function openRepository(g: GlobalOptions, logger: Logger): Promise<Repository> {
   const store = await storeFor(g);
   const password = await passwordFor(g, logger);
+  const { Repository } = await import('../repo/repository.js'); // libsodium: loaded only by commands that open a repository
   return Repository.open(store, password, openOptionsFor(g, logger));
 }

@@ -1,6 +1,6 @@
 /**
  * pgvault command line: a thin shell over the library API. Each command lives in its own file under
- * ./commands and registers itself on the program; the library never prints, this layer does.
+ * ./commands and is loaded only when it runs (see ./commands/index.ts); the library never prints, this layer does.
  */
 import './warnings.js';
 import { Command } from 'commander';
@@ -12,5 +12,5 @@ program
   .name('pgvault')
   .description('Native, encrypted, deduplicated PostgreSQL backups to Backblaze B2, S3 or a local directory')
   .version('0.1.0');
-registerCommands(program);
+await registerCommands(program, process.argv.slice(2));
 await runCli(program, process.argv);
