@@ -31,6 +31,13 @@ function settingsOf(preamble: string): string {
     .join('\n') + '\n\n';
 }
 
+/** No table of the snapshot matches the patterns (a restore of several databases skips that one). */
+export class NoMatchingTableError extends UsageError {
+  constructor(s: Snapshot, patterns: readonly string[]) {
+    super(`no table of snapshot ${s.id.slice(0, 8)} (${s.database}) matches ${patterns.join(', ')}; list them with "pgvault ls ${s.id.slice(0, 8)}" or restore the whole snapshot`);
+  }
+}
+
 export interface ExtractedTables {
   tables: string[];
   script: AsyncGenerator<Uint8Array>;
@@ -51,9 +58,7 @@ export async function extractTables(repo: Repository, s: Snapshot, patterns: rea
       const qualified = data?.table?.qualified ?? /^CREATE (?:UNLOGGED |FOREIGN )?TABLE (\S+)/m.exec(e.text)?.[1] ?? `${e.schema}.${e.name}`;
       return { schema: e.schema, name: e.name, qualified };
     });
-  if (tables.length === 0) {
-    throw new UsageError(`no table of snapshot ${s.id.slice(0, 8)} (${s.database}) matches ${patterns.join(', ')}; list them with "pgvault snapshots --json" or restore the whole snapshot`);
-  }
+  if (tables.length === 0) throw new NoMatchingTableError(s, patterns);
   const owned = new Map(tables.map((t) => [t, ownedSequences(all, t)]));
   const keep = (e: TocEntry): boolean => tables.some((t) => belongsToTable(e, t, owned.get(t)!));
   const seqSets = seq.entries.filter((e) => e.type === 'SEQUENCE SET' && tables.some((t) => e.schema === t.schema && owned.get(t)!.has(e.name)));

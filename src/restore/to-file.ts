@@ -5,33 +5,28 @@
  * `.sql.gz` needs no recompression: every chunk is stored as an independent gzip member, and
  * concatenated members are one valid gzip file. The plaintext is still checked against the
  * snapshot's whole-dump SHA-256: a gunzip of the written bytes runs alongside (on libuv's thread pool).
- * A failed or mismatching restore removes its partial file.
+ * A failed or mismatching restore removes its partial file; files are never replaced (./output-file.ts).
  */
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, createWriteStream, type WriteStream } from 'node:fs';
-import { access, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { IntegrityError, LocalIoError, UsageError } from '../errors.js';
+import { IntegrityError, LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
-import { fileStamp } from '../snapshot/time.js';
 import { inContext } from './locate.js';
+import { planRestoreFiles, prepareTargetDir, writeNewFile, type PlannedFile, type WriteFileOptions } from './output-file.js';
 
 const gunzipAsync = promisify(gunzip);
 
-export function restoreFileName(s: Pick<Snapshot, 'database' | 'time'>): string {
-  const safe = s.database.replace(/[^A-Za-z0-9._-]/g, '_');
-  return `${safe}_${fileStamp(s.time)}.sql.gz`;
-}
+export { restoreFileName } from './names.js';
 
 /** Write with backpressure; rejects if the stream errors or closes while we wait for it to drain. */
 function write(out: Writable, bytes: Uint8Array): Promise<void> {
+  if (out.errored) return Promise.reject(out.errored);
+  if (out.destroyed || out.writableEnded) return Promise.reject(new Error('the output was closed before the restore finished'));
   if (out.write(bytes)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = (e?: Error): void => {
@@ -47,14 +42,6 @@ function write(out: Writable, bytes: Uint8Array): Promise<void> {
     out.on('error', onError);
     out.on('close', onClose);
   });
-}
-
-function ioError(e: unknown, what: string): LocalIoError | unknown {
-  const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC') return new LocalIoError(`${what}: the disk is full (ENOSPC); free space and run the restore again`, { cause: e });
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new LocalIoError(`${what}: permission denied (${code})`, { cause: e });
-  if (code === 'EIO' || code === 'EDQUOT' || code === 'EFBIG') return new LocalIoError(`${what}: ${(e as Error).message}`, { cause: e });
-  return e;
 }
 
 /**
@@ -93,52 +80,68 @@ function checkHash(s: Snapshot, got: { sha256: string; size: number }): void {
   }
 }
 
-/** Restore `s` as `<dir>/<db>_<stamp>.sql.gz`; returns the path. */
-async function checkTargetDir(dir: string): Promise<void> {
+export interface RestoreFileOptions extends WriteFileOptions {
+  /** The file name chosen by planRestoreFiles (default: planned for this snapshot alone). */
+  name?: string;
+}
+
+/** Restore `s` as `<dir>/<db>_<stamp>.sql.gz` (never replacing a file; see ./output-file.ts); returns the path. */
+export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: string, opts: RestoreFileOptions = {}): Promise<string> {
+  await prepareTargetDir(dir);
+  const { name, overwrite } = await chosenName(dir, s, '.sql.gz', opts);
   try {
-    const st = await stat(dir);
-    if (!st.isDirectory()) throw new UsageError(`restore target ${dir} is not a directory`);
-    await access(dir, fsConstants.W_OK);
+    return await writeNewFile(dir, name, async (out) => {
+      const hasher = new GunzipHasher();
+      for await (const member of repo.readGzip(s.dump.list)) {
+        await write(out, member);
+        await hasher.write(member);
+      }
+      checkHash(s, await hasher.digest());
+    }, { ...opts, overwrite });
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `restore target directory ${dir} does not exist; create it first` : `restore target directory ${dir} is not writable (${code})`);
+    throw await inContext(repo, s, e);
   }
 }
 
-export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: string): Promise<string> {
-  await checkTargetDir(dir);
-  const final = join(dir, restoreFileName(s));
-  const partial = `${final}.partial`;
-  let out: WriteStream | undefined;
-  try {
-    out = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
-    await once(out, 'open');
-    const hasher = new GunzipHasher();
-    for await (const member of repo.readGzip(s.dump.list)) {
-      await write(out, member);
-      await hasher.write(member);
-    }
-    out.end();
-    await once(out, 'finish');
-    await new Promise<void>((resolve, reject) => out!.close((e) => (e ? reject(e) : resolve())));
-    checkHash(s, await hasher.digest());
-    await rename(partial, final);
-    return final;
-  } catch (e) {
-    out?.destroy();
-    await rm(partial, { force: true });
-    throw await inContext(repo, s, ioError(e, `writing ${final}`));
-  }
+async function chosenName(dir: string, s: Snapshot, suffix: string, opts: RestoreFileOptions): Promise<PlannedFile> {
+  if (opts.name !== undefined) return { name: opts.name, overwrite: opts.overwrite ?? false };
+  return (await planRestoreFiles(dir, [s], { suffix, force: opts.overwrite ?? false })).get(s.id)!;
 }
 
 /** Write the script of `s` to `out`, plain or gzip. The checksum is verified at the end (non-zero exit on mismatch). */
 export async function restoreToStream(repo: Repository, s: Snapshot, out: Writable, opts: { gzip?: boolean } = {}): Promise<void> {
   try {
-    await streamTo(repo, s, out, opts.gzip ?? false);
+    await toOutput(out, () => streamTo(repo, s, out, opts.gzip ?? false));
   } catch (e) {
     throw await inContext(repo, s, e);
   }
+}
+
+/**
+ * Run `fn` writing to `out`, catching the errors `out` emits meanwhile (a closed pipe emits EPIPE
+ * asynchronously); a reader that went away (`restore --stdout | head`) is a local I/O error, as for `dump`.
+ */
+async function toOutput(out: Writable, fn: () => Promise<void>): Promise<void> {
+  let failed: Error | undefined;
+  const onError = (e: Error): void => { failed ??= e; };
+  out.on('error', onError);
+  try {
+    await fn();
+    if (failed) throw failed;
+  } catch (e) {
+    throw outputError(failed ?? e);
+  } finally {
+    out.off('error', onError);
+  }
+}
+
+function outputError(e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') {
+    return new LocalIoError('writing the restored script to the output failed: the reading side of the pipe went away (EPIPE); the output is incomplete', { cause: e });
+  }
+  if (code === 'ENOSPC') return new LocalIoError('writing the restored script to the output failed: the disk is full (ENOSPC)', { cause: e });
+  return e;
 }
 
 async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: boolean): Promise<void> {
@@ -161,23 +164,18 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
   checkHash(s, { sha256: hash.digest('hex'), size });
 }
 
-/** Write `source` gzip-compressed to `<dir>/<name>` atomically (a `.partial` file renamed at the end, removed on failure). */
-export async function writeGzipFile(dir: string, name: string, source: AsyncIterable<Uint8Array>): Promise<string> {
-  await checkTargetDir(dir);
-  const final = join(dir, name);
-  const partial = `${final}.partial`;
-  try {
-    await pipeline(Readable.from(source, { objectMode: false }), createGzip({ level: 6 }), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
-    await rename(partial, final);
-    return final;
-  } catch (e) {
-    await rm(partial, { force: true });
-    throw ioError(e, `writing ${final}`);
-  }
+/** Write `source` gzip-compressed to `<dir>/<name>` (a unique `.partial` file published at the end, removed on failure; never replacing a file unless `overwrite`). */
+export async function writeGzipFile(dir: string, name: string, source: AsyncIterable<Uint8Array>, opts: WriteFileOptions = {}): Promise<string> {
+  await prepareTargetDir(dir);
+  return writeNewFile(dir, name, (out) => pipeline(Readable.from(source, { objectMode: false }), createGzip({ level: 6 }), out, { end: false }), opts);
 }
 
 /** Write `source` to `out`, optionally gzip-compressed, with backpressure; `out` is not ended. */
 export async function writeStream(out: Writable, source: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> {
+  await toOutput(out, () => pump(out, source, gzip));
+}
+
+async function pump(out: Writable, source: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> {
   if (!gzip) {
     for await (const b of source) await write(out, b);
     return;

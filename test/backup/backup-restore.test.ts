@@ -234,12 +234,13 @@ for (const kind of ['fs', 's3'] as const) {
   });
 }
 
-test('restore to a missing or unwritable directory is a clear usage error', async () => {
+test('restore to a path that cannot be a directory is a clear usage error', async () => {
   const t = tempDir();
   try {
     const repo = await Repository.init(new FsStore(join(t.path, 'r'), { fsync: false }), 'pw', { kdf: TEST_KDF, cacheDir: null });
     const fake = { id: 'ab'.repeat(32), database: 'x', time: '2026-01-01T00:00:00Z' } as never;
-    await assert.rejects(restoreToDirectory(repo, fake, join(t.path, 'nope')), (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message));
+    writeFileSync(join(t.path, 'file'), '');
+    await assert.rejects(restoreToDirectory(repo, fake, join(t.path, 'file', 'nope')), (e: unknown) => e instanceof UsageError && /not a directory/.test(e.message));
     void PG_CLIENT_BIN;
   } finally {
     t.cleanup();

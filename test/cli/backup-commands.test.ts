@@ -98,9 +98,9 @@ test('backup, snapshots, diff, restore, verify and stats from the command line',
   r = await pgvault(['restore', 'ffffffff', '--target', out]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no snapshot ffffffff/);
-  r = await pgvault(['restore', 'latest', '--target', join(tmp.path, 'missing-dir')]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /does not exist/);
+  r = await pgvault(['restore', 'latest', '--db', 'crm', '--target', join(tmp.path, 'missing-dir')]);
+  assert.equal(r.code, 0, 'a missing target directory is created');
+  assert.deepEqual(readdirSync(join(tmp.path, 'missing-dir')), ['crm_20261120_060000.sql.gz']);
 });
 
 test('one unreachable database: the other is backed up, exit code 1; alone, the database error code 15', async () => {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { restoreInto } from '../../restore/into-db.js';
-import { restoreFileName, restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from '../../restore/to-file.js';
-import { extractTables } from '../../restore/tables.js';
+import { discardIfEmpty, planRestoreFiles, prepareTargetDir, type PreparedDir } from '../../restore/output-file.js';
+import { restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from '../../restore/to-file.js';
+import { extractTables, NoMatchingTableError, type ExtractedTables } from '../../restore/tables.js';
+import type { Snapshot } from '../../snapshot/manifest.js';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
@@ -18,13 +20,15 @@ interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   db?: string[];
   fromHost?: string[];
   table?: string[];
+  force?: boolean;
 }
 
 export function register(program: Command): void {
   const cmd = program.command('restore')
     .description('restore snapshots: .sql.gz files into a directory, SQL to stdout, or straight into a database')
     .argument('<snapshot>', 'snapshot id (unique prefix) or "latest" (the newest snapshot of each database)')
-    .option('--target <dir>', 'write <db>_<YYYYmmdd_HHMMSS>.sql.gz files into DIR')
+    .option('--target <dir>', 'write <db>_<YYYYmmdd_HHMMSS>.sql.gz files into DIR (created if missing; an existing file is never replaced: the snapshot id is added to the name, or the restore refuses)')
+    .option('--force', 'with --target: replace existing regular files of the same name')
     .option('--stdout', 'write the SQL script to stdout (one snapshot)')
     .option('--gzip', 'with --stdout: gzip-compressed')
     .option('--into <database>', 'load into this database (URL or name; -h/-p/-U apply); it must be empty unless --clean')
@@ -37,46 +41,77 @@ export function register(program: Command): void {
     const modes = [f.target !== undefined, f.stdout === true, f.into !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new UsageError('choose exactly one of --target DIR, --stdout or --into DATABASE');
     if (f.gzip && !f.stdout) throw new UsageError('--gzip goes with --stdout (files written with --target are always .sql.gz)');
+    if (f.force && f.target === undefined) throw new UsageError('--force goes with --target');
     if (f.table && f.into !== undefined) throw new UsageError('--table works with --stdout or --target; pipe the result into psql to load it');
     const g = globalsOf(c);
     const logger = loggerFor(g);
-    const repo = await openRepository(g, logger);
+    // The target is checked (and created) before the repository key is derived, which takes seconds.
+    const target: PreparedDir | undefined = f.target === undefined ? undefined : await prepareTargetDir(f.target);
+    let wrote = false;
     try {
-      const filter: Parameters<typeof resolveSnapshots>[2] = {};
-      if (f.db) filter.databases = f.db;
-      if (f.fromHost) filter.hosts = f.fromHost;
-      const snaps = await resolveSnapshots(repo, ref, filter);
-      if ((f.stdout || f.into !== undefined) && snaps.length > 1) {
-        throw new UsageError(`"${ref}" matches ${snaps.length} snapshots (${snaps.map((s) => s.database).join(', ')}); choose one with --db`);
-      }
-      const done: Record<string, unknown>[] = [];
-      for (const s of snaps) {
+      const repo = await openRepository(g, logger);
+      try {
+        const filter: Parameters<typeof resolveSnapshots>[2] = {};
+        if (f.db) filter.databases = f.db;
+        if (f.fromHost) filter.hosts = f.fromHost;
+        const snaps = await resolveSnapshots(repo, ref, filter);
+        let extracts: Map<string, ExtractedTables> | undefined;
+        let chosen = snaps;
         if (f.table) {
-          const x = await extractTables(repo, s, f.table);
-          logger.info(`extracting ${x.tables.join(', ')} from snapshot ${s.id.slice(0, 8)} (${s.database})`);
-          if (f.stdout) await writeStream(process.stdout, x.script, f.gzip ?? false);
-          else {
-            const path = await writeGzipFile(f.target!, restoreFileName(s).replace(/\.sql\.gz$/, '.tables.sql.gz'), x.script);
-            done.push({ snapshot: s.id, database: s.database, file: path, tables: x.tables });
+          extracts = new Map();
+          for (const s of snaps) {
+            try {
+              extracts.set(s.id, await extractTables(repo, s, f.table));
+            } catch (e) {
+              if (!(e instanceof NoMatchingTableError) || snaps.length === 1) throw e;
+              logger.info(`snapshot ${s.id.slice(0, 8)} (${s.database}) has no table matching ${f.table.join(', ')}; skipped`);
+            }
           }
-        } else if (f.target !== undefined) {
-          const path = await restoreToDirectory(repo, s, f.target);
-          logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
-          done.push({ snapshot: s.id, database: s.database, file: path });
-        } else if (f.stdout) {
-          await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false });
-        } else {
-          const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger });
-          logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${r.durationMs} ms`);
-          done.push({ snapshot: s.id, database: s.database, into: f.into, ...r });
+          if (extracts.size === 0) {
+            throw new UsageError(`no table matching ${f.table.join(', ')} in any of the ${snaps.length} snapshots (${snaps.map((s) => s.database).join(', ')}); list tables with "pgvault ls <snapshot>"`);
+          }
+          chosen = snaps.filter((s) => extracts!.has(s.id));
         }
+        if ((f.stdout || f.into !== undefined) && chosen.length > 1) {
+          throw new UsageError(`"${ref}" matches ${chosen.length} snapshots (${chosen.map((s) => s.database).join(', ')}); choose one with --db`);
+        }
+        const files = target ? await planRestoreFiles(target.dir, chosen, { suffix: f.table ? '.tables.sql.gz' : '.sql.gz', force: f.force ?? false }) : undefined;
+        const done: Record<string, unknown>[] = [];
+        const fileOpts = (s: Snapshot): { name: string; overwrite: boolean; logger: typeof logger } => ({ ...files!.get(s.id)!, logger });
+        for (const s of chosen) {
+          const x = extracts?.get(s.id);
+          if (x) {
+            logger.info(`extracting ${x.tables.join(', ')} from snapshot ${s.id.slice(0, 8)} (${s.database})`);
+            if (f.stdout) await writeStream(process.stdout, x.script, f.gzip ?? false);
+            else {
+              const o = fileOpts(s);
+              const path = await writeGzipFile(target!.dir, o.name, x.script, o);
+              wrote = true;
+              done.push({ snapshot: s.id, database: s.database, file: path, tables: x.tables });
+            }
+          } else if (target) {
+            const path = await restoreToDirectory(repo, s, target.dir, fileOpts(s));
+            wrote = true;
+            logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
+            done.push({ snapshot: s.id, database: s.database, file: path });
+          } else if (f.stdout) {
+            await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false });
+          } else {
+            const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger });
+            logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${r.durationMs} ms`);
+            done.push({ snapshot: s.id, database: s.database, into: f.into, ...r });
+          }
+        }
+        if (!f.stdout) {
+          if (g.json) printJson(done);
+          else for (const d of done) printLine(String(d.file ?? `${String(d.database)} -> ${String(d.into)}`));
+        }
+      } finally {
+        await repo.close();
       }
-      if (!f.stdout) {
-        if (g.json) printJson(done);
-        else for (const d of done) printLine(String(d.file ?? `${String(d.database)} -> ${String(d.into)}`));
-      }
-    } finally {
-      await repo.close();
+    } catch (e) {
+      if (target && !wrote) await discardIfEmpty(target);
+      throw e;
     }
   });
 }
