@@ -13,7 +13,7 @@ import type { OpenOptions, Repository } from '../repo/repository.js';
 import { resolvePassword } from '../repo/password.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
-import { createCliLogger, type LogLevel } from './logger.js';
+import { cliLogLevels, createCliLogger } from './logger.js';
 
 export interface GlobalOptions {
   repo?: string;
@@ -65,8 +65,7 @@ export function configFor(g: GlobalOptions, env: NodeJS.ProcessEnv = process.env
 
 export function loggerFor(g: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Logger {
   const loaded = configFor(g, env);
-  const level: LogLevel = g.verbose ? 'debug' : g.quiet ? 'warn' : loaded?.config.logLevel ?? 'info';
-  const logger = createCliLogger({ level, logFile: logFileFor(g.logFile, env, loaded?.config) });
+  const logger = createCliLogger({ ...cliLogLevels(g, loaded?.config.logLevel), logFile: logFileFor(g.logFile, env, loaded?.config) });
   if (loaded && !warnedConfigs.has(loaded.config.file)) {
     warnedConfigs.add(loaded.config.file);
     for (const w of loaded.warnings) logger.warn(`config: ${w}`);

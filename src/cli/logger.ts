@@ -11,8 +11,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface CliLoggerOptions {
+  /** Lowest level written to stderr (default info). */
   level?: LogLevel;
   logFile?: string;
+  /** Lowest level appended to the log file (default: `level`). */
+  fileLevel?: LogLevel;
   /** Where console lines go (default process.stderr). */
   write?: (line: string) => void;
   /**
@@ -29,8 +32,18 @@ export interface CliLogger extends Logger {
   readonly fileError: string | undefined;
 }
 
+/**
+ * Levels from the flags and the configuration's `log.level`: `-v` means debug everywhere; `-q` quiets stderr
+ * (warnings and errors) but not the log file; otherwise `log.level` (default info) applies to both.
+ */
+export function cliLogLevels(flags: { verbose?: boolean; quiet?: boolean }, configured?: LogLevel): { level: LogLevel; fileLevel: LogLevel } {
+  const base: LogLevel = flags.verbose ? 'debug' : configured ?? 'info';
+  return { level: flags.quiet && !flags.verbose ? 'warn' : base, fileLevel: base };
+}
+
 export function createCliLogger(opts: CliLoggerOptions = {}): CliLogger {
   const min = ORDER[opts.level ?? 'info'];
+  const fileMin = ORDER[opts.fileLevel ?? opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => { process.stderr.write(line); });
   const lines: string[] = [];
   let fileError: string | undefined;
@@ -50,7 +63,7 @@ export function createCliLogger(opts: CliLoggerOptions = {}): CliLogger {
     lines.push(line);
     if (lines.length > 200) lines.shift();
     if (ORDER[level] >= min) write(line);
-    if (logFile) {
+    if (logFile && ORDER[level] >= fileMin) {
       try { appendFileSync(logFile, line); } catch { /* reported once at start; never fail an operation on logging */ }
     }
   };

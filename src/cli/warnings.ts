@@ -1,7 +1,7 @@
 /**
  * Imported first by the CLI: keeps process warnings out of cron logs unless they matter. The AWS SDK
- * warns on every start under Node 20 that its future versions will need Node 22 (package-lock pins a
- * version that supports Node 20); every other warning is still printed.
+ * warns on every start under Node 20 (past end of life; pgvault's baseline is Node 22) that its future
+ * versions will need Node 22; every other warning is still printed.
  */
 process.removeAllListeners('warning');
 process.on('warning', (w: Error) => {

@@ -95,6 +95,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
   report.finishedAt = finished.toISOString();
   report.durationMs = finished.getTime() - started.getTime();
   report.exitCode = exitCode(report, fatal);
+  report.ok = report.exitCode === ExitCode.OK; // the metrics carry the outcome (pgvault_run_success)
   if (config.metricsFile) {
     try {
       const lastPrune = repoIdOf(repo) ? o.state.get(repoIdOf(repo)!).lastPrune : undefined;

@@ -176,6 +176,8 @@ test('env files: export, quotes, comments; never executed', () => {
   const vars = parseEnvFile('# b2\nexport B2_ACCOUNT_ID="0012ab"\nB2_ACCOUNT_KEY=\'K00$(touch /tmp/x)\'\n\nPGVAULT_PASSWORD=pw # note\n', 'f');
   assert.deepEqual(vars, { B2_ACCOUNT_ID: '0012ab', B2_ACCOUNT_KEY: 'K00$(touch /tmp/x)', PGVAULT_PASSWORD: 'pw' });
   assert.throws(() => parseEnvFile('A=1\nnot a line\n', 'creds.env'), /creds\.env line 2: expected KEY=VALUE/);
+  assert.throws(() => parseEnvFile('A="one\nB=2\n', 'creds.env'), /creds\.env line 1: unterminated " quote in the value of A/);
+  assert.deepEqual(parseEnvFile('K="a#b=c" # note\r\nE=\n  S = spaced  \n', 'f'), { K: 'a#b=c', E: '', S: 'spaced' });
 });
 
 test('credentials: the environment wins over the credentials file; secrets get redacted', () => {

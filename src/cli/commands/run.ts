@@ -10,7 +10,7 @@ import { runAll } from '../../run/run.js';
 import { summaryLine } from '../../run/report.js';
 import { defaultStateDir, RunState } from '../../run/state.js';
 import { configFor, globalsOf, openOptionsFor, passwordFor, storeFor } from '../globals.js';
-import { createCliLogger, type LogLevel } from '../logger.js';
+import { cliLogLevels, createCliLogger } from '../logger.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 interface RunFlags {
@@ -38,9 +38,8 @@ export function register(program: Command): void {
       if (!config.repository && !g.repo && !env.PGVAULT_REPOSITORY) {
         throw new ConfigError(`configuration file ${config.file} has no "repository" (and neither --repo nor PGVAULT_REPOSITORY is set)`);
       }
-      const level: LogLevel = g.verbose ? 'debug' : g.quiet ? 'warn' : config.logLevel ?? 'info';
       const logFile = logFileFor(g.logFile, env, config);
-      const logger = createCliLogger({ level, onFileError: 'continue', ...(logFile ? { logFile } : {}) });
+      const logger = createCliLogger({ ...cliLogLevels(g, config.logLevel), onFileError: 'continue', ...(logFile ? { logFile } : {}) });
       for (const w of loaded.warnings) logger.warn(`config: ${w}`);
 
       const waitText = f.lockWait ?? (env.PGVAULT_LOCK_WAIT || undefined);
