@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { describeConnection, type ConnectionOptions } from '../db/connection.js';
+import { describeConnection, resolveConnection, type ConnectionOptions } from '../db/connection.js';
+import { readServerIdentity } from '../db/identity.js';
 import { dumpDatabase, type DumpOptions, type DumpSummary } from '../dump/index.js';
 import { IntegrityError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -35,6 +36,13 @@ export interface BackupOptions {
   tags?: string[];
   /** RFC 3339 time to record instead of now (restic's `backup --time`); its UTC offset is kept. */
   time?: string;
+  /**
+   * The source's name recorded in `origin.name`: the configured name (`databases[].name`); default the
+   * database name. Together with the server's identity it keys retention groups and `latest`.
+   */
+  name?: string;
+  /** The clock (default: the system clock); `pgvault run` tests inject one. */
+  now?: () => Date;
   logger?: Logger;
   /** Called right before the manifest is written; throw to abort (e.g. the repository lock was lost). */
   beforeCommit?: () => void;
@@ -56,7 +64,8 @@ function recordedOptions(d: DumpOptions, s: DumpSummary): Record<string, unknown
 
 export async function backupDatabase(repo: Repository, target: BackupTarget, opts: BackupOptions = {}): Promise<BackupResult> {
   const logger = opts.logger ?? silentLogger;
-  const started = new Date();
+  const now = opts.now ?? (() => new Date());
+  const started = now();
   const time = opts.time ? (parseTime(opts.time), opts.time) : formatTime(started);
   // Backups read tables in key order unless told otherwise: heap order scatters changed and newly
   // inserted rows over the whole table and defeats deduplication (docs/benchmarks.md: after a 1 %
@@ -65,7 +74,10 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   const source = describeConnection(target.connection);
   // What a bare server needs for this database (src/globals): read first, over a connection of its own.
   const globals = await captureGlobals(target.connection, { rolePasswords: target.rolePasswords === true });
-  const dump = dumpDatabase(target.connection, dumpOpts);
+  // Resolved once (environment, ~/.pgpass) for the identity and the dump connections.
+  const resolved = resolveConnection(target.connection);
+  const server = await readServerIdentity(resolved);
+  const dump = dumpDatabase(resolved, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.
   const writer = repo.writer({ hash: false });
   // Each part starts a chunk (unless less than a minimum chunk is waiting, so tiny tables share
@@ -122,7 +134,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     throw new IntegrityError(`internal check failed: the dump of ${summary.database} has ${summary.totalBytes} bytes ` +
       `but ${saved.size} bytes were stored; no snapshot was written`);
   }
-  const finished = new Date();
+  const finished = now();
   const manifest: SnapshotManifest = {
     version: MANIFEST_VERSION,
     time,
@@ -131,6 +143,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     database: summary.database,
     source,
     server: { version: summary.serverVersion, versionNum: summary.serverVersionNum },
+    origin: { name: opts.name ?? summary.database, systemIdentifier: server.systemIdentifier, port: server.port },
     pgvaultVersion: PGVAULT_VERSION,
     dump: { size: saved.size, sha256: summary.sha256, chunks: saved.chunks, list: saved.list, options: recordedOptions(dumpOpts, summary) },
     parts,

@@ -5,10 +5,20 @@ import type { RunReport } from '../run/report.js';
 import type { MetricFamily } from './textfile.js';
 
 export interface ConfiguredDatabase {
-  /** Configured name (the `database` label). */
+  /** Configured name (the `database` label; `origin.name` of version 2 snapshots). */
   name: string;
-  /** Database name as recorded in snapshots. */
+  /** Database name as recorded in snapshots (how version 1 snapshots, which have no origin, are matched). */
   dbname: string;
+}
+
+/**
+ * Whether snapshot `s` taken on `host` belongs to the configured database `d`: by configured name for
+ * version 2 manifests (two entries whose databases share a name on two servers stay apart), by database
+ * name for version 1.
+ */
+export function belongsTo(s: Snapshot, d: ConfiguredDatabase, host: string): boolean {
+  if (s.host !== host) return false;
+  return s.origin ? s.origin.name === d.name : s.database === d.dbname;
 }
 
 export interface MetricsInput {
@@ -27,7 +37,7 @@ export function newestTimes(databases: readonly ConfiguredDatabase[], snapshots:
   const out: Record<string, number> = {};
   for (const d of databases) {
     for (const s of snapshots) {
-      if (s.database !== d.dbname || s.host !== host) continue;
+      if (!belongsTo(s, d, host)) continue;
       const t = epochSeconds(s.time);
       if (out[d.name] === undefined || t > out[d.name]!) out[d.name] = t;
     }
@@ -59,7 +69,7 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
       if (known !== undefined) lastSuccess.samples.push({ labels, value: known });
       continue;
     }
-    const mine = m.snapshots.filter((s) => s.database === d.dbname && s.host === m.report.host);
+    const mine = m.snapshots.filter((s) => belongsTo(s, d, m.report.host));
     count.samples.push({ labels, value: mine.length });
     let newest: Snapshot | undefined;
     for (const s of mine) if (!newest || epochSeconds(s.time) > epochSeconds(newest.time)) newest = s;

@@ -3,6 +3,7 @@
  * deduplication, stored bytes (compressed + encrypted), and what that costs per month.
  */
 import type { Snapshot } from '../snapshot/manifest.js';
+import { describeServer, hostSourceKey, sourceName } from '../snapshot/source.js';
 import { Limiter } from './limiter.js';
 import type { Repository } from './repository.js';
 
@@ -24,7 +25,7 @@ export interface UsageFigures {
 }
 
 export interface RepositoryStats {
-  databases: (UsageFigures & { database: string; host: string })[];
+  databases: (UsageFigures & { database: string; host: string; server?: string })[];
   total: UsageFigures;
   /** Every object in data/, referenced or not (what the bucket bills for data). */
   dataObjects: number;
@@ -70,11 +71,12 @@ export async function repositoryStats(repo: Repository, snapshots: readonly Snap
   for await (const o of repo.store.list('data')) { dataObjects++; dataObjectBytes += o.size; }
 
   const total = new Usage();
-  const per = new Map<string, Usage & { database?: string; host?: string }>();
+  const per = new Map<string, Usage & { database?: string; host?: string; server?: string }>();
   for (const s of snapshots) {
-    const key = `${s.host}\u0000${s.database}`;
+    // One row per source (configured name and server; database name for version 1 manifests).
+    const key = hostSourceKey(s);
     let u = per.get(key);
-    if (!u) { u = Object.assign(new Usage(), { database: s.database, host: s.host }); per.set(key, u); }
+    if (!u) { u = Object.assign(new Usage(), { database: sourceName(s), host: s.host, server: describeServer(s) }); per.set(key, u); }
     u.snapshots++; u.logical += s.dump.size;
     total.snapshots++; total.logical += s.dump.size;
     const account = (id: string, length: number): void => {
@@ -86,7 +88,7 @@ export async function repositoryStats(repo: Repository, snapshots: readonly Snap
     for await (const r of repo.refs(s.dump.list)) account(r.id, r.length);
   }
   return {
-    databases: [...per.values()].map((u) => ({ database: u.database!, host: u.host!, ...u.figures(price) })),
+    databases: [...per.values()].map((u) => ({ database: u.database!, host: u.host!, ...(u.server ? { server: u.server } : {}), ...u.figures(price) })),
     total: total.figures(price),
     dataObjects, dataObjectBytes, pricePerTbMonth: price,
   };

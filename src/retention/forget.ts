@@ -12,6 +12,7 @@ import { Limiter } from '../repo/limiter.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { listSnapshots } from '../snapshot/snapshots.js';
+import { selectByDatabase } from '../snapshot/source.js';
 import { DEFAULT_GROUP_BY, describeGroup, groupSnapshots, type GroupBy, type GroupKey } from './group.js';
 import { applyPolicy, describePolicy, hasTags, isEmptyPolicy, parseTagList, validatePolicy, type Decision, type PolicySnapshot, type RetentionPolicy } from './policy.js';
 
@@ -69,7 +70,7 @@ export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], po
     throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--host, --db or --tag): it would otherwise remove every snapshot in the repository');
   }
   validatePolicy(policy, { allowEmpty: empty && opts.unsafeAllowRemoveAll === true });
-  const groups = groupSnapshots(snapshots.filter((s) => matchesFilter(s, opts.filter)), opts.groupBy ?? DEFAULT_GROUP_BY);
+  const groups = groupSnapshots(filterForget(snapshots, opts.filter), opts.groupBy ?? DEFAULT_GROUP_BY);
   const out: ForgetGroupResult<S>[] = [];
   for (const g of groups) {
     const r = applyPolicy(g.snapshots, policy, opts.now);
@@ -84,12 +85,12 @@ export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], po
   return out;
 }
 
-export function matchesFilter(s: PolicySnapshot, f: ForgetFilter | undefined): boolean {
-  if (!f) return true;
-  if (f.databases?.length && !f.databases.includes(s.database)) return false;
-  if (f.hosts?.length && !f.hosts.includes(s.host)) return false;
-  if (f.tags?.length && !f.tags.some((t) => hasTags(s.tags, parseTagList(t)))) return false;
-  return true;
+/** The snapshots that pass the filter: host and tags per snapshot, then `--db` (configured or database names, src/snapshot/source.ts). */
+export function filterForget<S extends PolicySnapshot>(list: readonly S[], f: ForgetFilter | undefined): S[] {
+  if (!f) return [...list];
+  const rest = list.filter((s) => (!f.hosts?.length || f.hosts.includes(s.host)) &&
+    (!f.tags?.length || f.tags.some((t) => hasTags(s.tags, parseTagList(t)))));
+  return selectByDatabase(rest, f.databases);
 }
 
 export async function forget(repo: Repository, policy: RetentionPolicy, opts: ForgetOptions = {}): Promise<ForgetResult> {

@@ -2,8 +2,12 @@
  * Grouping for `forget --group-by`: the policy is applied to each group on its own. pgvault's keys are
  * host, database and tags (restic's are host, paths and tags; a database is pgvault's counterpart of a
  * backed-up path). Default: host,database. `--group-by ''` puts every snapshot in one group.
+ * "database" is the source identity (src/snapshot/source.ts): the configured name and the server
+ * (system identifier and port) for version 2 manifests, so two databases called `app` on two servers
+ * are two groups; the database name for version 1 manifests.
  */
 import { UsageError } from '../errors.js';
+import { describeServer, sourceKey, sourceName } from '../snapshot/source.js';
 import type { PolicySnapshot } from './policy.js';
 
 export interface GroupBy {
@@ -36,7 +40,10 @@ export function formatGroupBy(g: GroupBy): string {
 
 export interface GroupKey {
   host?: string;
+  /** The configured name (version 2) or database name (version 1). */
   database?: string;
+  /** The server of a version 2 source (`<system identifier>:<port>`), when grouping by database. */
+  server?: string;
   /** Sorted. */
   tags?: string[];
 }
@@ -52,7 +59,7 @@ export interface SnapshotGroup<S extends PolicySnapshot> {
 export function describeGroup(key: GroupKey): string {
   const parts: string[] = [];
   if (key.host !== undefined) parts.push(`host ${key.host}`);
-  if (key.database !== undefined) parts.push(`database ${key.database}`);
+  if (key.database !== undefined) parts.push(`database ${key.database}${key.server ? ` on server ${key.server}` : ''}`);
   if (key.tags !== undefined) parts.push(`tags [${key.tags.join(', ')}]`);
   return parts.length ? parts.join(', ') : 'all snapshots';
 }
@@ -63,9 +70,13 @@ export function groupSnapshots<S extends PolicySnapshot>(list: readonly S[], gro
   for (const s of list) {
     const key: GroupKey = {};
     if (groupBy.host) key.host = s.host;
-    if (groupBy.database) key.database = s.database;
+    if (groupBy.database) {
+      key.database = sourceName(s);
+      const server = describeServer(s);
+      if (server) key.server = server;
+    }
     if (groupBy.tags) key.tags = [...s.tags].sort();
-    const id = JSON.stringify([key.host ?? null, key.database ?? null, key.tags ?? null]);
+    const id = JSON.stringify([key.host ?? null, groupBy.database ? sourceKey(s) : null, key.tags ?? null]);
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { key, id, snapshots: [] }));
     g.snapshots.push(s);

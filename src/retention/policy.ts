@@ -13,6 +13,7 @@
 import { UsageError } from '../errors.js';
 import { bucketKey, subtractDuration, wallTime, type BucketKind, type WallTime } from './calendar.js';
 import { formatDuration, isZeroDuration, type Duration } from './duration.js';
+import type { SnapshotOrigin } from '../snapshot/manifest.js';
 
 /** What the engine needs to know about a snapshot. */
 export interface PolicySnapshot {
@@ -22,6 +23,8 @@ export interface PolicySnapshot {
   host: string;
   database: string;
   tags: readonly string[];
+  /** The source identity of version 2 manifests (src/snapshot/source.ts); absent for version 1. */
+  origin?: SnapshotOrigin | undefined;
 }
 
 /** `-1` means unlimited. */

@@ -73,7 +73,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       for (const db of config.databases) {
         i++;
         o.onProgress?.(`[${i}/${config.databases.length}] backing up ${db.name}...`);
-        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.assertHeld()));
+        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.assertHeld(), now));
       }
     }, { operation: 'run (backup)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
     await retention(o, repo, report, host, now);
@@ -130,12 +130,13 @@ function repoIdOf(repo: Repository | undefined): string | undefined {
 }
 
 async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultConfig['databases'][number], host: string, logger: Logger,
-  beforeCommit: () => void): Promise<DatabaseOutcome> {
+  beforeCommit: () => void, now: () => Date): Promise<DatabaseOutcome> {
   const t0 = Date.now();
   try {
     // beforeCommit: a lost repository lock (prune from elsewhere may be running) means no manifest is written.
+    // name: the configured name is the snapshot's source name (with the server's identity: its retention group).
     const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db), rolePasswords: db.rolePasswords === true },
-      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit });
+      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now });
     const m = result.manifest;
     return {
       database: db.name, ok: true, snapshot: result.snapshotId, bytes: m.dump.size, newBytes: m.added.newBytes,
@@ -165,8 +166,10 @@ async function retention(o: RunOptions, repo: Repository, report: RunReport, hos
       if (config.retention) {
         try {
           const policy = policyFor(config.retention);
-          const dbnames = config.databases.map((d) => connectionFor(d).database ?? d.name);
-          const r = await forget(repo, policy, { filter: { hosts: [host], databases: dbnames }, logger });
+          // This host's snapshots of the configured sources: by configured name (version 2 manifests),
+          // by database name (version 1); each source is its own group (src/retention/group.ts).
+          const names = [...new Set(config.databases.flatMap((d) => [d.name, connectionFor(d).database ?? d.name]))];
+          const r = await forget(repo, policy, { filter: { hosts: [host], databases: names }, logger, now: now() });
           const kept = r.groups.reduce((n, g) => n + g.keep.length, 0);
           report.forget = { ran: true, policy: r.policy, removed: r.removed.length, kept };
           logger.info(`forget (${r.policy}): removed ${r.removed.length} snapshot(s), kept ${kept}`);

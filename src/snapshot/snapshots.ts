@@ -4,6 +4,7 @@ import type { Repository } from '../repo/repository.js';
 import { Limiter } from '../repo/limiter.js';
 import { decodeManifest, encodeManifest, type Snapshot, type SnapshotManifest } from './manifest.js';
 import { parseTime } from './time.js';
+import { hostSourceKey, selectByDatabase } from './source.js';
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<string> {
   const bytes = encodeManifest(manifest);
@@ -17,6 +18,7 @@ export async function loadSnapshot(repo: Repository, id: string): Promise<Snapsh
 }
 
 export interface SnapshotFilter {
+  /** Configured names or database names (see selectByDatabase in ./source.ts). */
   databases?: string[];
   hosts?: string[];
   /** Each entry is a comma-separated AND-group; a snapshot matches if it matches any group (restic semantics). */
@@ -32,10 +34,10 @@ export function tagsMatch(snapshotTags: readonly string[], groups: readonly stri
   });
 }
 
-export function matches(s: Snapshot, f: SnapshotFilter): boolean {
-  if (f.databases?.length && !f.databases.includes(s.database)) return false;
-  if (f.hosts?.length && !f.hosts.includes(s.host)) return false;
-  return tagsMatch(s.tags, f.tags);
+/** The snapshots of `list` that pass the filter (host and tags per snapshot, then `--db` over what is left). */
+export function filterSnapshots<S extends Snapshot>(list: readonly S[], f: SnapshotFilter): S[] {
+  const rest = list.filter((s) => (!f.hosts?.length || f.hosts.includes(s.host)) && tagsMatch(s.tags, f.tags));
+  return selectByDatabase(rest, f.databases);
 }
 
 /** Every snapshot (optionally filtered), oldest first. */
@@ -46,17 +48,17 @@ export async function listSnapshots(repo: Repository, filter: SnapshotFilter = {
   const lim = new Limiter(16);
   for (const n of names) await lim.run(async () => { out.push(await loadSnapshot(repo, n)); });
   await lim.drain();
-  return out.filter((s) => matches(s, filter)).sort(byTime);
+  return filterSnapshots(out, filter).sort(byTime);
 }
 
 export function byTime(a: Snapshot, b: Snapshot): number {
   return parseTime(a.time).date.getTime() - parseTime(b.time).date.getTime() || a.id.localeCompare(b.id);
 }
 
-/** The newest snapshot of each database among `list` (which must be sorted oldest first). */
+/** The newest snapshot of each source (host + source identity, ./source.ts) among `list` (sorted oldest first). */
 export function latestPerDatabase(list: readonly Snapshot[]): Snapshot[] {
   const last = new Map<string, Snapshot>();
-  for (const s of list) last.set(`${s.host}\u0000${s.database}`, s);
+  for (const s of list) last.set(hostSourceKey(s), s);
   return [...last.values()].sort(byTime);
 }
 

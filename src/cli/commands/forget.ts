@@ -104,7 +104,7 @@ function jsonOf(r: ForgetResult, pruned: { plan: PrunePlan; result: PruneResult 
     policy: r.policy,
     dryRun: r.dryRun,
     groups: r.groups.map((gr: ForgetGroupResult) => ({
-      host: gr.key.host ?? '', database: gr.key.database ?? '', tags: gr.key.tags ?? null,
+      host: gr.key.host ?? '', database: gr.key.database ?? '', ...(gr.key.server ? { server: gr.key.server } : {}), tags: gr.key.tags ?? null,
       keep: gr.keep.map((d) => summaryOf(d.snapshot)),
       remove: gr.remove.map((d) => summaryOf(d.snapshot)),
       reasons: gr.keep.map((d) => ({ snapshot: summaryOf(d.snapshot), matches: d.reasons })),

@@ -6,6 +6,7 @@ import { restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from 
 import { extractTables, NoMatchingTableError, type ExtractedTables } from '../../restore/tables.js';
 import type { Snapshot } from '../../snapshot/manifest.js';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
+import { describeServer, describeSource } from '../../snapshot/source.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson, printLine } from '../output.js';
@@ -73,7 +74,8 @@ export function register(program: Command): void {
           chosen = snaps.filter((s) => extracts!.has(s.id));
         }
         if ((f.stdout || f.into !== undefined) && chosen.length > 1) {
-          throw new UsageError(`"${ref}" matches ${chosen.length} snapshots (${chosen.map((s) => s.database).join(', ')}); choose one with --db`);
+          throw new UsageError(`"${ref}" matches ${chosen.length} snapshots (${chosen.map((s) => `${s.id.slice(0, 8)}: ${describeSource(s)}` +
+            `${describeServer(s) ? ` on server ${describeServer(s)}` : ''} from host ${s.host}`).join('; ')}); choose one with --db NAME or give its id`);
         }
         const files = target ? await planRestoreFiles(target.dir, chosen, { suffix: f.table ? '.tables.sql.gz' : '.sql.gz', force: f.force ?? false }) : undefined;
         const done: Record<string, unknown>[] = [];

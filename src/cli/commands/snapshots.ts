@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { listSnapshots, type SnapshotFilter } from '../../snapshot/snapshots.js';
+import { describeServer, describeSource, hostSourceKey } from '../../snapshot/source.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
@@ -10,7 +11,7 @@ import { collectList } from '../dump-flags.js';
 
 export function addFilterFlags(cmd: Command): Command {
   return cmd
-    .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
+    .option('--db <name>', 'only snapshots of this database: its configured name, else its database name (repeatable)', collectList)
     .option('--host <host>', 'only snapshots from this host (repeatable)', collectList)
     .option('--tag <tags>', 'only snapshots with these tags (comma = all of them; repeat = any group)', collectList);
 }
@@ -25,7 +26,7 @@ export function filterOf(f: FilterFlags): SnapshotFilter {
 
 export function register(program: Command): void {
   const cmd = program.command('snapshots').description('list snapshots')
-    .option('--latest <n>', 'only the newest N snapshots of each database');
+    .option('--latest <n>', 'only the newest N snapshots of each database (each source: configured name and server)');
   addFilterFlags(cmd);
   cmd.action(async (f: FilterFlags & { latest?: string }, c: Command) => {
     const g = globalsOf(c);
@@ -36,7 +37,7 @@ export function register(program: Command): void {
       const n = Number(f.latest);
       const count = new Map<string, number>();
       list = list.reverse().filter((s) => {
-        const k = `${s.host}\u0000${s.database}`;
+        const k = hostSourceKey(s);
         const seen = count.get(k) ?? 0;
         count.set(k, seen + 1);
         return seen < n;
@@ -44,13 +45,13 @@ export function register(program: Command): void {
     }
     if (g.json) {
       printJson(list.map((s) => ({
-        id: s.id, time: s.time, host: s.host, database: s.database, tags: s.tags, size: s.dump.size, sha256: s.dump.sha256,
+        id: s.id, time: s.time, host: s.host, database: s.database, origin: s.origin ?? null, tags: s.tags, size: s.dump.size, sha256: s.dump.sha256,
         server: s.server.version, tables: s.parts.filter((p) => p.table).length, added: s.added, durationMs: s.durationMs,
       })));
       return;
     }
-    printLine(formatTable(['ID', 'Time', 'Host', 'Database', 'Tags', 'Size', 'Added'],
-      list.map((s) => [s.id.slice(0, 8), s.time, s.host, s.database, s.tags.join(','), formatBytes(s.dump.size), formatBytes(s.added.storedBytes)])));
+    printLine(formatTable(['ID', 'Time', 'Host', 'Database', 'Server', 'Tags', 'Size', 'Added'],
+      list.map((s) => [s.id.slice(0, 8), s.time, s.host, describeSource(s), describeServer(s) || '-', s.tags.join(','), formatBytes(s.dump.size), formatBytes(s.added.storedBytes)])));
     printLine(`${list.length} snapshot(s)`);
   });
 }

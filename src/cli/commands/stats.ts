@@ -22,7 +22,7 @@ export function register(program: Command): void {
       const row = (name: string, u: typeof st.total): (string | number)[] => [name, u.snapshots, formatBytes(u.logicalBytes), formatBytes(u.uniqueBytes),
         formatBytes(u.storedBytes), `${u.dedupRatio.toFixed(1)}x`, `${u.compressionRatio.toFixed(1)}x`, `$${u.monthlyCost.toFixed(4)}`];
       printLine(formatTable(['Database', 'Snapshots', 'Logical', 'Unique', 'Stored', 'Dedup', 'Compression', 'Per month'],
-        [...st.databases.map((d) => row(`${d.database}@${d.host}`, d)), row('TOTAL', st.total)]));
+        [...st.databases.map((d) => row(`${d.database}@${d.host}${d.server ? ` (server ${d.server})` : ''}`, d)), row('TOTAL', st.total)]));
       printLine(`data objects in the repository: ${st.dataObjects} (${formatBytes(st.dataObjectBytes)}); price $${price}/TB-month`);
     } finally {
       await repo.close();
