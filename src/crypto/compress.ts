@@ -2,7 +2,8 @@
  * Per-chunk compression, applied before encryption.
  *
  * Packed layout (see docs/chunking-and-crypto.md):
- *   byte 0       method: 0x00 = stored raw, 0x01 = one complete gzip member (RFC 1952)
+ *   byte 0       method: 0x00 = stored raw, 0x01 = one complete gzip member (RFC 1952),
+ *                0x02 = one zstd frame (RFC 8878; repositories created with `--compression zstd`)
  *   bytes 1..4   plaintext length, unsigned 32-bit little-endian
  *   bytes 5..    payload: the plaintext itself (0x00) or the gzip member (0x01)
  *
@@ -11,20 +12,52 @@
  * so no recompression is needed. A chunk that does not shrink is stored raw.
  */
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import { IntegrityError } from '../errors.js';
+import * as zlib from 'node:zlib';
+import { ConfigError, IntegrityError } from '../errors.js';
 
 export const METHOD_RAW = 0x00;
 export const METHOD_GZIP = 0x01;
+export const METHOD_ZSTD = 0x02;
 export const PACK_HEADER_BYTES = 5;
 /** gzip level for chunks; chosen by measurement (docs/chunking-and-crypto.md). */
 export const GZIP_LEVEL = 1;
+/** zstd level for chunks; chosen by measurement (docs/benchmarks.md, "Compression"). */
+export const ZSTD_LEVEL = 1;
 /** zlib works through its input in steps of this size; larger steps mean fewer thread-pool round trips. */
 const ZLIB_CHUNK = 256 * 1024;
 const MAX_PLAIN = 0xffffffff;
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+/** How chunks are compressed: a repository setting, fixed at `init`. */
+export type ChunkCompression = 'gzip' | 'zstd';
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip);
+
+/** Node ≥ 22.15 ships zstd in zlib; @types/node 20 does not declare it, so it is looked up at run time. */
+type ZstdFn = (buf: Uint8Array, opts: { params?: Record<number, number>; maxOutputLength?: number; chunkSize?: number },
+  cb: (err: Error | null, out: Buffer) => void) => void;
+const zstdApi = zlib as unknown as { zstdCompress?: ZstdFn; zstdDecompress?: ZstdFn; constants: { ZSTD_c_compressionLevel?: number } };
+
+/** True when this Node.js has zstd (Node ≥ 22.15, 23.8). */
+export function zstdAvailable(): boolean {
+  return typeof zstdApi.zstdCompress === 'function' && typeof zstdApi.zstdDecompress === 'function' &&
+    zstdApi.constants.ZSTD_c_compressionLevel !== undefined;
+}
+
+function zstdMissing(what: string): ConfigError {
+  return new ConfigError(`${what} needs zstd, which this Node.js ${process.version} does not have (it came with Node.js 22.15): ` +
+    'run pgvault with Node.js 22.15 or newer');
+}
+
+function zstdCall(fn: ZstdFn | undefined, buf: Uint8Array, opts: Parameters<ZstdFn>[1]): Promise<Buffer> {
+  if (!fn) return Promise.reject(zstdMissing('this repository'));
+  return new Promise((resolve, reject) => fn(buf, opts, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+/** Throws ConfigError if `c` cannot be used on this Node.js (call before a backup or at `init`). */
+export function checkCompression(c: ChunkCompression): void {
+  if (c === 'zstd' && !zstdAvailable()) throw zstdMissing('zstd compression');
+}
 
 function withHeader(method: number, plainLength: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(PACK_HEADER_BYTES + payload.length);
@@ -35,14 +68,22 @@ function withHeader(method: number, plainLength: number, payload: Uint8Array): U
 }
 
 /**
- * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}) if that is smaller, else raw.
- * The work runs on libuv's thread pool, so several calls in flight use several cores.
+ * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}) or, with `zstd`, a zstd frame (level
+ * {@link ZSTD_LEVEL}), if that is smaller, else raw. The work runs on libuv's thread pool, so several
+ * calls in flight use several cores.
  */
-export async function compressChunk(plain: Uint8Array): Promise<Uint8Array> {
+export async function compressChunk(plain: Uint8Array, method: ChunkCompression = 'gzip'): Promise<Uint8Array> {
   if (plain.length > MAX_PLAIN) throw new RangeError(`cannot pack ${plain.length} bytes: at most ${MAX_PLAIN} per object`);
   if (plain.length > 0) {
-    const member = await gzipAsync(plain, { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK });
-    if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member);
+    if (method === 'zstd') {
+      const frame = await zstdCall(zstdApi.zstdCompress, plain, {
+        params: { [zstdApi.constants.ZSTD_c_compressionLevel!]: ZSTD_LEVEL }, chunkSize: ZLIB_CHUNK,
+      });
+      if (frame.length < plain.length) return withHeader(METHOD_ZSTD, plain.length, frame);
+    } else {
+      const member = await gzipAsync(plain, { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK });
+      if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member);
+    }
   }
   return withHeader(METHOD_RAW, plain.length, plain);
 }
@@ -70,15 +111,15 @@ export async function decompressChunk(packed: Uint8Array, label: string): Promis
     }
     return payload;
   }
-  if (method === METHOD_GZIP) {
+  if (method === METHOD_GZIP || method === METHOD_ZSTD) {
+    const name = method === METHOD_GZIP ? 'gzip' : 'zstd';
+    if (method === METHOD_ZSTD && !zstdAvailable()) throw zstdMissing(`object ${label} (compressed with zstd)`);
     let out: Buffer;
     try {
-      out = await gunzipAsync(payload, {
-        maxOutputLength: Math.max(1, plainLength),
-        chunkSize: ZLIB_CHUNK,
-      });
+      const opts = { maxOutputLength: Math.max(1, plainLength), chunkSize: ZLIB_CHUNK };
+      out = method === METHOD_GZIP ? await gunzipAsync(payload, opts) : await zstdCall(zstdApi.zstdDecompress, payload, opts);
     } catch (cause) {
-      throw new IntegrityError(`object ${label}: its gzip payload does not decompress to the recorded ` +
+      throw new IntegrityError(`object ${label}: its ${name} payload does not decompress to the recorded ` +
         `${plainLength} bytes (${(cause as Error).message}); it is damaged`, label, { cause });
     }
     if (out.length !== plainLength) {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { open, seal } from '../crypto/aead.js';
 import { chunkId, type MasterKey } from '../crypto/keys.js';
-import { compressChunk, decompressChunk, gzipMemberOf } from '../crypto/compress.js';
+import { compressChunk, decompressChunk, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
@@ -40,6 +40,8 @@ export interface ChunkStoreOptions {
   indexBatch: number;
   cache: ChunkCache | null;
   logger: Logger;
+  /** How new data chunks are compressed (default gzip; the repository's setting). */
+  compression?: ChunkCompression;
 }
 
 export class ChunkStore {
@@ -77,7 +79,7 @@ export class ChunkStore {
     const abandon = (): void => { this.#pending.delete(id); done(); };
     await this.#limiter.run(async () => {
       try {
-        const packed = await compressChunk(plain);
+        const packed = await compressChunk(plain, this.#opts.compression);
         const body = seal(this.#keys.encryption, packed, `data/${id}`);
         await this.#store.put('data', id, body);
         known.add(id);

@@ -7,7 +7,8 @@
  * so it cannot be altered without detection.
  */
 import type { ChunkerParams } from '../chunker/index.js';
-import { IntegrityError } from '../errors.js';
+import type { ChunkCompression } from '../crypto/compress.js';
+import { ConfigError, IntegrityError } from '../errors.js';
 
 export const REPO_FORMAT = 'pgvault-repository';
 export const REPO_VERSION = 1;
@@ -17,6 +18,31 @@ export interface RepoSettings {
   chunker: ChunkerParams;
   /** Chunk compression scheme name, recorded for readers (see docs/chunking-and-crypto.md). */
   compression: string;
+}
+
+/**
+ * Compression scheme names recorded in `settings.compression`, and how data chunks are packed under
+ * each. `gzip-member-v1`: method byte 0x01 (every repository before 0.2); `zstd-frame-v1`: method byte
+ * 0x02 for data chunks (`init --compression zstd`, needs Node.js ≥ 22.15). Other objects (manifests,
+ * locks) are gzip in both, so commands that read no data (snapshots, forget) work on any Node.js.
+ */
+export const COMPRESSION_SCHEMES: Readonly<Record<string, ChunkCompression>> = {
+  'gzip-member-v1': 'gzip',
+  'zstd-frame-v1': 'zstd',
+};
+
+export function schemeOf(c: ChunkCompression): string {
+  return c === 'zstd' ? 'zstd-frame-v1' : 'gzip-member-v1';
+}
+
+/** The data-chunk compression of a repository's settings; refuses a scheme this version does not know. */
+export function chunkCompressionOf(settings: RepoSettings, location: string): ChunkCompression {
+  const c = Object.hasOwn(COMPRESSION_SCHEMES, settings.compression) ? COMPRESSION_SCHEMES[settings.compression] : undefined;
+  if (!c) {
+    throw new ConfigError(`the repository at ${location} compresses its chunks with "${String(settings.compression)}", ` +
+      'which this pgvault does not know: it was created by a newer pgvault; upgrade pgvault');
+  }
+  return c;
 }
 
 export interface ConfigHeader {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
-import { compressChunk, decompressChunk } from '../crypto/compress.js';
+import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
 import { createKeyFile, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
@@ -19,7 +19,9 @@ import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
 import { ChunkStore } from './chunk-store.js';
-import { parseConfigHeader, REPO_FORMAT, REPO_VERSION, type ConfigFile, type RepoSettings } from './format.js';
+import {
+  chunkCompressionOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
+} from './format.js';
 import { decodeRefs, type ChunkRef } from './records.js';
 import { StreamWriter } from './writer.js';
 
@@ -35,6 +37,8 @@ export interface OpenOptions {
 
 export interface InitOptions extends OpenOptions {
   chunker?: ChunkerParams;
+  /** How data chunks are compressed (default gzip; zstd needs Node.js ≥ 22.15; docs/benchmarks.md). */
+  compression?: ChunkCompression;
   /** Argon2id parameters for the first key (tests pass cheap ones). */
   kdf?: Partial<KdfParams>;
 }
@@ -49,7 +53,6 @@ export interface KeyInfo {
 }
 
 const DEFAULT_CONCURRENCY = 8;
-const COMPRESSION_SCHEME = 'gzip-member-v1';
 
 function newName(): string {
   return randomBytes(16).toString('hex');
@@ -67,6 +70,8 @@ export class Repository {
   readonly settings: RepoSettings;
   readonly chunks: ChunkStore;
   readonly logger: Logger;
+  /** How this repository compresses data chunks (from its sealed settings). */
+  readonly compression: ChunkCompression;
   readonly #keys: MasterKey;
   #keyName: string;
 
@@ -74,6 +79,7 @@ export class Repository {
     this.store = store;
     this.id = config.id;
     this.settings = settings;
+    this.compression = chunkCompressionOf(settings, store.location);
     this.#keys = keys;
     this.#keyName = keyName;
     this.logger = opts.logger ?? silentLogger;
@@ -83,6 +89,7 @@ export class Repository {
       indexBatch: opts.indexBatch ?? 1000,
       cache: cacheRoot === null ? null : new ChunkCache(cacheRoot, config.id, keys.chunkId),
       logger: this.logger,
+      compression: this.compression,
     });
   }
 
@@ -97,8 +104,9 @@ export class Repository {
    */
   static async init(store: Store, password: string, opts: InitOptions = {}): Promise<Repository> {
     if (await store.stat('config', 'config')) throw new RepoExistsError(store.location);
+    checkCompression(opts.compression ?? 'gzip');
     const keys = generateMasterKey();
-    const settings: RepoSettings = { chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS, compression: COMPRESSION_SCHEME };
+    const settings: RepoSettings = { chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS, compression: schemeOf(opts.compression ?? 'gzip') };
     const config: ConfigFile = {
       format: REPO_FORMAT,
       version: REPO_VERSION,
@@ -220,7 +228,9 @@ export class Repository {
 
   // ---- streams ----
 
+  /** Throws ConfigError if this Node.js cannot compress the way the repository does (zstd before Node 22.15). */
   writer(opts: { hash?: boolean } = {}): StreamWriter {
+    checkCompression(this.compression);
     return new StreamWriter(this.chunks, this.settings.chunker, opts);
   }
 

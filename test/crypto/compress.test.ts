@@ -2,8 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { IntegrityError } from '../../src/errors.js';
-import { compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW } from '../../src/crypto/compress.js';
+import { ConfigError, IntegrityError } from '../../src/errors.js';
+import {
+  compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
+} from '../../src/crypto/compress.js';
 
 const text = (s: string, times: number): Uint8Array => new TextEncoder().encode(s.repeat(times));
 
@@ -59,5 +61,32 @@ test('damaged packed chunks fail with IntegrityError, never hang or over-allocat
   const crc = packed.slice(); crc[crc.length - 6]! ^= 0xff; cases.push(crc);    // gzip CRC trailer broken
   for (const c of cases) {
     await assert.rejects(decompressChunk(c, label), (e: unknown) => e instanceof IntegrityError && e.object === label);
+  }
+});
+
+test('zstd: a frame per chunk (method 0x02) that round-trips and is no gzip member; damage is an IntegrityError', async (t) => {
+  const plain = text('7\t2026-11-26 08:00:00+00\tclick\t{"user_id": 7, "path": "/products/7"}\n', 20000);
+  if (!zstdAvailable()) {
+    // Node.js < 22.15: writing and reading zstd chunks are refused as a configuration problem, not as damage.
+    await assert.rejects(compressChunk(plain, 'zstd'), (e: unknown) => e instanceof ConfigError && /22\.15/.test(e.message));
+    const fake = new Uint8Array(20);
+    fake[0] = METHOD_ZSTD;
+    await assert.rejects(decompressChunk(fake, 'data/z'), (e: unknown) => e instanceof ConfigError && e.message.includes('data/z'));
+    t.diagnostic('zstd not available in this Node.js: checked the refusals');
+    return;
+  }
+  const packed = await compressChunk(plain, 'zstd');
+  assert.equal(packed[0], METHOD_ZSTD);
+  assert.ok(packed.length < (await compressChunk(plain, 'gzip')).length, 'smaller than gzip level 1');
+  assert.deepEqual(await decompressChunk(packed, 'data/z'), plain);
+  assert.equal(gzipMemberOf(packed), null);
+  const random = new Uint8Array(randomBytes(50000));
+  assert.equal((await compressChunk(random, 'zstd'))[0], METHOD_RAW);
+  const cases: Uint8Array[] = [packed.subarray(0, packed.length - 10)];
+  const wrongLen = packed.slice(); wrongLen[1]! ^= 1; cases.push(wrongLen);
+  const capped = packed.slice(); new DataView(capped.buffer).setUint32(1, 10, true); cases.push(capped);
+  const garbage = new Uint8Array(randomBytes(5000)); garbage[0] = METHOD_ZSTD; cases.push(garbage);
+  for (const c of cases) {
+    await assert.rejects(decompressChunk(c, 'data/z'), (e: unknown) => e instanceof IntegrityError && e.object === 'data/z');
   }
 });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { ChunkCompression } from '../../crypto/compress.js';
+import { UsageError } from '../../errors.js';
 import { Repository } from '../../repo/repository.js';
 import { globalsOf, loggerFor, passwordFor, storeFor, openOptionsFor } from '../globals.js';
 import { printJson, printLine } from '../output.js';
@@ -7,13 +9,19 @@ export function register(program: Command): void {
   program
     .command('init')
     .description('create a new encrypted repository at --repo (refuses to overwrite an existing one)')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .option('--compression <method>', 'how data chunks are compressed: gzip (default; fastest .sql.gz restores) or zstd ' +
+      '(about 25 % smaller and faster backups; needs Node.js 22.15+ for every backup and restore)', 'gzip')
+    .action(async (opts: { compression: string }, cmd: Command) => {
+      if (opts.compression !== 'gzip' && opts.compression !== 'zstd') {
+        throw new UsageError(`--compression must be gzip or zstd, not "${opts.compression}"`);
+      }
+      const compression: ChunkCompression = opts.compression;
       const g = globalsOf(cmd);
       const logger = loggerFor(g);
       const store = await storeFor(g);
       const password = await passwordFor(g, logger);
-      const repo = await Repository.init(store, password, openOptionsFor(g, logger));
-      if (g.json) printJson({ id: repo.id, location: store.location, key: repo.keyName, chunker: repo.settings.chunker });
+      const repo = await Repository.init(store, password, { ...openOptionsFor(g, logger), compression });
+      if (g.json) printJson({ id: repo.id, location: store.location, key: repo.keyName, chunker: repo.settings.chunker, compression });
       else {
         printLine(`created pgvault repository ${repo.id} at ${store.location}`);
         printLine('Keep the password safe: without it the backups cannot be read, by anyone.');
