@@ -10,7 +10,8 @@
  *   a few in parallel; a test asserts no checksum header is sent on any request.
  * - versions: every B2 bucket keeps versions and a plain DeleteObject only hides. `deleteMode: 'all-versions'`
  *   (default) lists the key's versions and delete markers and deletes each by VersionId so the bytes stop being
- *   billed; servers without ListObjectVersions (s3rver) fall back to a plain DeleteObject, remembered per instance.
+ *   billed; servers without ListObjectVersions (s3rver) fall back to a plain DeleteObject, remembered per instance
+ *   (as a promise: deletes running at the same time share the first one's answer).
  *   `deleteMode: 'hide'` only hides (for keys without the deleteFiles capability).
  * - bodies are Uint8Array (never streams) so every retry resends the whole body; no multipart; no conditional writes.
  * - retries are ours (./retry.ts: backoff + full jitter, Retry-After honoured); the SDK's are off (maxAttempts 1).
@@ -78,8 +79,12 @@ export class S3Store implements Store {
   readonly #retry: ResolvedRetryOptions;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   readonly #versionDeleteConcurrency: number;
-  /** undefined until the first all-versions delete tells us. */
-  #versionsSupported: boolean | undefined;
+  /**
+   * Whether the server has ListObjectVersions: settled by the first all-versions delete, and shared as a
+   * promise so that deletes running at the same time wait for that answer instead of each finding out
+   * (and all but the first failing). Reset when the probe fails for another reason (network…).
+   */
+  #versionsProbe: Promise<boolean> | undefined;
   /** Set once a listing proved the bucket exists (a HEAD 404 cannot tell a missing key from a missing bucket). */
   #bucketSeen = false;
 
@@ -217,21 +222,14 @@ export class S3Store implements Store {
 
   async delete(kind: ObjectKind, name: string): Promise<void> {
     const key = this.#key(kind, name);
-    if (this.deleteMode === 'hide' || this.#versionsSupported === false) {
-      await this.#deletePlain(key, this.deleteMode === 'hide' ? 'writeFiles' : 'deleteFiles');
+    if (this.deleteMode === 'hide') {
+      await this.#deletePlain(key, 'writeFiles');
       return;
     }
-    let versions: VersionRef[];
-    try {
-      versions = await this.#listVersions(key);
-      this.#versionsSupported = true;
-    } catch (e) {
-      if (this.#versionsSupported === undefined && isUnsupportedOperation(e)) {
-        this.#versionsSupported = false;
-        await this.#deletePlain(key, 'deleteFiles');
-        return;
-      }
-      throw mapS3Error(e, { operation: 'LIST-VERSIONS', key, endpoint: this.endpoint, bucket: this.bucket, capability: 'listFiles' });
+    const versions = await this.#versionsOf(key);
+    if (versions === null) {
+      await this.#deletePlain(key, 'deleteFiles');
+      return;
     }
     await eachLimit(versions, this.#versionDeleteConcurrency, async (v) => {
       try {
@@ -241,6 +239,46 @@ export class S3Store implements Store {
         if (!(e instanceof NotFoundError)) throw e; // already gone: someone (or our lost earlier attempt) deleted it
       }
     });
+  }
+
+  /**
+   * The versions of `key` to delete, or null when the server has no ListObjectVersions (s3rver answers
+   * 405): then a plain DeleteObject is all there is. The first caller probes; concurrent callers await
+   * its answer (a memoised promise), so the fallback holds for every delete, not only the first.
+   */
+  async #versionsOf(key: string): Promise<VersionRef[] | null> {
+    const mapped = (e: unknown): unknown => mapS3Error(e, { operation: 'LIST-VERSIONS', key, endpoint: this.endpoint, bucket: this.bucket, capability: 'listFiles' });
+    for (;;) {
+      const known = this.#versionsProbe;
+      if (known === undefined) {
+        const mine = this.#listVersions(key);
+        const probe = mine.then(() => true, (e: unknown) => {
+          if (isUnsupportedOperation(e)) return false;
+          throw e;
+        });
+        this.#versionsProbe = probe;
+        // A probe that failed for another reason (network, credentials) decides nothing: the next delete probes again.
+        probe.catch(() => { if (this.#versionsProbe === probe) this.#versionsProbe = undefined; });
+        try {
+          return await mine;
+        } catch (e) {
+          if (isUnsupportedOperation(e)) return null;
+          throw mapped(e);
+        }
+      }
+      let supported: boolean;
+      try {
+        supported = await known;
+      } catch {
+        continue; // that probe failed for its own reason: probe again with our key
+      }
+      if (!supported) return null;
+      try {
+        return await this.#listVersions(key);
+      } catch (e) {
+        throw mapped(e);
+      }
+    }
   }
 
   /** Every version and delete marker of exactly `key` (raw SDK errors escape for the caller to classify). */

@@ -95,6 +95,25 @@ describe('S3Store on s3rver: the wire', () => {
     }
   });
 
+  it('delete: 40 concurrent deletes on a fresh store all fall back to DeleteObject (one ListObjectVersions probe, no failure)', async () => {
+    const fresh = new S3Store({ endpoint: srv.endpoint, bucket: srv.bucket, prefix: 'wire/concurrent', credentials: srv.credentials, retry: fastRetry });
+    try {
+      const n = 40;
+      for (let i = 0; i < n; i++) await fresh.put('data', hexName(1000 + i), seededBytes(i, 10));
+      const from = srv.requests.length;
+      const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => fresh.delete('data', hexName(1000 + i))));
+      const failed = results.filter((r) => r.status === 'rejected');
+      assert.deepEqual(failed.map((r) => String((r as PromiseRejectedResult).reason)), []);
+      const traffic = srv.requests.slice(from);
+      assert.equal(traffic.filter((r) => r.url.includes('versions')).length, 1, 'one ListObjectVersions probe');
+      const deleted = traffic.filter((r) => r.method === 'DELETE').map((r) => r.url);
+      assert.equal(new Set(deleted).size, n, deleted.join('\n'));
+      for await (const o of fresh.list('data')) assert.fail(`data/${o.name} survived its delete`);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('why S3Store never uses DeleteObjects: the SDK still sends CRC32 checksum headers on it with WHEN_REQUIRED', async () => {
     // A canary on the pinned SDK (aws-sdk-js-v3 #6819). If it starts failing, the SDK changed: re-read docs/store.md.
     const { S3Client, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
