@@ -44,8 +44,11 @@ export interface BackupOptions {
   /** The clock (default: the system clock); `pgvault run` tests inject one. */
   now?: () => Date;
   logger?: Logger;
-  /** Called right before the manifest is written; throw to abort (e.g. the repository lock was lost). */
-  beforeCommit?: () => void;
+  /**
+   * Called right before the manifest is written; throw (or reject) to abort, e.g. when the repository
+   * lock was lost or removed (`RepositoryLock.confirmHeld`): then no snapshot is written.
+   */
+  beforeCommit?: () => void | Promise<void>;
 }
 
 export interface BackupResult {
@@ -154,7 +157,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     durationMs: finished.getTime() - started.getTime(),
   };
   crashPoint('before-manifest');
-  opts.beforeCommit?.();
+  await opts.beforeCommit?.();
   const snapshotId = await saveSnapshot(repo, manifest);
   logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
     `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);

@@ -213,6 +213,24 @@ export class RepositoryLock {
     if (this.#controller.signal.aborted) throw this.#controller.signal.reason as Error;
   }
 
+  /**
+   * Re-read our lock object from the store and throw a LockedError if it is gone (removed by
+   * `pgvault unlock --remove-all --force`, say) or the lock was lost. A backup calls this right before
+   * committing its manifest: without the lock, a prune may have deleted chunks the snapshot reuses, so
+   * committing could record a snapshot that cannot be restored.
+   */
+  async confirmHeld(): Promise<void> {
+    if (this.#refreshing) await this.#refreshing;
+    this.assertHeld();
+    if (this.#released) throw new LockedError(`our ${this.mode} lock was already released`);
+    const name = this.#name;
+    if (!(await this.#repo.store.stat('locks', name))) {
+      this.#lose(`our ${this.mode} lock locks/${name} was removed by someone else (pgvault unlock --remove-all --force?), ` +
+        'so a prune may have run meanwhile: stopping without committing. Run the command again.');
+    }
+    this.assertHeld();
+  }
+
   #now(): number {
     return (this.#opts.now ?? Date.now)();
   }
@@ -359,13 +377,26 @@ export interface UnlockResult {
   kept: LockEntry[];
 }
 
-/** Remove stale (and damaged) locks, or every lock with `all`. */
-export async function removeLocks(repo: Repository, opts: { all?: boolean; staleMs?: number; now?: () => number; identity?: { host?: string } } = {}): Promise<UnlockResult> {
+export interface RemoveLocksOptions {
+  /** Also remove live locks — only together with `force` (a live lock's holder may be running). */
+  all?: boolean;
+  /** With `all`: remove live locks too. Without it, `all` removes only stale and damaged locks. */
+  force?: boolean;
+  staleMs?: number;
+  now?: () => number;
+  identity?: { host?: string };
+}
+
+/**
+ * Remove stale (and damaged) locks; live ones only with `all` and `force`. Removing a live lock lets a
+ * prune run next to the holder: a backup holding it notices before committing (`confirmHeld`) and fails.
+ */
+export async function removeLocks(repo: Repository, opts: RemoveLocksOptions = {}): Promise<UnlockResult> {
   const locks = await listLocks(repo, opts);
   const removed: LockEntry[] = [];
   const kept: LockEntry[] = [];
   for (const l of locks) {
-    if (opts.all || l.stale) {
+    if ((opts.all === true && opts.force === true) || l.stale) {
       await repo.store.delete('locks', l.name);
       removed.push(l);
     } else {

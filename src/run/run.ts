@@ -73,7 +73,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       for (const db of config.databases) {
         i++;
         o.onProgress?.(`[${i}/${config.databases.length}] backing up ${db.name}...`);
-        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.assertHeld(), now));
+        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.confirmHeld(), now));
       }
     }, { operation: 'run (backup)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
     await retention(o, repo, report, host, now);
@@ -130,10 +130,10 @@ function repoIdOf(repo: Repository | undefined): string | undefined {
 }
 
 async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultConfig['databases'][number], host: string, logger: Logger,
-  beforeCommit: () => void, now: () => Date): Promise<DatabaseOutcome> {
+  beforeCommit: () => Promise<void>, now: () => Date): Promise<DatabaseOutcome> {
   const t0 = Date.now();
   try {
-    // beforeCommit: a lost repository lock (prune from elsewhere may be running) means no manifest is written.
+    // beforeCommit: a lost or removed repository lock (prune from elsewhere may be running) means no manifest is written.
     // name: the configured name is the snapshot's source name (with the server's identity: its retention group).
     const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db), rolePasswords: db.rolePasswords === true },
       { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now });

@@ -68,7 +68,13 @@ describe('maintenance CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /kept live locks\/abab/);
     r = await run('unlock', '--remove-all');
-    assert.match(r.stdout, /removed locks\/abab.*\(live\)/);
+    assert.equal(r.code, ExitCode.LOCKED, 'a live lock is not removed without --force');
+    assert.match(r.stdout, /kept live locks\/abab/);
+    assert.match(r.stderr, /1 live lock\(s\) kept.*"pgvault unlock --remove-all --force"/);
+    assert.equal((await names(repo.store, 'locks')).size, 1);
+    r = await run('unlock', '--remove-all', '--force');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /removed locks\/abab.*\(live, --force\)/);
     assert.equal((await names(repo.store, 'locks')).size, 0);
 
     const before = await names(repo.store, 'data');

@@ -44,7 +44,7 @@ describe('locks', () => {
   before(async () => { ({ repo, dir, cacheDir, cleanup } = await testRepo()); });
   after(() => cleanup());
 
-  const clear = async (): Promise<void> => { await removeLocks(repo, { all: true }); };
+  const clear = async (): Promise<void> => { await removeLocks(repo, { all: true, force: true }); };
 
   test('shared locks coexist; exclusive conflicts with shared; release removes the object', async () => {
     const s1 = await acquireLock(repo, 'shared', { operation: 'backup', ...FAST });
@@ -144,7 +144,7 @@ describe('locks', () => {
     assert.notEqual(lock.name, first);
     const objects = await names(repo.store, 'locks');
     assert.deepEqual([...objects], [lock.name], 'the old object is gone, the new one is there');
-    await removeLocks(repo, { all: true });
+    await removeLocks(repo, { all: true, force: true });
     await lock.refresh();
     assert.equal(lock.signal.aborted, true);
     assert.throws(() => lock.assertHeld(), LockedError);
@@ -162,6 +162,26 @@ describe('locks', () => {
     await lock.release();
     assert.notEqual(lock.name, first, 'the timer refreshed the lock');
     assert.equal((await names(repo.store, 'locks')).size, 0, 'release removed the refreshed object, refresh the old one');
+    await clear();
+  });
+
+  test('unlock --remove-all keeps a live lock unless forced; confirmHeld re-reads the lock object and fails once it is gone', async () => {
+    const lock = await acquireLock(repo, 'shared', { operation: 'backup', ...FAST });
+    await lock.confirmHeld();
+    const kept = await removeLocks(repo, { all: true });
+    assert.deepEqual(kept.removed, []);
+    assert.deepEqual(kept.kept.map((l) => l.name), [lock.name]);
+    await lock.confirmHeld();
+    const forced = await removeLocks(repo, { all: true, force: true });
+    assert.deepEqual(forced.removed.map((l) => l.name), [lock.name]);
+    assert.equal(lock.signal.aborted, false, 'no refresh ran: only re-reading the lock can notice');
+    await assert.rejects(lock.confirmHeld(), (e: unknown) => {
+      assert.ok(e instanceof LockedError);
+      assert.match(e.message, /was removed by someone else .*without committing/);
+      return true;
+    });
+    assert.throws(() => lock.assertHeld(), LockedError);
+    await lock.release();
     await clear();
   });
 

@@ -43,7 +43,7 @@ export function register(program: Command): void {
       // A shared lock: backups may run side by side; prune (exclusive) waits for them.
       await withLock(repo, 'shared', async (lock) => {
         for (const db of databases) {
-          const opts: BackupOptions = { logger, beforeCommit: () => lock.assertHeld() };
+          const opts: BackupOptions = { logger, beforeCommit: () => lock.confirmHeld() };
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
