@@ -5,7 +5,8 @@
  * Write order (the repository's safety invariant, as in restic): data objects first, then the index
  * objects that list them, then (elsewhere) the snapshot manifest that references them. A crash at any
  * point leaves at worst unreferenced data objects, which the next backup re-uploads or reuses and
- * prune removes.
+ * prune removes. Chunks reused from the index are proven to exist before `flush()` returns (HEADs or
+ * one listing; re-uploaded when missing): see verify-reused.ts.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -20,6 +21,7 @@ import { Limiter } from './limiter.js';
 import { decodeIndex, encodeIndex, type ChunkRef, type IndexEntry } from './records.js';
 import { ChunkCache } from './cache.js';
 import { crashPoint } from '../crash-points.js';
+import { ReusedChunkVerifier, type ReuseStats } from './verify-reused.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -53,6 +55,7 @@ export class ChunkStore {
   readonly #pending = new Map<string, Promise<void>>();
   #unindexed: IndexEntry[] = [];
   readonly #limiter: Limiter;
+  readonly #reused: ReusedChunkVerifier<UploadStats>;
   readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
 
   constructor(store: Store, keys: MasterKey, opts: ChunkStoreOptions) {
@@ -60,6 +63,16 @@ export class ChunkStore {
     this.#keys = keys;
     this.#opts = opts;
     this.#limiter = new Limiter(opts.concurrency);
+    this.#reused = new ReusedChunkVerifier<UploadStats>({
+      store, logger: opts.logger, concurrency: opts.concurrency,
+      estimatedObjects: () => this.#known?.size ?? 0,
+      reupload: (id, plain, stats) => this.#upload(id, plain, stats),
+    });
+  }
+
+  /** How the chunks reused by this session were proven to exist (see verify-reused.ts). */
+  get reuseStats(): ReuseStats {
+    return this.#reused.stats;
   }
 
   /** ID of a plaintext chunk (keyed BLAKE2b-256). */
@@ -73,7 +86,19 @@ export class ChunkStore {
    */
   async save(id: string, plain: Uint8Array, stats?: UploadStats): Promise<boolean> {
     const known = await this.known();
-    if (known.has(id) || this.#pending.has(id)) return false;
+    if (this.#pending.has(id)) return false;
+    if (known.has(id)) {
+      // Reused: proven to exist before flush() returns, or uploaded again (verify-reused.ts).
+      await this.#reused.reuse(id, plain, stats);
+      return false;
+    }
+    await this.#upload(id, plain, stats);
+    return true;
+  }
+
+  /** Upload one chunk; resolves once the upload has started (backpressure). */
+  async #upload(id: string, plain: Uint8Array, stats?: UploadStats): Promise<void> {
+    const known = await this.known();
     let done!: () => void;
     this.#pending.set(id, new Promise<void>((r) => { done = r; }));
     const abandon = (): void => { this.#pending.delete(id); done(); };
@@ -83,6 +108,7 @@ export class ChunkStore {
         const body = seal(this.#keys.encryption, packed, `data/${id}`);
         await this.#store.put('data', id, body);
         known.add(id);
+        this.#reused.markProven(id);
         for (const s of stats ? [this.stats, stats] : [this.stats]) {
           s.newChunks++;
           s.newBytes += plain.length;
@@ -99,7 +125,6 @@ export class ChunkStore {
       abandon();
       throw e;
     });
-    return true;
   }
 
   /**
@@ -109,9 +134,14 @@ export class ChunkStore {
   async flush(): Promise<void> {
     let failure: { e: unknown } | null = null;
     try {
-      await this.#limiter.drain();
+      await this.#reused.drain(); // may start uploads of reused chunks found missing
     } catch (e) {
       failure = { e };
+    }
+    try {
+      await this.#limiter.drain();
+    } catch (e) {
+      failure ??= { e };
     }
     await this.#writeIndex();
     await this.#saveCache();
@@ -151,6 +181,7 @@ export class ChunkStore {
    */
   resetKnown(): void {
     this.#known = null;
+    this.#reused.reset();
     this.#indexNames = new Set<string>();
   }
 
@@ -170,12 +201,23 @@ export class ChunkStore {
     }
     const missing = [...names].filter((n) => !covered.has(n));
     const lim = new Limiter(this.#opts.concurrency);
+    const unreadable: string[] = [];
     for (const name of missing) {
       await lim.run(async () => {
-        for (const e of await this.readIndex(name)) known.add(e.id);
+        try {
+          for (const e of await this.readIndex(name)) known.add(e.id);
+        } catch (e) {
+          // A damaged or vanished index object must not stop backups: its chunks are simply unknown, so a
+          // backup uploads them again (same names). Not cached as covered, so every run warns until repaired.
+          if (!(e instanceof IntegrityError)) throw e;
+          unreadable.push(name);
+          this.#opts.logger.warn(`index object index/${name} cannot be read (${e.message}); the chunks it lists count as unknown ` +
+            'and are uploaded again when needed. Run "pgvault repair index" to rebuild the index.');
+        }
       });
     }
     await lim.drain();
+    for (const n of unreadable) names.delete(n);
     this.#known = known;
     this.#indexNames = names;
     if (missing.length > 0 || !cached) await this.#saveCache();
