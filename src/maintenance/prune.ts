@@ -28,6 +28,7 @@ import type { IndexEntry } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
+import { removalHint } from '../snapshot/snapshots.js';
 
 /** Chunks uploaded within this period are never deleted (an in-flight backup may not have committed yet). */
 export const DEFAULT_GRACE_MS = 24 * 3_600_000;
@@ -111,8 +112,9 @@ async function referencesOf(repo: Repository, names: string[]): Promise<{ refere
   const { snapshots, failures } = await loadSnapshots(repo, names);
   if (failures.length > 0) {
     const f = failures[0]!;
-    throw new IntegrityError(`prune stopped before deleting anything: ${failures.length} snapshot manifest(s) cannot be read (first: snapshots/${f.name}: ${f.message}), ` +
-      'so the chunks they need are unknown. Run "pgvault check".', `snapshots/${f.name}`);
+    const each = failures.slice(0, 5).map((x) => `snapshots/${x.name} (${x.message}; ${removalHint(x.name)})`).join('; ');
+    throw new IntegrityError(`prune stopped before deleting anything: ${failures.length} object(s) in snapshots/ cannot be read, so the chunks they need are unknown: ` +
+      `${each}${failures.length > 5 ? `; and ${failures.length - 5} more` : ''}. Run "pgvault check", remove what is lost, then prune again.`, `snapshots/${f.name}`);
   }
   const referenced = new KnownChunks();
   for (const s of snapshots) await addReferences(repo, s, referenced);

@@ -96,7 +96,7 @@ export function filterForget<S extends PolicySnapshot>(list: readonly S[], f: Fo
 export async function forget(repo: Repository, policy: RetentionPolicy, opts: ForgetOptions = {}): Promise<ForgetResult> {
   let snapshots: Snapshot[];
   try {
-    snapshots = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts });
+    snapshots = await listSnapshots(repo, { databases: opts.filter?.databases, hosts: opts.filter?.hosts }, { unreadable: 'throw' });
   } catch (e) {
     if (!(e instanceof IntegrityError)) throw e;
     const id = e.object?.startsWith('snapshots/') ? e.object.slice('snapshots/'.length) : undefined;
@@ -137,15 +137,21 @@ export interface ForgetIdsResult {
 /**
  * `forget <id>...`: remove the named snapshots (full ids or unique prefixes). Works from object names
  * alone, so a snapshot whose manifest no longer decrypts can still be removed. Every reference is
- * resolved before anything is deleted.
+ * resolved before anything is deleted. A stray object in `snapshots/` that is not a snapshot can be
+ * removed by its exact name.
  */
 export async function forgetIds(repo: Repository, refs: readonly string[], opts: { dryRun?: boolean; logger?: Logger } = {}): Promise<ForgetIdsResult> {
   const names: string[] = [];
   for await (const o of repo.store.list('snapshots')) names.push(o.name);
   const matched: { ref: string; id: string }[] = [];
   for (const ref of refs) {
+    // A stray object that is not a snapshot (e.g. `Thumbs.db`) can be removed by its exact name.
+    if (names.includes(ref)) {
+      if (!matched.some((m) => m.id === ref)) matched.push({ ref, id: ref });
+      continue;
+    }
     const r = ref.trim().toLowerCase();
-    if (!/^[0-9a-f]{1,64}$/.test(r)) throw new UsageError(`"${ref}" is not a snapshot id (hex); list them with "pgvault snapshots"`);
+    if (!/^[0-9a-f]{1,64}$/.test(r)) throw new UsageError(`"${ref}" is not a snapshot id (hex) nor an object in snapshots/; list them with "pgvault snapshots"`);
     const hits = names.filter((n) => n.startsWith(r));
     if (hits.length === 0) throw new UsageError(`no snapshot ${ref} in this repository (nothing was removed); list them with "pgvault snapshots"`);
     if (hits.length > 1) throw new UsageError(`snapshot id prefix ${ref} is ambiguous (${hits.map((h) => h.slice(0, 12)).join(', ')}); give more characters (nothing was removed)`);

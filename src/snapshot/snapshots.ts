@@ -1,5 +1,5 @@
 /** Saving, listing, filtering and resolving snapshots. */
-import { UsageError } from '../errors.js';
+import { IntegrityError, UsageError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import { Limiter } from '../repo/limiter.js';
 import { decodeManifest, encodeManifest, type Snapshot, type SnapshotManifest } from './manifest.js';
@@ -40,15 +40,89 @@ export function filterSnapshots<S extends Snapshot>(list: readonly S[], f: Snaps
   return selectByDatabase(rest, f.databases);
 }
 
-/** Every snapshot (optionally filtered), oldest first. */
-export async function listSnapshots(repo: Repository, filter: SnapshotFilter = {}): Promise<Snapshot[]> {
+/** A `snapshots/` object that cannot be read (damaged, swapped, of a newer format, or not a snapshot at all). */
+export interface UnreadableSnapshot {
+  /** Its name under `snapshots/`. */
+  name: string;
+  /** Why it cannot be read. */
+  reason: string;
+  /** The command (or step) that removes it. */
+  fix: string;
+}
+
+export function isSnapshotId(name: string): boolean {
+  return /^[0-9a-f]{64}$/.test(name);
+}
+
+/** How to get rid of an unreadable object in `snapshots/`. */
+export function removalHint(name: string): string {
+  return isSnapshotId(name)
+    ? `if that snapshot is lost, remove it with "pgvault forget ${name.slice(0, 12)}"`
+    : `it is not a pgvault snapshot (the name is not a snapshot id): remove it with "pgvault forget ${name}" or delete snapshots/${name} from the store`;
+}
+
+export function describeUnreadable(u: UnreadableSnapshot): string {
+  return `snapshot object snapshots/${u.name} cannot be read (${u.reason}); ${u.fix}`;
+}
+
+export interface ListOptions {
+  /**
+   * What to do with objects that cannot be read: 'warn' (default) skips them with a warning on the
+   * repository's logger naming each one and the command that removes it; 'throw' fails with the first;
+   * a function receives each one instead.
+   */
+  unreadable?: 'warn' | 'throw' | ((u: UnreadableSnapshot) => void);
+  /** Only these object names (default: every object in `snapshots/`). */
+  names?: readonly string[];
+}
+
+async function objectNames(repo: Repository): Promise<string[]> {
   const names: string[] = [];
   for await (const o of repo.store.list('snapshots')) names.push(o.name);
+  return names;
+}
+
+/**
+ * Every readable snapshot (optionally filtered), oldest first, and the objects of `snapshots/` that
+ * cannot be read: one damaged manifest or a stray file never hides the others.
+ */
+export async function readSnapshots(repo: Repository, filter: SnapshotFilter = {}, names?: readonly string[]): Promise<{ snapshots: Snapshot[]; unreadable: UnreadableSnapshot[] }> {
+  const list = names ?? await objectNames(repo);
   const out: Snapshot[] = [];
+  const unreadable: UnreadableSnapshot[] = [];
   const lim = new Limiter(16);
-  for (const n of names) await lim.run(async () => { out.push(await loadSnapshot(repo, n)); });
+  for (const n of list) {
+    await lim.run(async () => {
+      try {
+        out.push(await loadSnapshot(repo, n));
+      } catch (e) {
+        if (!(e instanceof IntegrityError)) throw e; // the store failing is not a damaged object
+        unreadable.push({ name: n, reason: e.message, fix: removalHint(n) });
+      }
+    });
+  }
   await lim.drain();
-  return filterSnapshots(out, filter).sort(byTime);
+  unreadable.sort((a, b) => a.name.localeCompare(b.name));
+  return { snapshots: filterSnapshots(out, filter).sort(byTime), unreadable };
+}
+
+function report(repo: Repository, unreadable: readonly UnreadableSnapshot[], how: ListOptions['unreadable']): void {
+  if (unreadable.length === 0) return;
+  if (how === 'throw') {
+    const u = unreadable[0]!;
+    throw new IntegrityError(describeUnreadable(u) + (unreadable.length > 1 ? ` (and ${unreadable.length - 1} more)` : ''), `snapshots/${u.name}`);
+  }
+  for (const u of unreadable) {
+    if (typeof how === 'function') how(u);
+    else repo.logger.warn(`${describeUnreadable(u)}; skipped`);
+  }
+}
+
+/** Every readable snapshot (optionally filtered), oldest first; unreadable objects are reported as `opts.unreadable` says. */
+export async function listSnapshots(repo: Repository, filter: SnapshotFilter = {}, opts: ListOptions = {}): Promise<Snapshot[]> {
+  const { snapshots, unreadable } = await readSnapshots(repo, filter, opts.names);
+  report(repo, unreadable, opts.unreadable);
+  return snapshots;
 }
 
 export function byTime(a: Snapshot, b: Snapshot): number {
@@ -66,15 +140,32 @@ export function latestPerDatabase(list: readonly Snapshot[]): Snapshot[] {
  * Resolve `ref`: `latest` (the newest snapshot of each database matching the filter) or a unique
  * prefix of a snapshot id. Unknown or ambiguous ids are usage errors that say what to do.
  */
-export async function resolveSnapshots(repo: Repository, ref: string, filter: SnapshotFilter = {}): Promise<Snapshot[]> {
-  const all = await listSnapshots(repo, filter);
+export async function resolveSnapshots(repo: Repository, ref: string, filter: SnapshotFilter = {}, opts: Pick<ListOptions, 'unreadable'> = {}): Promise<Snapshot[]> {
   if (ref === 'latest') {
+    const all = await listSnapshots(repo, filter, opts);
     if (all.length === 0) throw new UsageError('there is no snapshot yet' + (filter.databases?.length ? ` of ${filter.databases.join(', ')}` : '') + ' in this repository');
     return latestPerDatabase(all);
   }
   if (!/^[0-9a-f]{1,64}$/.test(ref)) throw new UsageError(`"${ref}" is not a snapshot id (hex) or "latest"`);
-  const hits = all.filter((s) => s.id.startsWith(ref));
-  if (hits.length === 0) throw new UsageError(`no snapshot ${ref} in this repository; list them with "pgvault snapshots"`);
-  if (hits.length > 1) throw new UsageError(`snapshot id prefix ${ref} is ambiguous (${hits.map((s) => s.id.slice(0, 12)).join(', ')}); give more characters`);
-  return hits;
+  // Only the objects the prefix names are read: a damaged manifest elsewhere does not matter here.
+  // (With a filter, every manifest is read: `--db` selects by origin within the whole listing.)
+  const all = await objectNames(repo);
+  const names = all.filter((n) => n.startsWith(ref));
+  const filtered = Boolean(filter.databases?.length || filter.hosts?.length || filter.tags?.length);
+  const read = await readSnapshots(repo, filter, filtered ? all : names);
+  const snapshots = read.snapshots.filter((s) => s.id.startsWith(ref));
+  const unreadable = read.unreadable.filter((u) => u.name.startsWith(ref));
+  if (filtered) report(repo, read.unreadable.filter((u) => !u.name.startsWith(ref)), opts.unreadable);
+  const hits = filtered ? [...snapshots.map((x) => x.id), ...unreadable.map((u) => u.name)] : names;
+  if (hits.length > 1) {
+    throw new UsageError(`snapshot id prefix ${ref} is ambiguous (${hits.map((n) => n.slice(0, 12)).join(', ')}); give more characters`);
+  }
+  if (unreadable.length === 1) {
+    const u = unreadable[0]!;
+    throw new IntegrityError(`${describeUnreadable(u)}. Restore another snapshot (list them with "pgvault snapshots"); ${u.fix}.`, `snapshots/${u.name}`);
+  }
+  if (snapshots.length === 0) {
+    throw new UsageError(filtered && names.length === 1 ? `snapshot ${ref} does not match the --db/--host/--tag filter` : `no snapshot ${ref} in this repository; list them with "pgvault snapshots"`);
+  }
+  return snapshots;
 }
