@@ -29,6 +29,8 @@ export const ExitCode = {
   VERIFY_MISMATCH: 16,
   /** Local I/O failed (disk full, permission denied, target not writable). */
   LOCAL_IO: 17,
+  /** The database holds objects the dump cannot write (the completeness guard); nothing was written. */
+  UNSUPPORTED_OBJECTS: 18,
   /** Anything not anticipated: a bug. */
   INTERNAL: 70,
 } as const;
@@ -117,6 +119,18 @@ export class DatabaseError extends PgvaultError {
 export class VerifyMismatchError extends PgvaultError {
   constructor(message: string) {
     super('VERIFY_MISMATCH', ExitCode.VERIFY_MISMATCH, message);
+  }
+}
+
+/**
+ * The completeness guard found objects in the dumped scope that the script would leave out. Raised before
+ * the dump's last byte: `dump` exits non-zero and `backup` writes no snapshot.
+ */
+export class UnsupportedObjectsError extends PgvaultError {
+  readonly objects: { kind: string; name: string }[];
+  constructor(message: string, objects: { kind: string; name: string }[]) {
+    super('UNSUPPORTED_OBJECTS', ExitCode.UNSUPPORTED_OBJECTS, message);
+    this.objects = objects;
   }
 }
 

@@ -59,7 +59,7 @@ export interface BackupResult {
 /** Dump options that change the script's bytes, recorded in the manifest. */
 function recordedOptions(d: DumpOptions, s: DumpSummary): Record<string, unknown> {
   const out: Record<string, unknown> = { stableOrder: s.stableOrder, jobs: s.jobs, isolation: s.isolation };
-  for (const k of ['schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'noOwner', 'noPrivileges'] as const) {
+  for (const k of ['schemas', 'excludeSchemas', 'tables', 'excludeTables', 'excludeTableData', 'noOwner', 'noPrivileges', 'allowUnsupported'] as const) {
     if (d[k] !== undefined) out[k] = d[k];
   }
   return out;
@@ -151,6 +151,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     dump: { size: saved.size, sha256: summary.sha256, chunks: saved.chunks, list: saved.list, options: recordedOptions(dumpOpts, summary) },
     parts,
     globals,
+    ...(summary.unsupported.length > 0 ? { unsupported: summary.unsupported } : {}),
     added: saved.added,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
@@ -159,6 +160,10 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   crashPoint('before-manifest');
   await opts.beforeCommit?.();
   const snapshotId = await saveSnapshot(repo, manifest);
+  if (summary.unsupported.length > 0) {
+    logger.warn(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database} lacks ${summary.unsupported.length} object(s) pgvault cannot write `
+      + `(--allow-unsupported): ${summary.unsupported.map((u) => `${u.kind} ${u.name}`).join('; ')}`);
+  }
   logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
     `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);
   return { snapshotId, manifest };

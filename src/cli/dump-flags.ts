@@ -19,6 +19,7 @@ export interface DumpFlags {
   excludeTableData?: string[];
   owner?: boolean;
   privileges?: boolean;
+  allowUnsupported?: boolean;
 }
 
 /** commander value collector for repeatable options. */
@@ -43,7 +44,8 @@ export function addDumpFlags(cmd: Command): Command {
     .option('-T, --exclude-table <pattern>', 'do not dump matching tables (repeatable)', collectList)
     .option('--exclude-table-data <pattern>', 'dump the definition but not the data of matching tables (repeatable)', collectList)
     .option('--no-owner', 'do not output commands to set ownership of objects')
-    .option('--no-privileges', 'do not output GRANT/REVOKE commands');
+    .option('--no-privileges', 'do not output GRANT/REVOKE commands')
+    .option('--allow-unsupported', 'dump even if the database holds objects pgvault cannot write (they are listed as warnings and in the snapshot); by default such a dump fails');
 }
 
 function positiveInt(v: string | undefined, flag: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -78,5 +80,6 @@ export function dumpOptionsOf(f: DumpFlags): DumpOptions {
   if (f.excludeTableData) o.excludeTableData = f.excludeTableData;
   if (f.owner === false) o.noOwner = true;
   if (f.privileges === false) o.noPrivileges = true;
+  if (f.allowUnsupported) o.allowUnsupported = true;
   return o;
 }

@@ -41,5 +41,6 @@ export function dumpOptionsFor(d: DatabaseConfig): DumpOptions {
   if (d.excludeTableData) o.excludeTableData = d.excludeTableData;
   if (d.noOwner) o.noOwner = true;
   if (d.noPrivileges) o.noPrivileges = true;
+  if (d.allowUnsupported) o.allowUnsupported = true;
   return o;
 }

@@ -29,6 +29,8 @@ export interface DatabaseConfig {
   noPrivileges?: boolean;
   /** Record role password hashes in the snapshot's globals (the role must be able to read pg_authid). */
   rolePasswords?: boolean;
+  /** Take the backup even if the completeness guard finds objects pgvault cannot write (listed in the snapshot). */
+  allowUnsupported?: boolean;
   tags: string[];
 }
 

@@ -210,6 +210,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   const noOwner = d.bool('no_owner');
   const noPrivileges = d.bool('no_privileges');
   const rolePasswords = d.bool('role_passwords');
+  const allowUnsupported = d.bool('allow_unsupported');
   d.seen.add('password');
   d.done();
   if (host !== undefined) db.host = host;
@@ -224,6 +225,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   if (noOwner !== undefined) db.noOwner = noOwner;
   if (noPrivileges !== undefined) db.noPrivileges = noPrivileges;
   if (rolePasswords !== undefined) db.rolePasswords = rolePasswords;
+  if (allowUnsupported !== undefined) db.allowUnsupported = allowUnsupported;
   return name === undefined ? undefined : db;
 }
 

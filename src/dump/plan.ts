@@ -41,6 +41,16 @@ export interface SchemaOptions extends DumpFilterOptions {
   restrictKey?: string | null;
   /** Milliseconds to wait for each table lock before failing (0 = wait forever). */
   lockWaitTimeoutMs?: number;
+  /**
+   * The completeness guard: by default a dump whose scope holds objects pgvault cannot write fails with an
+   * UnsupportedObjectsError naming them. true = dump anyway, listing them in `SchemaPlan.unsupported` and the warnings.
+   */
+  allowUnsupported?: boolean;
+  /**
+   * Test-only injection point: catalogs (e.g. `pg_type`, `pg_description`) whose renderers are switched off, so a
+   * test can prove that the completeness guard notices an object the script lacks. Never set it in production.
+   */
+  skipRenderers?: string[];
 }
 
 export interface TableDataSpec {
@@ -101,4 +111,6 @@ export interface SchemaPlan {
   epilogue: string;
   /** Non-fatal notes (e.g. a dependency loop broken arbitrarily); never contain secrets. */
   warnings: string[];
+  /** Objects the script leaves out, let through by `allowUnsupported` (empty or absent otherwise). */
+  unsupported?: { kind: string; name: string }[];
 }

@@ -59,6 +59,7 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
   const stored = f('pgvault_backup_stored_bytes', 'Bytes the newest backup uploaded (compressed and encrypted).');
   const dedup = f('pgvault_backup_dedup_ratio', 'Share of the newest snapshot\'s bytes that were already in the repository (0..1).');
   const count = f('pgvault_snapshots', 'Snapshots of the database in the repository after retention.');
+  const unsupported = f('pgvault_backup_unsupported_objects', 'Objects the newest snapshot lacks because the dump cannot write them (let through by allow_unsupported; 0 = complete).');
   for (const d of m.databases) {
     const labels = { database: d.name };
     const outcome = m.report.databases.find((o) => o.database === d.name);
@@ -80,9 +81,10 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
     fresh.samples.push({ labels, value: newest.added.newBytes });
     stored.samples.push({ labels, value: newest.added.storedBytes });
     dedup.samples.push({ labels, value: newest.dump.size > 0 ? Math.max(0, 1 - newest.added.newBytes / newest.dump.size) : 1 });
+    unsupported.samples.push({ labels, value: newest.unsupported?.length ?? 0 });
   }
   const run = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: 'gauge', samples: [{ value }] });
-  const out = [lastSuccess, lastError, duration, logical, fresh, stored, dedup, count,
+  const out = [lastSuccess, lastError, duration, logical, fresh, stored, dedup, count, unsupported,
     run('pgvault_run_timestamp_seconds', 'When the last run finished (Unix seconds).', Date.parse(m.report.finishedAt) / 1000),
     run('pgvault_run_duration_seconds', 'Duration of the last run.', m.report.durationMs / 1000),
     run('pgvault_run_exit_code', 'Exit code of the last run (0 = everything succeeded).', m.report.exitCode),

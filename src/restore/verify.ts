@@ -30,6 +30,8 @@ export interface VerifyReport {
   tables: TableCheck[];
   restoreMs: number;
   checkMs: number;
+  /** Objects the snapshot lacks (recorded at backup time with --allow-unsupported); [] when it is complete. */
+  unsupported: { kind: string; name: string }[];
 }
 
 
@@ -60,7 +62,7 @@ export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: Con
   }
   return {
     snapshot: s.id, database: s.database, ok: checks.every((x) => x.ok), tables: checks,
-    restoreMs: restored.durationMs, checkMs: Date.now() - started,
+    restoreMs: restored.durationMs, checkMs: Date.now() - started, unsupported: s.unsupported ?? [],
   };
 }
 

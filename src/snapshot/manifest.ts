@@ -85,6 +85,11 @@ export interface SnapshotManifest {
    * inline (it is small: one record per referenced role). Absent in snapshots of older pgvault versions.
    */
   globals?: GlobalsRecord;
+  /**
+   * Objects of the database that the dump left out, let through by --allow-unsupported (issue 11's completeness
+   * guard; absent when the dump wrote everything). A restore of this snapshot lacks them.
+   */
+  unsupported?: { kind: string; name: string }[];
   /** What this backup added to the repository. */
   added: UploadStats;
   startedAt: string;

@@ -28,7 +28,7 @@ const full = `{
   "tags": ["db-backup"],
   "databases": [
     { "name": "bus", "url": "postgres://bus@127.0.0.1:5433/bus", "jobs": 2, "stable_order": true, "exclude_table_data": ["public.sessions"] },
-    { "name": "paperclip", "host": "/var/run/paperclip", "port": 5432, "user": "paperclip", "tags": "pc", "exclude_schemas": ["scratch"] },
+    { "name": "paperclip", "host": "/var/run/paperclip", "port": 5432, "user": "paperclip", "tags": "pc", "exclude_schemas": ["scratch"], "allow_unsupported": true },
   ],
   "retention": { "keep_daily": 7, "keep_weekly": 4, "keep_monthly": 3, "keep_within": "2d" },
   "prune": { "every": "7d", "grace": "1d" },
@@ -57,6 +57,7 @@ test('a complete configuration validates into typed settings', () => {
   assert.deepEqual(dumpOptionsFor(config.databases[0]!), { jobs: 2, stableOrder: true, excludeTableData: ['public.sessions'] });
   const pc = connectionFor(config.databases[1]!);
   assert.equal(pc.database, 'paperclip', 'the name is the default database name');
+  assert.deepEqual(dumpOptionsFor(config.databases[1]!), { excludeSchemas: ['scratch'], allowUnsupported: true });
   const policy = policyFor(config.retention!);
   assert.equal(policy.daily, 7);
   assert.deepEqual(policy.within, { years: 0, months: 0, days: 2, hours: 0 });

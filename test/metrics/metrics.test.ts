@@ -48,7 +48,7 @@ test('per-database values come from the newest snapshot of this host; failures f
     snap('bus', '2026-11-25T18:00:00+01:00', 1000, 1000),
     snap('bus', '2026-11-26T07:00:00+01:00', 1200, 300),
     snap('bus', '2026-11-26T09:00:00+01:00', 9999, 9999, 'otherhost'),
-    snap('paperclip', '2026-11-20T06:00:00Z', 50, 50),
+    { ...snap('paperclip', '2026-11-20T06:00:00Z', 50, 50), unsupported: [{ kind: 'access method', name: 'heap2' }, { kind: 'conversion', name: 'public.c' }] },
   ];
   const text = renderMetrics(runMetrics({ report, snapshots, databases: [{ name: 'bus', dbname: 'bus' }, { name: 'pc', dbname: 'paperclip' }], lastPruneMs: 1_700_000_000_000 }));
   const value = (line: string) => new RegExp(`^${line.replace(/[{}"[\]]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)?.[1];
@@ -60,6 +60,8 @@ test('per-database values come from the newest snapshot of this host; failures f
   assert.equal(value('pgvault_backup_dedup_ratio{database="bus"}'), '0.75');
   assert.equal(value('pgvault_backup_duration_seconds{database="bus"}'), '2.5');
   assert.equal(value('pgvault_snapshots{database="bus"}'), '2');
+  assert.equal(value('pgvault_backup_unsupported_objects{database="bus"}'), '0');
+  assert.equal(value('pgvault_backup_unsupported_objects{database="pc"}'), '2', 'objects the newest snapshot lacks (allow_unsupported)');
   assert.equal(value('pgvault_last_error{database="bus"}'), '0');
   assert.equal(value('pgvault_last_error{database="pc"}'), '1');
   assert.equal(value('pgvault_run_exit_code'), '1');

@@ -18,6 +18,7 @@ interface RunFlags {
   prune?: boolean;
   pruneNow?: boolean;
   hostname?: string;
+  allowUnsupported?: boolean;
 }
 
 export function register(program: Command): void {
@@ -28,12 +29,15 @@ export function register(program: Command): void {
     .option('--prune-now', 'prune even if prune.every has not passed since the last prune')
     .option('--no-prune', 'do not prune in this run')
     .option('--hostname <name>', 'host name to record in snapshots (default: the config\'s "host", else this machine\'s)')
+    .option('--allow-unsupported', 'back up databases holding objects pgvault cannot write (listed in the snapshot and the metrics) instead of failing them; per database: "allow_unsupported"')
     .action(async (f: RunFlags, c: Command) => {
       const g = globalsOf(c);
       const env = process.env;
       const loaded = configFor(g, env);
       if (!loaded) throw new ConfigError('pgvault run needs a configuration file: pass --config FILE or set PGVAULT_CONFIG (see docs/operations.md and examples/pgvault.jsonc)');
-      const config = loaded.config;
+      const config = f.allowUnsupported
+        ? { ...loaded.config, databases: loaded.config.databases.map((d) => ({ ...d, allowUnsupported: true })) }
+        : loaded.config;
       if (config.databases.length === 0) throw new ConfigError(`configuration file ${config.file} lists no "databases": nothing to back up`);
       if (!config.repository && !g.repo && !env.PGVAULT_REPOSITORY) {
         throw new ConfigError(`configuration file ${config.file} has no "repository" (and neither --repo nor PGVAULT_REPOSITORY is set)`);

@@ -47,11 +47,17 @@ export function register(program: Command): void {
       printJson(list.map((s) => ({
         id: s.id, time: s.time, host: s.host, database: s.database, origin: s.origin ?? null, tags: s.tags, size: s.dump.size, sha256: s.dump.sha256,
         server: s.server.version, tables: s.parts.filter((p) => p.table).length, added: s.added, durationMs: s.durationMs,
+        unsupported: s.unsupported ?? [],
       })));
       return;
     }
     printLine(formatTable(['ID', 'Time', 'Host', 'Database', 'Server', 'Tags', 'Size', 'Added'],
       list.map((s) => [s.id.slice(0, 8), s.time, s.host, describeSource(s), describeServer(s) || '-', s.tags.join(','), formatBytes(s.dump.size), formatBytes(s.added.storedBytes)])));
     printLine(`${list.length} snapshot(s)`);
+    const incomplete = list.filter((s) => (s.unsupported?.length ?? 0) > 0);
+    for (const s of incomplete) {
+      printLine(`WARNING: snapshot ${s.id.slice(0, 8)} (${s.database}) lacks ${s.unsupported!.length} object(s) pgvault could not write (backed up with --allow-unsupported):`);
+      for (const u of s.unsupported!) printLine(`  - ${u.kind} ${u.name}`);
+    }
   });
 }

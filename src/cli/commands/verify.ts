@@ -39,6 +39,10 @@ export function register(program: Command): void {
         printLine(`snapshot ${r.snapshot.slice(0, 8)} (${r.database}): ${r.ok ? 'restores exactly' : 'DOES NOT MATCH'}`);
         printLine(formatTable(['Table', 'Rows', 'Bytes', 'Result'], r.tables.map((t) => [t.table, t.actual.rows, t.actual.bytes,
           t.ok ? 'ok' : `MISMATCH (recorded ${t.expected.rows} rows, ${t.expected.bytes} bytes)`])));
+        if (r.unsupported.length > 0) {
+          printLine(`WARNING: snapshot ${r.snapshot.slice(0, 8)} lacks ${r.unsupported.length} object(s) pgvault could not write (backed up with --allow-unsupported):`);
+          for (const u of r.unsupported) printLine(`  - ${u.kind} ${u.name}`);
+        }
       }
     }
     const bad = reports.filter((r) => !r.ok);

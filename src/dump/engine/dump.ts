@@ -37,6 +37,8 @@ export function schemaOptionsOf(o: DumpOptions): SchemaOptions {
   if (o.clean !== undefined) s.clean = o.clean;
   if (o.restrictKey !== undefined) s.restrictKey = o.restrictKey;
   if (o.lockWaitTimeoutMs !== undefined) s.lockWaitTimeoutMs = o.lockWaitTimeoutMs;
+  if (o.allowUnsupported !== undefined) s.allowUnsupported = o.allowUnsupported;
+  if (o.skipRenderers !== undefined) s.skipRenderers = o.skipRenderers;
   return s;
 }
 
@@ -272,6 +274,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         totalBytes,
         sha256: await hasher.endScript(),
         warnings: [...resolved.warnings, ...(plan.warnings ?? [])],
+        unsupported: plan.unsupported ?? [],
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
       };

@@ -55,6 +55,8 @@ export interface DumpSummary {
   sha256: string;
   /** Non-fatal notes for the operator (ignored ~/.pgpass, the schema side's warnings); never secrets. */
   warnings: string[];
+  /** Objects the script leaves out, let through by `allowUnsupported` (the completeness guard); [] otherwise. */
+  unsupported: { kind: string; name: string }[];
   /** ISO-8601 UTC. */
   startedAt: string;
   finishedAt: string;

@@ -3,9 +3,10 @@
  * construction, and helpers for the TOC entries every object kind shares (owner, comments, ACLs).
  */
 import type pg from 'pg';
+import { commentKey, RenderLedger } from '../guard/index.js';
 import type { SchemaOptions } from '../plan.js';
 import { buildAclCommands } from './acl.js';
-import { CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
+import { CATALOG_NAME, CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
 import { literal, type Quoter } from './quote.js';
 
 export interface ResolvedOptions {
@@ -24,6 +25,7 @@ export interface NewObject {
   tie?: (string | number)[];
   section: Section;
   emit: (() => TocEntry[]) | null;
+  inline?: boolean;
 }
 
 export class Ctx {
@@ -34,6 +36,12 @@ export class Ctx {
   comments = new Map<string, string>();
   /** Extension members (`classid:objid`), never dumped themselves. */
   extMembers = new Set<string>();
+  /** What the renderers wrote, for the completeness guard (src/dump/guard). */
+  readonly ledger = new RenderLedger();
+  /** Catalog keys resolving to each object (ctx.alias), recorded with it when it is written. */
+  private readonly aliases = new Map<number, [number, number][]>();
+  /** Test-only: catalogs whose renderers are switched off (SchemaOptions.skipRenderers). */
+  readonly skip: ReadonlySet<string>;
   private nextId = 1;
 
   constructor(
@@ -42,7 +50,30 @@ export class Ctx {
     readonly version: number,
     readonly opts: ResolvedOptions,
     readonly raw: SchemaOptions,
-  ) {}
+  ) {
+    this.skip = new Set(raw.skipRenderers ?? []);
+  }
+
+  /** Whether the renderer of objects of this catalog is switched off (test-only injection point). */
+  skipped(classid: number): boolean {
+    const name = CATALOG_NAME.get(classid);
+    return name !== undefined && this.skip.has(name);
+  }
+
+  /**
+   * Render `o` (its TOC entries) and record in the ledger what was written: the object and every catalog key
+   * aliased to it, when it produced an entry or is written inside another object's entry.
+   */
+  render(o: DumpObject): TocEntry[] {
+    if (!o.emit || this.skipped(o.classid)) return [];
+    const entries = o.emit();
+    if ((entries.length > 0 || o.inline) && o.classid !== 0) {
+      this.ledger.object(o.classid, o.oid);
+      // Extension members resolve to their extension for sorting; they are not written by it.
+      for (const [c, oid] of this.aliases.get(o.id) ?? []) if (!this.isMember(c, oid)) this.ledger.object(c, oid);
+    }
+    return entries;
+  }
 
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
     const r = await this.client.query(sql, params);
@@ -60,6 +91,9 @@ export class Ctx {
   /** Make `classid:oid` resolve to an existing object (e.g. a constraint's index, a view's rule). */
   alias(classid: number, oid: number, obj: DumpObject): void {
     this.byCatalog.set(`${classid}:${oid}`, obj);
+    const list = this.aliases.get(obj.id) ?? [];
+    list.push([classid, oid]);
+    this.aliases.set(obj.id, list);
   }
 
   find(classid: number, oid: number): DumpObject | undefined {
@@ -72,6 +106,13 @@ export class Ctx {
 
   comment(classid: number, oid: number, sub = 0): string | undefined {
     return this.comments.get(`${classid}:${oid}:${sub}`);
+  }
+
+  /** A comment written by hand (not through commentEntry): record it for the guard; false when the test switch is on. */
+  noteComment(classid: number, oid: number, sub = 0): boolean {
+    if (this.skip.has('pg_description')) return false;
+    this.ledger.add(commentKey(classid, oid, sub));
+    return true;
   }
 
   owner(role: string): string | null {
@@ -87,7 +128,8 @@ export class Ctx {
   /** A COMMENT entry, pg_dump style (tag `<KIND> <name>`). */
   commentEntry(args: { classid: number; oid: number; sub?: number; kind: string; tagName: string; target: string; schema: string | null; owner: string }): TocEntry[] {
     const text = this.comment(args.classid, args.oid, args.sub ?? 0);
-    if (text === undefined) return [];
+    if (text === undefined || this.skip.has('pg_description')) return [];
+    this.ledger.add(commentKey(args.classid, args.oid, args.sub ?? 0));
     return [{
       tag: `${args.kind} ${args.tagName}`,
       desc: 'COMMENT',

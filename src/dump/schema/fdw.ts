@@ -39,8 +39,8 @@ export async function readForeignDataWrappers(ctx: Ctx, sel: Selection): Promise
             s.srvtype AS type, s.srvversion AS version, ${OPTIONS('s.srvoptions')} AS options,
             s.srvacl::text[] AS acl, pg_catalog.acldefault('S', s.srvowner)::text[] AS base
        FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper f ON f.oid = s.srvfdw ORDER BY s.oid`);
-  const mappings = await ctx.query<{ srvid: number; usename: string; options: string }>(
-    `SELECT m.srvid::int8::float8 AS srvid, m.usename, ${OPTIONS('m.umoptions')} AS options
+  const mappings = await ctx.query<{ umid: number; srvid: number; usename: string; options: string }>(
+    `SELECT m.umid::int8::float8 AS umid, m.srvid::int8::float8 AS srvid, m.usename, ${OPTIONS('m.umoptions')} AS options
        FROM pg_catalog.pg_user_mappings m ORDER BY m.srvid, m.usename`);
   for (const s of servers) {
     if (ctx.isMember(CLASS.pg_foreign_server, s.oid)) continue;
@@ -58,7 +58,7 @@ export async function readForeignDataWrappers(ctx: Ctx, sel: Selection): Promise
         { tag: s.name, desc: 'SERVER', schema: null, owner: ctx.owner(s.owner), create: sql, drop: `DROP SERVER IF EXISTS ${qn};\n`, ownerStmt: ctx.ownerStmt('SERVER', qn, s.owner), pass: 1 },
         ...ctx.commentEntry({ classid: CLASS.pg_foreign_server, oid: s.oid, kind: 'SERVER', tagName: qn, target: qn, schema: null, owner: s.owner }),
         ...ctx.aclEntry({ type: 'FOREIGN SERVER', name: qn, nspname: null, tag: `FOREIGN SERVER ${qn}`, schema: null, owner: s.owner, acl: s.acl, base: s.base }),
-        ...mine.map((m): TocEntry => ({
+        ...mine.filter((m) => !ctx.skipped(CLASS.pg_user_mapping)).map((m): TocEntry => (ctx.ledger.object(CLASS.pg_user_mapping, m.umid), {
           tag: `USER MAPPING ${m.usename} SERVER ${s.name}`, desc: 'USER MAPPING', schema: null, owner: ctx.owner(s.owner),
           create: `CREATE USER MAPPING FOR ${q.id(m.usename)} SERVER ${qn}${m.options !== '' ? ` OPTIONS (\n    ${m.options}\n)` : ''};\n`,
           drop: `DROP USER MAPPING IF EXISTS FOR ${q.id(m.usename)} SERVER ${qn};\n`, ownerStmt: null, pass: 1,

@@ -24,6 +24,7 @@ import { readFunctions } from './functions.js';
 import { readExtensionMemberAcls } from './extacl.js';
 import { readForeignDataWrappers } from './fdw.js';
 import { readRareObjects } from './rare.js';
+import { dataKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
 
 export const MIN_SERVER_VERSION = 130000;
 
@@ -112,7 +113,9 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
     if (o === post) { phase = 'post'; continue; }
     if (o.type === 'tableData') {
       const rel = dataRels.get(o.oid)!;
+      if (ctx.skip.has('table-data')) continue;
       tables.push(tableSpec(ctx, rel, extra.get(rel.oid)));
+      ctx.ledger.add(dataKey(rel.oid));
       continue;
     }
     if (o.type === 'sequenceSet') {
@@ -120,9 +123,21 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
       sequences.push({ oid: rel.oid, qualified: rel.qual, schema: rel.nspname, name: rel.relname, owner: ctx.owner(rel.owner) });
       continue;
     }
-    if (!o.emit) continue;
     const p = phase === 'data' ? 'post' : phase;
-    for (const entry of o.emit()) placed.push({ entry, phase: p });
+    for (const entry of ctx.render(o)) placed.push({ entry, phase: p });
+  }
+
+  // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
+  const unsupported = await findUnrendered({
+    query: (sql, params) => ctx.query(sql, params), version: versionNum, scope: sel, ledger: ctx.ledger,
+    members: ctx.extMembers, selectedRelations: new Set(relList.map((r) => r.oid)),
+  });
+  if (unsupported.length > 0) {
+    if (!opts.allowUnsupported) {
+      const db = await client.query<{ d: string }>('SELECT pg_catalog.current_database() AS d');
+      throw unsupportedError(db.rows[0]!.d, unsupported);
+    }
+    ctx.warnings.push(unsupportedWarning(unsupported));
   }
 
   const printer = new EntryPrinter(q);
@@ -149,6 +164,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
     largeObjectsHeader: largeObjects.length > 0 ? '--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n' : '',
     epilogue,
     warnings: ctx.warnings,
+    unsupported,
   };
 }
 

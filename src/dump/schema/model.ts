@@ -96,6 +96,11 @@ export interface DumpObject {
   section: Section;
   /** Printed objects render entries; helper objects (e.g. an inline default) only carry dependencies. */
   emit: (() => TocEntry[]) | null;
+  /**
+   * Written inside another object's entry unless a loop repair splits it out (an inline column default or
+   * CHECK, a view's _RETURN rule): the completeness guard counts it as written even when `emit` returns nothing.
+   */
+  inline?: boolean;
 }
 
 /** Catalog relation OIDs (stable across PostgreSQL versions). */
@@ -126,4 +131,17 @@ export const CLASS = {
   pg_am: 2601,
   pg_default_acl: 826,
   pg_database: 1262,
+  pg_opclass: 2616,
+  pg_opfamily: 2753,
+  pg_conversion: 2607,
+  pg_ts_parser: 3601,
+  pg_ts_template: 3764,
+  pg_ts_dict: 3600,
+  pg_ts_config: 3602,
+  pg_transform: 3576,
+  pg_subscription: 6100,
 } as const;
+
+/** Catalog name by OID (`pg_largeobject` for large objects, as pg_depend and the guard's census name them). */
+export const CATALOG_NAME: ReadonlyMap<number, string> = new Map(
+  Object.entries(CLASS).map(([name, oid]) => [oid, name === 'pg_largeobject_metadata' ? 'pg_largeobject' : name]));

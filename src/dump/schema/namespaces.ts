@@ -57,7 +57,10 @@ export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
         }
         const comment = ctx.comment(CLASS.pg_namespace, r.oid);
         if (isPublic) {
-          if (comment !== 'standard public schema') {
+          // initdb's public schema: written as far as it differs from a new database's (the guard counts it as written).
+          ctx.ledger.object(CLASS.pg_namespace, r.oid);
+          const written = comment === undefined || ctx.noteComment(CLASS.pg_namespace, r.oid);
+          if (written && comment !== 'standard public schema') {
             out.push({
               tag: 'SCHEMA public', desc: 'COMMENT', schema: null, owner: ctx.owner(r.owner),
               create: `COMMENT ON SCHEMA public IS ${literal(comment ?? '')};\n`, drop: null, ownerStmt: null, pass: 1 as const,

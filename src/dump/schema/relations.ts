@@ -289,7 +289,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
     const ad: AttrDef = { obj: undefined as unknown as DumpObject, col: c, separate: false };
     ad.separate = rel.relkind === 'v' || !shouldPrintColumn(rel, c);
     ad.obj = ctx.add({
-      type: 'attrdef', classid: CLASS.pg_attrdef, oid: c.defOid, schema: rel.nspname, name: rel.relname, tie: [c.attnum], section: 'pre',
+      type: 'attrdef', classid: CLASS.pg_attrdef, oid: c.defOid, schema: rel.nspname, name: rel.relname, tie: [c.attnum], section: 'pre', inline: true,
       emit: () => {
         if (!ad.separate) return [];
         const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
@@ -309,6 +309,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
     const ch: Check = { obj: undefined as unknown as DumpObject, name: cr.name, def: cr.def, local: cr.local, validated: cr.validated, separate: !cr.validated };
     ch.obj = ctx.add({
       type: 'constraint', classid: CLASS.pg_constraint, oid: cr.oid, schema: rel.nspname, name: cr.name, tie: [rel.relname], section: ch.separate ? 'post' : 'pre',
+      inline: true,
       emit: () => {
         if (!ch.separate || !ch.local) return [];
         const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
@@ -351,7 +352,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
   // View / matview rule (merged into CREATE VIEW unless a loop forces a split).
   if (rel.ruleOid !== null) {
     const rule = ctx.add({
-      type: 'rule', classid: CLASS.pg_rewrite, oid: rel.ruleOid, schema: rel.nspname, name: '_RETURN', tie: [rel.relname], section: 'pre',
+      type: 'rule', classid: CLASS.pg_rewrite, oid: rel.ruleOid, schema: rel.nspname, name: '_RETURN', tie: [rel.relname], section: 'pre', inline: true,
       emit: () => (rel.dummyView ? emitSplitViewRule(ctx, rel) : []),
     });
     rel.ruleObj = rule;
@@ -495,7 +496,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   for (const c of rel.cols) {
     if (c.dropped) continue;
     const text = ctx.comment(CLASS.pg_class, rel.oid, c.attnum);
-    if (text === undefined) continue;
+    if (text === undefined || !ctx.noteComment(CLASS.pg_class, rel.oid, c.attnum)) continue;
     out.push({ tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, desc: 'COMMENT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `COMMENT ON COLUMN ${rel.qual}.${q.id(c.name)} IS ${literal(text)};\n`, drop: null, ownerStmt: null, pass: 1 });
   }
   for (const ch of rel.checks) if (!ch.separate && ch.local) out.push(...constraintComment(ctx, rel, ch.obj.oid, ch.name));

@@ -105,6 +105,7 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
         const entry: DomainCheck = { obj: undefined as unknown as DumpObject, name: c.conname, def: c.def, validated: c.validated, separate: !c.validated, domain: domainObj };
         entry.obj = ctx.add({
           type: 'constraint', classid: CLASS.pg_constraint, oid: c.oid, schema: r.nspname, name: c.conname, tie: [r.typname], section: c.validated ? 'pre' : 'post',
+          inline: true,
           emit: () => {
             if (!entry.separate) return [];
             return [
@@ -133,7 +134,7 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
         const out = [...common('TYPE', `CREATE TYPE ${qual} AS (${body}\n);\n`), ...typeComment()];
         for (const a of cols) {
           const text = ctx.comment(CLASS.pg_class, r.typrelid, a.attnum);
-          if (text === undefined) continue;
+          if (text === undefined || !ctx.noteComment(CLASS.pg_class, r.typrelid, a.attnum)) continue;
           out.push({ tag: `COLUMN ${qn}.${q.id(a.attname)}`, desc: 'COMMENT', schema: r.nspname, owner: ctx.owner(r.owner), create: `COMMENT ON COLUMN ${qual}.${q.id(a.attname)} IS ${literal(text)};\n`, drop: null, ownerStmt: null, pass: 1 });
         }
         out.push(...acl());

@@ -1,0 +1,183 @@
+/**
+ * The completeness guard: compares the census of the catalogs (./inventory.ts) with what the renderers
+ * recorded in the ledger (./ledger.ts). Every object in the dump's scope must be written to the script,
+ * or be excluded on purpose (a --schema/--table/--exclude-* filter, a database-level property that a
+ * database dump never carries), owned by an extension (recreated by CREATE EXTENSION), a system object,
+ * or part of another object that was written (pg_depend 'i'/'P': an index of a constraint, a view's
+ * _RETURN rule, a table's row type, an array type, a trigger cloned onto a partition, …).
+ * Whatever is left is returned, named by kind and qualified name.
+ */
+import { censusSql, FIRST_NORMAL_OID, OWNER_DEPS_SQL, type CensusRow } from './inventory.js';
+import { commentKey, dataKey, extConfigKey, extDepKey, key, labelKey, type RenderLedger } from './ledger.js';
+
+/** An object the dump would leave out (recorded as-is in snapshot manifests with --allow-unsupported). */
+export interface UnsupportedObject {
+  kind: string;
+  name: string;
+}
+
+/** What the guard needs to know about the dump's selection (src/dump/schema/select.ts implements it). */
+export interface GuardScope {
+  readonly includeEverything: boolean;
+  namespaceDumped(nspOid: number): boolean;
+  contains(nspOid: number): boolean;
+  tableDumped(relOid: number, nspOid: number): boolean;
+  dataDumped(relOid: number): boolean;
+}
+
+export interface GuardInput {
+  query<R>(sql: string, params?: unknown[]): Promise<R[]>;
+  version: number;
+  scope: GuardScope;
+  ledger: RenderLedger;
+  /** Extension members, `classid:objid` (pg_depend deptype 'e'). */
+  members: ReadonlySet<string>;
+  /** Relations the dump selected (pg_dump's rules, owned sequences included). */
+  selectedRelations: ReadonlySet<number>;
+}
+
+type Status = 'rendered' | 'member' | 'system' | 'excluded' | 'missing' | 'part-of-missing';
+
+interface Missing { classid: number; objid: number; subid: number; what: 'object' | 'comment' | 'label' | 'extdep' | 'extconfig' | 'data'; extra: string | null }
+
+const PG_CLASS = 1259;
+
+export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]> {
+  const rows = await g.query<CensusRow>(censusSql(g.version));
+  const nsNames = new Map((await g.query<{ oid: number; nspname: string }>('SELECT oid::int8::float8 AS oid, nspname FROM pg_catalog.pg_namespace'))
+    .map((r) => [r.oid, r.nspname]));
+  const owners = new Map<string, string>();
+  for (const d of await g.query<{ classid: number; objid: number; refclassid: number; refobjid: number }>(OWNER_DEPS_SQL)) {
+    owners.set(key(d.classid, d.objid), key(d.refclassid, d.refobjid));
+  }
+  const objects = new Map<string, CensusRow>();
+  for (const r of rows) if (r.scope !== 'comment' && r.scope !== 'label' && r.scope !== 'extdep' && r.scope !== 'extconfig') objects.set(key(r.classid, r.objid), r);
+
+  const isSystemNs = (nsp: number | null): boolean => {
+    if (nsp === null) return false;
+    const n = nsNames.get(nsp);
+    return n === undefined || n.startsWith('pg_') || n === 'information_schema';
+  };
+  const memo = new Map<string, Status>();
+  const status = (k: string): Status => {
+    const m = memo.get(k);
+    if (m !== undefined) return m;
+    memo.set(k, 'missing'); // cycle guard
+    const s = compute(k);
+    memo.set(k, s);
+    return s;
+  };
+  const compute = (k: string): Status => {
+    if (g.ledger.has(k)) return 'rendered';
+    if (g.members.has(k)) return 'member';
+    const r = objects.get(k);
+    if (!r) {
+      const oid = Number(k.split(':')[1]);
+      return oid < FIRST_NORMAL_OID ? 'system' : 'missing';
+    }
+    const relRow = r.rel !== null ? objects.get(key(PG_CLASS, r.rel)) : undefined;
+    if (isSystemNs(r.nsp) || (r.rel !== null && isSystemNs(relRow?.nsp ?? null))) return 'system';
+    const owner = owners.get(k);
+    if (owner !== undefined) {
+      const s = status(owner);
+      return s === 'missing' || s === 'part-of-missing' ? 'part-of-missing' : s;
+    }
+    // A domain's NOT NULL (a pg_constraint row from PostgreSQL 17) is written with the domain.
+    if (r.cat === 'pg_constraint' && r.extra === 'n' && r.scope === 'ns' && r.tobj !== null && status(key(r.tclass!, r.tobj)) === 'rendered') return 'rendered';
+    switch (r.scope) {
+      case 'schema':
+        return g.scope.namespaceDumped(r.objid) ? 'missing' : 'excluded';
+      case 'ns':
+        return r.nsp !== null && g.scope.contains(r.nsp) ? 'missing' : 'excluded';
+      case 'global':
+        return g.scope.includeEverything ? 'missing' : 'excluded';
+      case 'pubns':
+        return g.scope.includeEverything && r.nsp !== null && g.scope.contains(r.nsp) ? 'missing' : 'excluded';
+      case 'rel':
+      case 'pubrel': {
+        if (r.scope === 'pubrel' && !g.scope.includeEverything) return 'excluded';
+        if (r.rel === null || !relRow) return 'system';
+        if (r.rel !== r.objid || r.scope === 'pubrel') {
+          const s = status(key(PG_CLASS, r.rel));
+          if (s === 'member' || s === 'system' || s === 'excluded') return s;
+          if (r.cat === 'pg_constraint' && r.extra === 'n' && s === 'rendered') return 'rendered'; // NOT NULL (PostgreSQL 18+): written with its column
+          return 'missing';
+        }
+        const selected = g.selectedRelations.has(r.objid) || (relRow.nsp !== null && g.scope.tableDumped(r.objid, relRow.nsp));
+        return selected ? 'missing' : 'excluded';
+      }
+      default:
+        return 'missing';
+    }
+  };
+
+  const missing: Missing[] = [];
+  for (const r of rows) {
+    switch (r.scope) {
+      case 'comment':
+      case 'label': {
+        const t = status(key(r.tclass!, r.tobj!));
+        if (t !== 'rendered') {
+          if (t === 'missing' && !objects.has(key(r.tclass!, r.tobj!))) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
+          break;
+        }
+        const k = r.scope === 'comment' ? commentKey(r.tclass!, r.tobj!, r.tsub) : labelKey(r.tclass!, r.tobj!, r.tsub, r.extra ?? '');
+        if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
+        break;
+      }
+      case 'extdep':
+        if (status(key(r.tclass!, r.tobj!)) === 'rendered' && !g.ledger.has(extDepKey(r.tclass!, r.tobj!, Number(r.extra)))) {
+          missing.push({ classid: r.tclass!, objid: r.tobj!, subid: 0, what: 'extdep', extra: r.extra });
+        }
+        break;
+      case 'extconfig':
+        if (status(key(r.classid, r.objid)) === 'rendered' && r.rel !== null && !g.ledger.has(extConfigKey(r.rel))) {
+          const relRow = objects.get(key(PG_CLASS, r.rel));
+          // pg_dump writes the data of configuration tables (relkind r) only; sequences' values likewise.
+          if (relRow && (relRow.extra === 'r' || relRow.extra === 'S') && (relRow.nsp === null || g.scope.dataDumped(r.rel))) {
+            missing.push({ classid: PG_CLASS, objid: r.rel, subid: 0, what: 'extconfig', extra: r.extra });
+          }
+        }
+        break;
+      default: {
+        const s = status(key(r.classid, r.objid));
+        if (s === 'missing') missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'object', extra: null });
+        else if (s === 'rendered' && r.cat === 'pg_class' && r.extra === 'r' && g.scope.dataDumped(r.objid) && !g.ledger.has(dataKey(r.objid))) {
+          missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'data', extra: null });
+        }
+      }
+    }
+  }
+  return describe(g, missing);
+}
+
+async function describe(g: GuardInput, missing: Missing[]): Promise<UnsupportedObject[]> {
+  if (missing.length === 0) return [];
+  const ids = await g.query<{ i: number; type: string | null; identity: string | null }>(
+    `SELECT m.i::int4 AS i, o.type, o.identity
+       FROM ROWS FROM (pg_catalog.unnest($1::oid[]), pg_catalog.unnest($2::oid[]), pg_catalog.unnest($3::int4[])) WITH ORDINALITY m(classid, objid, subid, i)
+       LEFT JOIN LATERAL pg_catalog.pg_identify_object(m.classid, m.objid, m.subid) o ON true`,
+    [missing.map((m) => m.classid), missing.map((m) => m.objid), missing.map((m) => m.subid)]);
+  const byIndex = new Map(ids.map((r) => [r.i, r]));
+  const extNames = new Map((await g.query<{ oid: number; extname: string }>('SELECT oid::int8::float8 AS oid, extname FROM pg_catalog.pg_extension'))
+    .map((r) => [r.oid, r.extname]));
+  const out: UnsupportedObject[] = [];
+  const seen = new Set<string>();
+  missing.forEach((m, idx) => {
+    const id = byIndex.get(idx + 1);
+    const type = id?.type ?? `object of catalog ${m.classid}`;
+    const name = id?.identity ?? `${m.classid}:${m.objid}${m.subid ? `:${m.subid}` : ''}`;
+    let u: UnsupportedObject;
+    switch (m.what) {
+      case 'comment': u = { kind: 'comment', name: `on ${type} ${name}` }; break;
+      case 'label': u = { kind: 'security label', name: `${m.extra ?? ''} on ${type} ${name}` }; break;
+      case 'extdep': u = { kind: 'dependency on extension', name: `${type} ${name} depends on extension ${extNames.get(Number(m.extra)) ?? m.extra ?? ''}` }; break;
+      case 'extconfig': u = { kind: 'extension configuration data', name: `${name}${m.extra ? ` WHERE ${m.extra.replace(/^\s*WHERE\s+/i, '')}` : ''}` }; break;
+      case 'data': u = { kind: 'table data', name }; break;
+      default: u = { kind: type, name };
+    }
+    const k = `${u.kind}\u0000${u.name}`;
+    if (!seen.has(k)) { seen.add(k); out.push(u); }
+  });
+  return out.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

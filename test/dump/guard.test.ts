@@ -1,0 +1,176 @@
+/**
+ * The completeness guard (src/dump/guard, issue 11): a dump writes every object of its scope or fails
+ * naming what it would leave out. For every catalog the guard covers, switching off that catalog's
+ * renderer (the test-only `skipRenderers` option) must make the dump fail naming the object; objects
+ * pgvault cannot write trip it without any switch; `allowUnsupported` lets the dump through with the list.
+ * Fixtures: test/corpora/guard-*.sql (kept in the corpora so every server major runs them).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startCluster, type PgCluster } from '../helpers/pg.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../repo/helpers.js';
+import { runPsqlFile } from '../helpers/roundtrip.js';
+import { CORPORA_DIR } from '../corpora/index.js';
+import pg from 'pg';
+import { dumpDatabase, sessionSetupSql, type DumpOptions, type DumpSummary, type SchemaOptions } from '../../src/dump/index.js';
+import { readSchema } from '../../src/dump/schema/index.js';
+import { ExitCode, UnsupportedObjectsError } from '../../src/errors.js';
+
+const major = Number(process.env.PGVAULT_TEST_MAJOR ?? 15) as 15 | 17;
+
+/** Catalog whose renderer is switched off → what the error must name. */
+const COVERED: [string, string][] = [
+  ['pg_namespace', 'schema gk'],
+  ['pg_class', 'table gk.t'],
+  ['pg_type', 'type gk.mood'],
+  ['pg_proc', 'function gk.lt3(integer,integer)'],
+  ['pg_operator', 'operator gk.<<<(integer,integer)'],
+  ['pg_opfamily', 'operator family gk.fam USING hash'],
+  ['pg_opclass', 'operator class gk.cls USING hash'],
+  ['pg_collation', 'collation gk.coll'],
+  ['pg_ts_dict', 'text search dictionary gk.dict'],
+  ['pg_ts_config', 'text search configuration gk.cfg'],
+  ['pg_statistic_ext', 'statistics object gk.st'],
+  ['pg_constraint', 'table constraint t_pkey on gk.t'],
+  ['pg_attrdef', 'default value'],
+  ['pg_trigger', 'trigger t_trg on gk.t'],
+  ['pg_rewrite', 'rule t_rule on gk.child'],
+  ['pg_policy', 'policy t_pol on gk.t'],
+  ['pg_extension', 'extension seg'],
+  ['pg_cast', 'cast (gk.mood AS integer)'],
+  ['pg_foreign_data_wrapper', 'foreign-data wrapper gk_fdw'],
+  ['pg_foreign_server', 'server gk_srv'],
+  ['pg_user_mapping', 'user mapping'],
+  ['pg_event_trigger', 'event trigger gk_evt'],
+  ['pg_publication', 'publication gk_pub'],
+  ['pg_publication_rel', 'publication relation gk.t in publication gk_pub'],
+  ['pg_default_acl', 'default acl'],
+  ['pg_largeobject', 'large object 4242001'],
+  ['pg_description', 'comment on table gk.t'],
+  ['table-data', 'table data gk.t'],
+];
+
+describe(`completeness guard (PostgreSQL ${major})`, () => {
+  let cluster: PgCluster;
+  let client: pg.Client;
+  before(async () => {
+    cluster = await startCluster({ major });
+    await cluster.createDatabase('gk');
+    runPsqlFile(cluster, 'gk', join(CORPORA_DIR, 'guard-kinds.sql'));
+    runPsqlFile(cluster, 'gk', join(CORPORA_DIR, 'guard-kinds.pg15.sql'));
+    await cluster.createDatabase('gu');
+    runPsqlFile(cluster, 'gu', join(CORPORA_DIR, 'guard-unsupported.sql'));
+    client = new pg.Client(cluster.config('gk'));
+    await client.connect();
+    await client.query(sessionSetupSql());
+  });
+  after(async () => {
+    await client?.end();
+    await cluster?.stop();
+  });
+
+  /** The schema side alone, in the engine's kind of transaction (cheaper than a whole dump per catalog). */
+  async function readGk(opts: SchemaOptions): Promise<void> {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      await readSchema(client, opts);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+
+  async function dump(db: string, opts: DumpOptions = {}): Promise<{ script: string; summary: DumpSummary }> {
+    const d = dumpDatabase({ host: cluster.host, port: cluster.port, user: cluster.user, database: db }, opts);
+    let script = '';
+    for await (const part of d) for await (const c of part.stream) script += Buffer.from(c).toString();
+    return { script, summary: d.summary() };
+  }
+
+  test('with every renderer on, the fixture of supported kinds dumps without complaint', async () => {
+    const { summary } = await dump('gk');
+    assert.deepEqual(summary.unsupported, []);
+  });
+
+  for (const [cat, named] of [...COVERED, ['pg_publication_namespace', 'publication namespace gk in publication gk_pub_schema'] as [string, string]]) {
+    test(`switching off the ${cat} renderer makes the dump fail naming ${named}`, async () => {
+      await assert.rejects(readGk({ skipRenderers: [cat] }), (e: unknown) => {
+        assert.ok(e instanceof UnsupportedObjectsError, String(e));
+        assert.equal(e.exitCode, ExitCode.UNSUPPORTED_OBJECTS);
+        assert.ok(e.objects.some((o) => `${o.kind} ${o.name}`.includes(named)), `expected "${named}" in:\n${e.message}`);
+        assert.match(e.message, /--allow-unsupported/);
+        return true;
+      });
+    });
+  }
+
+  const UNSUPPORTED = [
+    'security label gu_provider on table gu.plain',
+    'subscription gu_sub',
+  ];
+
+  test('objects pgvault cannot write make the dump fail before any byte is written, naming each', async () => {
+    let bytes = 0;
+    const d = dumpDatabase({ host: cluster.host, port: cluster.port, user: cluster.user, database: 'gu' });
+    await assert.rejects((async () => { for await (const part of d) for await (const c of part.stream) bytes += c.length; })(), (e: unknown) => {
+      assert.ok(e instanceof UnsupportedObjectsError, String(e));
+      assert.deepEqual(e.objects.map((o) => `${o.kind} ${o.name}`), UNSUPPORTED);
+      for (const u of UNSUPPORTED) assert.ok(e.message.includes(u), e.message);
+      assert.match(e.message, /refusing to dump database "gu"/);
+      return true;
+    });
+    assert.equal(bytes, 0);
+  });
+
+  test('allowUnsupported lets the dump through, listing the objects in the summary and the warnings', async () => {
+    const { script, summary } = await dump('gu', { allowUnsupported: true });
+    assert.deepEqual(summary.unsupported.map((o) => `${o.kind} ${o.name}`), UNSUPPORTED);
+    assert.ok(summary.warnings.some((w) => w.includes('--allow-unsupported') && w.includes('subscription gu_sub')), summary.warnings.join('\n'));
+    assert.match(script, /CREATE TABLE gu\.plain/);
+  });
+
+  test('objects excluded on purpose by a filter do not trip the guard', async () => {
+    // --schema gu: database-wide objects (the subscription) are out of scope; the label on gu.plain is not.
+    await assert.rejects(dump('gu', { schemas: ['gu'] }), (e: unknown) => e instanceof UnsupportedObjectsError
+      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === 'security label gu_provider on table gu.plain');
+    await assert.rejects(dump('gu', { excludeSchemas: ['gu'] }), (e: unknown) => e instanceof UnsupportedObjectsError
+      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === 'subscription gu_sub');
+    const { summary } = await dump('gu', { excludeSchemas: ['gu'], allowUnsupported: true });
+    assert.deepEqual(summary.unsupported, [{ kind: 'subscription', name: 'gu_sub' }]);
+  });
+
+  test('CLI: dump and backup refuse (exit 18, no output, no snapshot); --allow-unsupported records the list that snapshots and verify show', async () => {
+    const tmp = tempDir();
+    try {
+      const env = { PGVAULT_PASSWORD: 'guard test', XDG_CACHE_HOME: join(tmp.path, 'cache') };
+      const pgvault = (args: string[]) => runCli(['--repo', join(tmp.path, 'repo'), ...args], env);
+      let r = await runCli(['dump', cluster.url('gu')], env);
+      assert.equal(r.code, ExitCode.UNSUPPORTED_OBJECTS, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /subscription gu_sub/);
+      assert.match(r.stderr, /security label gu_provider on table gu\.plain/);
+      assert.equal((await pgvault(['init'])).code, 0);
+      r = await pgvault(['backup', cluster.url('gu')]);
+      assert.equal(r.code, ExitCode.UNSUPPORTED_OBJECTS, r.stderr);
+      assert.match(r.stderr, /subscription gu_sub/);
+      r = await pgvault(['--json', 'snapshots']);
+      assert.deepEqual(JSON.parse(r.stdout), []);
+
+      r = await pgvault(['backup', '--allow-unsupported', cluster.url('gu')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /lacks 2 object\(s\)/);
+      r = await pgvault(['--json', 'snapshots']);
+      const snaps = JSON.parse(r.stdout) as { unsupported: { kind: string; name: string }[] }[];
+      assert.deepEqual(snaps.map((s) => s.unsupported.map((o) => `${o.kind} ${o.name}`)), [UNSUPPORTED]);
+      r = await pgvault(['snapshots']);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} \(gu\) lacks 2 object\(s\)[^\n]*\n {2}- security label gu_provider on table gu\.plain\n {2}- subscription gu_sub/);
+      r = await pgvault(['verify', 'latest', '--scratch', cluster.url('postgres')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /restores exactly/);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} lacks 2 object\(s\)/);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
