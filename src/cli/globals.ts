@@ -2,7 +2,6 @@
  * Options every command understands, and how a command turns them into an open repository.
  * Precedence: command-line flags > environment > configuration file (see src/config when present).
  */
-import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import { configPathFor, logFileFor, passwordSourceFor } from '../config/settings.js';
 import { storeFromConfig } from '../config/store.js';
@@ -14,39 +13,9 @@ import { resolvePassword } from '../repo/password.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { cliLogLevels, createCliLogger } from './logger.js';
+import type { GlobalOptions } from './global-options.js';
 
-export interface GlobalOptions {
-  repo?: string;
-  passwordFile?: string;
-  passwordCommand?: string;
-  cacheDir?: string;
-  cache?: boolean;
-  concurrency?: string;
-  quiet?: boolean;
-  verbose?: boolean;
-  logFile?: string;
-  json?: boolean;
-  config?: string;
-}
-
-export function addGlobalOptions(program: Command): void {
-  program
-    .option('-r, --repo <location>', 'repository: /path, s3:https://endpoint/bucket/prefix (env PGVAULT_REPOSITORY)')
-    .option('--password-file <file>', 'read the repository password from the first line of FILE (env PGVAULT_PASSWORD_FILE)')
-    .option('--password-command <cmd>', 'run CMD and use the first line of its output as the password (env PGVAULT_PASSWORD_COMMAND)')
-    .option('--cache-dir <dir>', 'local cache directory (default $XDG_CACHE_HOME/pgvault)')
-    .option('--no-cache', 'do not use or write the local cache')
-    .option('--concurrency <n>', 'uploads/downloads in flight (default 8)')
-    .option('-q, --quiet', 'only warnings and errors on stderr')
-    .option('-v, --verbose', 'debug messages on stderr')
-    .option('--log-file <file>', 'also append log lines to FILE')
-    .option('--json', 'machine-readable output on stdout')
-    .option('--config <file>', 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it');
-}
-
-export function globalsOf(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals<GlobalOptions>();
-}
+export { addGlobalOptions, globalsOf, type GlobalOptions } from './global-options.js';
 
 const loadedConfigs = new Map<string, LoadedConfig>();
 const warnedConfigs = new Set<string>();

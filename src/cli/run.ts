@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeOf, isPgvaultError } from '../errors.js';
 import { redact } from '../redact.js';
+import { installInterruptHandler } from './interrupt.js';
+import { selectedCommand } from './commands/index.js';
 
 /** Parse and run; map errors to the documented exit codes and a one-line, secret-free message. */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   program.exitOverride();
   program.configureOutput({ outputError: (str, write) => write(redact(str)) });
+  const command = selectedCommand(program, argv.slice(2));
+  const removeHandler = installInterruptHandler({ command: () => command });
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -21,5 +25,7 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     process.stderr.write(`pgvault: ${isPgvaultError(e) ? '' : 'internal error: '}${redact(msg)}\n`);
     if (!isPgvaultError(e) && e instanceof Error && process.env.PGVAULT_DEBUG) process.stderr.write(redact(e.stack ?? '') + '\n');
     process.exitCode = exitCodeOf(e);
+  } finally {
+    removeHandler();
   }
 }

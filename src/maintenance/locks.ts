@@ -26,6 +26,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { IntegrityError, LockedError, NotFoundError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
 
@@ -187,6 +188,8 @@ export class RepositoryLock {
   #timer: NodeJS.Timeout | null = null;
   #refreshing: Promise<void> | null = null;
   #released = false;
+  /** Registered while held: a SIGINT/SIGTERM releases the lock (src/interrupt.ts). */
+  #unregister: () => void = () => {};
 
   constructor(repo: Repository, name: string, info: LockInfo, opts: LockOptions) {
     this.#repo = repo;
@@ -236,6 +239,7 @@ export class RepositoryLock {
   }
 
   startRefresh(): void {
+    this.#unregister = onInterrupt(`release the ${this.mode} repository lock (${this.#info.operation})`, () => this.release());
     const every = this.#opts.refreshMs ?? DEFAULT_REFRESH_MS;
     this.#timer = setInterval(() => {
       if (this.#refreshing) return;
@@ -282,6 +286,7 @@ export class RepositoryLock {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.#unregister();
     if (this.#timer) clearInterval(this.#timer);
     if (this.#refreshing) await this.#refreshing;
     try {

@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { DatabaseError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { connect } from '../db/connect.js';
 import type { ConnectionOptions } from '../db/connection.js';
 import { hashTableData, type TableHashSpec } from '../dump/index.js';
@@ -81,11 +82,15 @@ export async function verifyInTemporaryDatabase(repo: Repository, s: Snapshot, s
       throw new DatabaseError(`cannot create the scratch database ${name} on ${admin.endpoint}: ${(e as Error).message}` +
         ' (verify needs a role with CREATEDB on the scratch server)', { cause: e });
     }
+    const drop = async (): Promise<void> => { await admin.client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); };
+    // Interrupted (Ctrl-C): the CLI drops the scratch database before exiting (src/interrupt.ts).
+    const unregister = opts.keep ? () => {} : onInterrupt(`drop the scratch database ${name} on ${admin.endpoint}`, drop);
     try {
       const report = await verifySnapshot(repo, s, { ...server, database: name }, { logger: opts.logger ?? silentLogger });
       return { ...report, scratchDatabase: name };
     } finally {
-      if (!opts.keep) await admin.client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      unregister();
+      if (!opts.keep) await drop().catch(() => {});
     }
   } finally {
     await admin.close();

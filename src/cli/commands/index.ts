@@ -9,7 +9,7 @@
  * to COMMANDS (name, one-line summary for `pgvault --help`, and the import).
  */
 import type { Command } from 'commander';
-import { addGlobalOptions } from '../globals.js';
+import { addGlobalOptions } from '../global-options.js';
 
 export interface CommandEntry {
   name: string;

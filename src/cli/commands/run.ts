@@ -11,6 +11,7 @@ import { summaryLine } from '../../run/report.js';
 import { defaultStateDir, RunState } from '../../run/state.js';
 import { configFor, globalsOf, openOptionsFor, passwordFor, storeFor } from '../globals.js';
 import { cliLogLevels, createCliLogger } from '../logger.js';
+import { onInterrupt } from '../../interrupt.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 interface RunFlags {
@@ -68,13 +69,11 @@ export function register(program: Command): void {
         process.exitCode = e.exitCode;
         return;
       }
-      const onSignal = (sig: NodeJS.Signals): void => {
-        logger.error(`received ${sig}: stopping; the snapshot being written is not saved (chunks already uploaded are reused next time)`);
+      // SIGINT/SIGTERM: the CLI's handler (src/cli/interrupt.ts) logs what stopped and releases this lock and the repository's.
+      const unregister = onInterrupt(`release the run lock ${lockPath}`, () => {
+        logger.error('interrupted: the snapshot being written is not saved (chunks already uploaded are reused next time)');
         lock.release();
-        process.exit(sig === 'SIGINT' ? 130 : 143);
-      };
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      });
       try {
         const problems = logger.fileError ? [logger.fileError] : [];
         const tty = process.stdout.isTTY === true && !g.json;
@@ -101,8 +100,7 @@ export function register(program: Command): void {
         }
         process.exitCode = report.exitCode;
       } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
+        unregister();
         lock.release();
       }
     });

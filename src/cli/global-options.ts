@@ -1,0 +1,38 @@
+/**
+ * The options every command understands. Kept apart from ./globals.ts (which turns them into a logger, a store
+ * and an open repository) so that `pgvault --help` loads nothing else (start-up cost, docs/benchmarks.md).
+ */
+import type { Command } from 'commander';
+
+export interface GlobalOptions {
+  repo?: string;
+  passwordFile?: string;
+  passwordCommand?: string;
+  cacheDir?: string;
+  cache?: boolean;
+  concurrency?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  logFile?: string;
+  json?: boolean;
+  config?: string;
+}
+
+export function addGlobalOptions(program: Command): void {
+  program
+    .option('-r, --repo <location>', 'repository: /path, s3:https://endpoint/bucket/prefix (env PGVAULT_REPOSITORY)')
+    .option('--password-file <file>', 'read the repository password from the first line of FILE (env PGVAULT_PASSWORD_FILE)')
+    .option('--password-command <cmd>', 'run CMD and use the first line of its output as the password (env PGVAULT_PASSWORD_COMMAND)')
+    .option('--cache-dir <dir>', 'local cache directory (default $XDG_CACHE_HOME/pgvault)')
+    .option('--no-cache', 'do not use or write the local cache')
+    .option('--concurrency <n>', 'uploads/downloads in flight (default 8)')
+    .option('-q, --quiet', 'only warnings and errors on stderr')
+    .option('-v, --verbose', 'debug messages on stderr')
+    .option('--log-file <file>', 'also append log lines to FILE')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--config <file>', 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it');
+}
+
+export function globalsOf(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
