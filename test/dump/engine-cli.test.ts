@@ -4,8 +4,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -20,6 +20,15 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', ENTRY, 'dump', ...args],
     { env: { ...clean, ...env }, maxBuffer: 1 << 28 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+/** Like cli(), without blocking the event loop (for a FIFO whose reader this process waits on). */
+function cliAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'dump', ...args], { env: clean, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stderr })));
 }
 
 before(async () => {
@@ -89,4 +98,41 @@ test('connection and usage errors map to exit codes', () => {
   assert.match(env.stdout.toString(), /COPY public\.items/);
   assert.equal(cli(['-j', 'many', 'app']).status, 2);
   assert.equal(cli(['--compress-level', '11', 'app']).status, 2);
+});
+
+test('-f never replaces what is at PATH: /dev/null stays a device, a FIFO and a symlink are written through', async () => {
+  const base = ['-h', c.host, '-p', String(c.port), '-U', c.user, '--restrict-key', 'K3y', 'app'];
+  const expected = cli(base).stdout;
+  const devBefore = readdirSync('/dev').filter((n) => n.includes('pgvault'));
+
+  // As root, the old code wrote /dev/.null.pgvault-partial-* and renamed it over /dev/null.
+  const devnull = cli([...base, '-f', '/dev/null']);
+  assert.equal(devnull.status, 0, devnull.stderr);
+  assert.ok(statSync('/dev/null').isCharacterDevice(), '/dev/null is still a character device');
+  assert.deepEqual(readdirSync('/dev').filter((n) => n.includes('pgvault')), devBefore, 'no temporary file in /dev');
+
+  const fifo = join(dir, 'pipe');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const received = join(dir, 'from-pipe.sql');
+  const reader = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', fifo, received]);
+  const readerDone = new Promise((resolve) => reader.on('exit', resolve));
+  const viaFifo = await cliAsync([...base, '-f', fifo]);
+  if (viaFifo.status !== 0) reader.kill(); // nobody opened the FIFO: do not leave the reader blocked
+  await readerDone;
+  assert.equal(viaFifo.status, 0, viaFifo.stderr);
+  assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
+  assert.ok(readFileSync(received).equals(expected));
+
+  const real = join(dir, 'real.sql');
+  writeFileSync(real, 'old');
+  const link = join(dir, 'link.sql');
+  symlinkSync(real, link);
+  const viaLink = cli([...base, '-f', link]);
+  assert.equal(viaLink.status, 0, viaLink.stderr);
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the symlink is still a symlink');
+  assert.ok(readFileSync(real).equals(expected), 'its target holds the dump');
+
+  const intoDir = cli([...base, '-f', dir]);
+  assert.equal(intoDir.status, 2, intoDir.stderr);
+  assert.match(intoDir.stderr, /is a directory/);
 });

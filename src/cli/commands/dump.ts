@@ -1,10 +1,9 @@
 /**
  * `pgvault dump`: the native dumper on its own, like `pg_dump --clean --if-exists -Fp`. Writes the script to stdout
- * or --file (atomically: a temporary file renamed on success, removed on failure), plain or --gzip.
+ * or --file, plain or --gzip. A regular file is written atomically (a temporary file renamed on success,
+ * removed on failure); devices, FIFOs and symlinks are written directly, never replaced (../dump-target.ts).
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -13,6 +12,7 @@ import { dumpDatabase, type Dump, type DumpOptions, type DumpSummary } from '../
 import { isPgvaultError, LocalIoError, UsageError } from '../../errors.js';
 import { addConnectionFlags, addDumpFlags, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
 import { redact } from '../../redact.js';
+import { dumpTarget } from '../dump-target.js';
 
 interface DumpCommandFlags extends DumpFlags {
   dbname?: string;
@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .description('write a plain SQL dump (like pg_dump --clean --if-exists) of one database to stdout or a file')
     .argument('[dbname]', 'database name, postgres:// URL or key=value connection string (env PGDATABASE)')
     .option('-d, --dbname <dbname>', 'database name, postgres:// URL or key=value connection string')
-    .option('-f, --file <path>', 'write to this file (created atomically, mode 0600) instead of stdout')
+    .option('-f, --file <path>', 'write to this file (a new or regular file is replaced atomically, mode 0600; a device, FIFO or symlink is written directly) instead of stdout')
     .option('--gzip', 'compress the output with gzip')
     .option('--compress-level <0-9>', 'gzip level (default 6)')
     .option('--restrict-key <key>', 'use this key for the \\restrict / \\unrestrict lines (default: random)')
@@ -81,18 +81,17 @@ export function register(program: Command): void {
       level = f.compressLevel === undefined ? 6 : Number(f.compressLevel);
       if (!Number.isInteger(level) || level < 0 || level > 9) throw new UsageError(`--compress-level must be 0-9 (got ${String(f.compressLevel)})`);
     }
+    const target = f.file ? await dumpTarget(f.file) : undefined;
     const dump = dumpDatabase(conn, opts);
     let summary: DumpSummary;
-    if (f.file) {
-      const target = f.file;
-      const tmp = join(dirname(target), `.${basename(target)}.pgvault-partial-${process.pid}`);
+    if (f.file && target) {
       try {
-        await writeScript(dump, createWriteStream(tmp, { mode: 0o600 }), level, true);
+        await writeScript(dump, target.open(), level, true);
         summary = dump.summary();
-        await rename(tmp, target);
+        await target.commit();
       } catch (e) {
-        await rm(tmp, { force: true }).catch(() => undefined);
-        throw ioError(e, target);
+        if (!(e instanceof UsageError)) await target.abort();
+        throw ioError(e, f.file);
       }
     } else {
       try {
