@@ -114,8 +114,9 @@ async function tableRows(db: Db): Promise<Map<string, Buffer>> {
     const st = part.stats();
     if (part.kind !== 'table-data' || !st || st.order !== 'ordered') continue;
     const all = Buffer.concat(bufs);
-    const start = all.indexOf(0x0a) + 1; // after the COPY line
-    out.set(part.name, all.subarray(start, start + st.bytes));
+    // The part is a comment block, the COPY line, the rows, then `\\.` and two blank lines.
+    const end = all.length - Buffer.byteLength('\\.\n\n\n');
+    out.set(part.name, all.subarray(end - st.bytes, end));
   }
   return out;
 }
