@@ -80,7 +80,8 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
 
   const { indexes, failures: indexFailures } = await readIndexes(repo);
   for (const f of indexFailures) {
-    problems.push({ severity: 'error', code: 'index-unreadable', object: `index/${f.name}`, message: `index object index/${f.name} cannot be read: ${f.message}` });
+    problems.push({ severity: 'error', code: 'index-unreadable', object: `index/${f.name}`,
+      message: `index object index/${f.name} cannot be read: ${f.message}. Run "pgvault repair index" to rebuild the index` });
   }
   const indexed = new KnownChunks();
   let indexEntries = 0;
@@ -101,7 +102,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
         missingIndexed.add(e.id);
         problems.push({ severity: 'error', code: 'index-entry-missing', object: `data/${e.id}`,
           message: `index/${short(ix.name)} lists chunk data/${e.id}, which does not exist: backups would reuse it without uploading it. ` +
-            'Run "pgvault prune" (it drops such entries so the next backup uploads the chunk again).' });
+            'Backups upload it again when they need it; "pgvault repair index" (or "pgvault prune") drops such entries.' });
       }
     }
   }
@@ -177,7 +178,8 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
         } catch (e) {
           if (!(e instanceof PgvaultError)) throw e;
           problems.push({ severity: 'error', code: 'chunk-damaged', object: `data/${id}`, snapshot: sel.snapshot, database: sel.database,
-            message: `chunk data/${id} (used by snapshot ${short(sel.snapshot)} of database ${sel.database}) failed verification: ${e.message}` });
+            message: `chunk data/${id} (used by snapshot ${short(sel.snapshot)} of database ${sel.database}) failed verification: ${e.message}. ` +
+              `Run "pgvault repair chunks ${id}" so the next backup uploads it again` });
         }
       });
     }

@@ -5,10 +5,12 @@ import { runCli } from '../../src/cli/run.js';
 import { register as check } from '../../src/cli/commands/check.js';
 import { register as prune } from '../../src/cli/commands/prune.js';
 import { register as unlock } from '../../src/cli/commands/unlock.js';
+import { register as repair } from '../../src/cli/commands/repair.js';
 
 const program = new Command().name('pgvault');
 addGlobalOptions(program);
 check(program);
 prune(program);
 unlock(program);
+repair(program);
 await runCli(program, process.argv);

@@ -32,6 +32,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'prune', summary: 'delete data no snapshot references', load: () => import('./prune.js') },
   { name: 'check', summary: 'verify the repository\'s snapshots and chunks', load: () => import('./check.js') },
   { name: 'unlock', summary: 'remove stale locks', load: () => import('./unlock.js') },
+  { name: 'repair', summary: 'rebuild the index, or drop damaged chunks so the next backup uploads them again', load: () => import('./repair.js') },
   { name: 'run', summary: 'the cron job: backup, retention, prune, metrics, pings', load: () => import('./run.js') },
   { name: 'doctor', summary: 'check configuration, access, password, clock and databases; print fixes', load: () => import('./doctor.js') },
   { name: 'dump', summary: 'write a plain SQL dump of one database (like pg_dump --clean --if-exists)', load: () => import('./dump.js') },
