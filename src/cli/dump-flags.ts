@@ -25,7 +25,14 @@ export interface DumpFlags {
 /** commander value collector for repeatable options. */
 export const collectList = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
+/** Shown under every command that connects to PostgreSQL (issue 10 item 17). */
+export const CONNECTION_PASSWORD_HELP = `
+Database passwords: a password inside a connection URL or key=value string given as an argument is
+visible to every user of this host (ps, /proc/<pid>/cmdline). Put it in ~/.pgpass (mode 600), in
+PGPASSWORD, or in the configuration's databases[].password_file instead.`;
+
 export function addConnectionFlags(cmd: Command): Command {
+  cmd.addHelpText('after', CONNECTION_PASSWORD_HELP);
   return cmd
     .option('-h, --host <host>', 'database server host or socket directory (env PGHOST)')
     .option('-p, --port <port>', 'database server port (env PGPORT)')

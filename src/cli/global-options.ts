@@ -21,8 +21,8 @@ export interface GlobalOptions {
 export function addGlobalOptions(program: Command): void {
   program
     .option('-r, --repo <location>', 'repository: /path, s3:https://endpoint/bucket/prefix (env PGVAULT_REPOSITORY)')
-    .option('--password-file <file>', 'read the repository password from the first line of FILE (env PGVAULT_PASSWORD_FILE)')
-    .option('--password-command <cmd>', 'run CMD and use the first line of its output as the password (env PGVAULT_PASSWORD_COMMAND)')
+    .option('--password-file <file>', 'read the repository password from the first line of FILE, at most 4 KiB; a FIFO works (env PGVAULT_PASSWORD_FILE)')
+    .option('--password-command <cmd>', 'run CMD through /bin/sh -c and use the first line of its output as the password; stopped after 60 s (env PGVAULT_PASSWORD_COMMAND)')
     .option('--cache-dir <dir>', 'local cache directory (default $XDG_CACHE_HOME/pgvault)')
     .option('--no-cache', 'do not use or write the local cache')
     .option('--concurrency <n>', 'uploads/downloads in flight (default 8)')

@@ -1,9 +1,11 @@
 /**
  * The CLI's logger: timestamped lines on stderr (and optionally appended to a log file), every line
- * passed through redact() so passwords and keys never reach a log.
+ * passed through redact() so passwords and keys never reach a log, and through escapeControl() so a
+ * message is always exactly one line.
  */
 import { appendFileSync } from 'node:fs';
 import type { Logger } from '../log.js';
+import { escapeControl } from '../escape.js';
 import { redact } from '../redact.js';
 import { LocalIoError } from '../errors.js';
 
@@ -59,7 +61,8 @@ export function createCliLogger(opts: CliLoggerOptions = {}): CliLogger {
     }
   }
   const emit = (level: LogLevel, message: string): void => {
-    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${redact(message)}\n`;
+    // One message, one line: control characters (a newline in a database name) are escaped.
+    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${escapeControl(redact(message))}\n`;
     lines.push(line);
     if (lines.length > 200) lines.shift();
     if (ORDER[level] >= min) write(line);

@@ -1,9 +1,9 @@
 /** A configured database → connection and dump options for backupDatabase(). */
-import { readFileSync } from 'node:fs';
 import { parseConnectionUrl, type ConnectionOptions, type SslMode } from '../db/connection.js';
 import type { DumpOptions } from '../dump/index.js';
 import { ConfigError } from '../errors.js';
 import { registerSecret } from '../redact.js';
+import { readSecretFileSync } from '../secret-file.js';
 import type { DatabaseConfig } from './types.js';
 
 export function connectionFor(d: DatabaseConfig): ConnectionOptions {
@@ -15,13 +15,7 @@ export function connectionFor(d: DatabaseConfig): ConnectionOptions {
   if (o.database === undefined) o.database = d.name;
   if (d.sslmode !== undefined) o.sslmode = d.sslmode as SslMode;
   if (d.passwordFile) {
-    let text: string;
-    try {
-      text = readFileSync(d.passwordFile, 'utf8');
-    } catch (e) {
-      throw new ConfigError(`cannot read the password file of database ${d.name} (${d.passwordFile}): ${(e as Error).message}`, { cause: e });
-    }
-    const pw = text.split('\n')[0]!.replace(/\r$/, '');
+    const pw = readSecretFileSync(d.passwordFile, `password file of database ${d.name}`);
     if (pw === '') throw new ConfigError(`the password file of database ${d.name} (${d.passwordFile}) is empty`);
     registerSecret(pw);
     o.password = pw;

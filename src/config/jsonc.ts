@@ -30,9 +30,13 @@ export function childPath(parent: string, key: string | number): string {
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
+/** Deeper nesting is a syntax error (a configuration needs 4 levels; recursion must not exhaust the stack). */
+export const MAX_JSONC_DEPTH = 64;
+
 export function parseJsonc(text: string): ParsedJsonc {
   const lines = new Map<string, number>();
   let pos = 0;
+  let depth = 0;
   if (text.charCodeAt(0) === 0xfeff) pos = 1;
 
   const where = (at: number): { line: number; column: number } => {
@@ -95,8 +99,12 @@ export function parseJsonc(text: string): ParsedJsonc {
     skip();
     lines.set(path, where(pos).line);
     const c = text[pos];
-    if (c === '{') return parseObject(path);
-    if (c === '[') return parseArray(path);
+    if (c === '{' || c === '[') {
+      if (++depth > MAX_JSONC_DEPTH) fail(`nested deeper than ${MAX_JSONC_DEPTH} levels`);
+      const v = c === '{' ? parseObject(path) : parseArray(path);
+      depth--;
+      return v;
+    }
     if (c === '"') return parseString();
     const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(text.slice(pos, pos + 64));
     if (m && m[0] !== '' && m[0] !== '-') { pos += m[0].length; return Number(m[0]); }

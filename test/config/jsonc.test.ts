@@ -1,3 +1,5 @@
+import { ConfigError } from '../../src/errors.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJsonc, JsoncSyntaxError } from '../../src/config/jsonc.js';
@@ -45,3 +47,12 @@ for (const [name, text, line, fragment] of [
     });
   });
 }
+
+test('a configuration nested 100 000 levels deep is a clear configuration error, not a crash', () => {
+  const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+  assert.throws(() => parseJsonc(deep), /nested deeper than 64 levels at line 1, column 321/);
+  assert.throws(() => parseConfigText('['.repeat(100_000), '/etc/pgvault/deep.jsonc'),
+    (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && /deep\.jsonc is not valid JSON: nested deeper than 64 levels/.test(e.message));
+  // 64 levels are fine.
+  assert.doesNotThrow(() => parseJsonc('['.repeat(64) + ']'.repeat(64)));
+});
