@@ -227,8 +227,23 @@ export class ChunkStore {
   /** Entries of one index object. */
   async readIndex(name: string): Promise<IndexEntry[]> {
     const label = `index/${name}`;
-    const body = await this.#getObject('index', name, label);
-    return decodeIndex(open(this.#keys.encryption, body, label, label), label);
+    return this.#fetchVerified('index', name, label, (body) => decodeIndex(open(this.#keys.encryption, body, label, label), label));
+  }
+
+  /**
+   * Download an object and decode it; a body that does not authenticate or decode is downloaded once
+   * more before it counts as damaged: a body corrupted in transit (a flaky proxy or NIC, HTTP 200 with
+   * wrong bytes) is not damage in the repository. A second failure is the repository's.
+   */
+  async #fetchVerified<T>(kind: 'data' | 'index', name: string, label: string, decode: (body: Uint8Array) => T | Promise<T>): Promise<T> {
+    const body = await this.#getObject(kind, name, label);
+    try {
+      return await decode(body);
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      this.#opts.logger.warn(`${label} did not verify (${e.message}); downloading it again`);
+      return decode(await this.#getObject(kind, name, label));
+    }
   }
 
   async #saveCache(): Promise<void> {
@@ -254,12 +269,13 @@ export class ChunkStore {
   /** Download, decrypt, decompress and verify one chunk. */
   async load(id: string): Promise<Uint8Array> {
     const label = `data/${id}`;
-    const packed = open(this.#keys.encryption, await this.#getObject('data', id, label), label, label);
-    const plain = await decompressChunk(packed, label);
-    if (this.idOf(plain) !== id) {
-      throw new IntegrityError(`chunk ${label} decrypted but its content does not match its ID: the repository is damaged`, label);
-    }
-    return plain;
+    return this.#fetchVerified('data', id, label, async (body) => {
+      const plain = await decompressChunk(open(this.#keys.encryption, body, label, label), label);
+      if (this.idOf(plain) !== id) {
+        throw new IntegrityError(`chunk ${label} decrypted but its content does not match its ID: the repository is damaged`, label);
+      }
+      return plain;
+    });
   }
 
   /**
@@ -269,10 +285,12 @@ export class ChunkStore {
    */
   async loadGzipMember(id: string): Promise<Uint8Array> {
     const label = `data/${id}`;
-    const packed = open(this.#keys.encryption, await this.#getObject('data', id, label), label, label);
-    const member = gzipMemberOf(packed);
-    if (member) return member;
-    return gzipAsync(await decompressChunk(packed, label), { level: 1 });
+    return this.#fetchVerified('data', id, label, async (body) => {
+      const packed = open(this.#keys.encryption, body, label, label);
+      const member = gzipMemberOf(packed);
+      if (member) return member;
+      return gzipAsync(await decompressChunk(packed, label), { level: 1 });
+    });
   }
 
   /**

@@ -211,14 +211,24 @@ export class Repository {
 
   async getSealed(kind: Exclude<ObjectKind, 'data' | 'config' | 'keys'>, name: string): Promise<Uint8Array> {
     const label = `${kind}/${name}`;
-    let body: Uint8Array;
+    const fetch = async (): Promise<Uint8Array> => {
+      try {
+        return await this.store.get(kind, name);
+      } catch (e) {
+        if (e instanceof NotFoundError) throw new IntegrityError(`object ${label} is missing from the repository at ${this.store.location}`, label, { cause: e });
+        throw e;
+      }
+    };
+    const decode = (body: Uint8Array): Promise<Uint8Array> => decompressChunk(open(this.#keys.encryption, body, label, label), label);
+    const body = await fetch();
     try {
-      body = await this.store.get(kind, name);
+      return await decode(body);
     } catch (e) {
-      if (e instanceof NotFoundError) throw new IntegrityError(`object ${label} is missing from the repository at ${this.store.location}`, label, { cause: e });
-      throw e;
+      if (!(e instanceof IntegrityError)) throw e;
+      // Damaged in transit (HTTP 200, wrong bytes) or in the repository: one more download tells.
+      this.logger.warn(`${label} did not verify (${e.message}); downloading it again`);
+      return decode(await fetch());
     }
-    return decompressChunk(open(this.#keys.encryption, body, label, label), label);
   }
 
   /** Keyed content hash, for naming content-addressed objects (e.g. snapshot manifests). */

@@ -5,6 +5,7 @@
  * - fails chosen calls: the Nth matching call, a run of calls, or every call a predicate picks;
  * - simulates dropped connections: the inner call succeeds, then the caller gets an error anyway
  *   (a lost response), which is what makes idempotent retries necessary;
+ * - corrupts bodies in transit: a get returns the object with one byte flipped (`corruptReads`);
  * - adds latency per call (fixed or computed), to make concurrency visible.
  * Used only by tests and benchmarks; the library never wraps a real store in it.
  */
@@ -38,8 +39,10 @@ export interface FaultRule {
   /**
    * 'before' (default): the call fails without reaching the inner store.
    * 'after': the inner call completes (the object is written or deleted), then the caller gets the error.
+   * 'corrupt' (get only): the call succeeds but one byte of the body returned is flipped, as a body
+   * damaged in transit with a 200 status; the stored object is intact.
    */
-  when?: 'before' | 'after';
+  when?: 'before' | 'after' | 'corrupt';
   /** The error to throw (default: a StoreUnavailableError saying the fault was injected). */
   error?: (call: StoreCall) => Error;
 }
@@ -126,6 +129,11 @@ export class FaultyStore implements Store {
     });
   }
 
+  /** Let the selected gets succeed but return the body with one byte flipped (damaged in transit). */
+  corruptReads(rule: Omit<FaultRule, 'when' | 'error' | 'methods'> = {}): FaultHandle {
+    return this.fail({ ...rule, methods: 'get', when: 'corrupt' });
+  }
+
   setLatency(latencyMs: number | ((call: StoreCall) => number)): void {
     this.#latency = latencyMs;
   }
@@ -144,11 +152,11 @@ export class FaultyStore implements Store {
     return STORE_METHODS.reduce((n, m) => n + this.stats[m][field], 0);
   }
 
-  #begin(method: StoreMethod, kind: ObjectKind, name: string | undefined): { call: StoreCall; fault: { when: 'before' | 'after'; error: Error } | undefined } {
+  #begin(method: StoreMethod, kind: ObjectKind, name: string | undefined): { call: StoreCall; fault: { when: 'before' | 'after' | 'corrupt'; error: Error } | undefined } {
     const call: StoreCall = { method, kind, name, seq: ++this.#seq };
     if (this.#record) this.calls.push(call);
     this.stats[method].calls++;
-    let fault: { when: 'before' | 'after'; error: Error } | undefined;
+    let fault: { when: 'before' | 'after' | 'corrupt'; error: Error } | undefined;
     for (const r of this.#rules) {
       if (r.removed) continue;
       const methods = asList(r.rule.methods);
@@ -187,8 +195,13 @@ export class FaultyStore implements Store {
       this.stats[method].failures++;
       throw e;
     }
+    if (fault?.when === 'corrupt' && v instanceof Uint8Array && v.length > 0) {
+      const copy = new Uint8Array(v);
+      copy[copy.length >> 1]! ^= 0x40;
+      v = copy as T;
+    }
     onDone?.(v);
-    if (fault) {
+    if (fault && fault.when !== 'corrupt') {
       this.stats[method].failures++;
       throw fault.error;
     }

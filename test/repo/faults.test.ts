@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { FsStore } from '../../src/store/fs.js';
 import { FaultyStore } from '../../src/store/faulty.js';
 import { Repository } from '../../src/repo/repository.js';
-import { StoreUnavailableError } from '../../src/errors.js';
+import { IntegrityError, StoreUnavailableError } from '../../src/errors.js';
 import { bytes, collect, pieces, tempDir, TEST_CHUNKER, TEST_KDF } from './helpers.js';
 
 async function setup(opts: { concurrency?: number } = {}) {
@@ -76,6 +76,41 @@ test('uploads run with the configured concurrency, and reads stay in order under
     assert.ok(peak >= 2, `uploads overlap (peak ${peak})`);
     faulty.setLatency(() => Math.floor(Math.random() * 15));
     assert.deepEqual(await collect(repo.readStream(saved.list)), Buffer.from(data));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a body corrupted in transit (200, wrong bytes) is downloaded once more before it counts as damage', async () => {
+  const { t, faulty, repo } = await setup();
+  try {
+    const data = bytes(300_000, 23, true);
+    const saved = await save(repo, data);
+    const manifest = Buffer.from('{"small":"sealed object"}');
+    await repo.putSealed('snapshots', 'ab'.repeat(32), manifest);
+    const dataId = faulty.calls.find((c) => c.method === 'put' && c.kind === 'data')!.name!;
+
+    // Once: every kind of read recovers with one more download of that object.
+    faulty.resetStats();
+    const once = faulty.corruptReads({ kinds: 'data', match: (c) => c.name === dataId });
+    assert.deepEqual(await collect(repo.readStream(saved.list)), Buffer.from(data));
+    assert.equal(once.hits, 1);
+    assert.equal(faulty.calls.filter((c) => c.method === 'get' && c.name === dataId).length, 2, 'read twice');
+    once.remove();
+    const gz = faulty.corruptReads({ kinds: 'data', match: (c) => c.name === dataId });
+    assert.ok((await collect(repo.readGzip(saved.list))).length > 0);
+    assert.equal(gz.hits, 1);
+    gz.remove();
+    faulty.corruptReads({ kinds: 'snapshots' });
+    assert.deepEqual(Buffer.from(await repo.getSealed('snapshots', 'ab'.repeat(32))), manifest);
+    faulty.clearFaults();
+
+    // Twice in a row: it is damaged, and says so.
+    faulty.corruptReads({ kinds: 'data', match: (c) => c.name === dataId, times: 2 });
+    await assert.rejects(collect(repo.readStream(saved.list)), (e: unknown) => e instanceof IntegrityError && e.message.includes(dataId));
+    faulty.clearFaults();
+    faulty.corruptReads({ kinds: 'snapshots', times: 2 });
+    await assert.rejects(repo.getSealed('snapshots', 'ab'.repeat(32)), IntegrityError);
   } finally {
     t.cleanup();
   }
