@@ -17,7 +17,8 @@
  *      content-addressed names: rewriting after a crash produces the same objects);
  *   3. delete the superseded index objects: the known-chunk set of every host is now rebuilt from
  *      the new index, which does not list deleted chunks, so a later backup uploads them again;
- *   4. delete the data objects (on B2 every version: S3Store's all-versions delete).
+ *   4. delete the data objects (on B2 every version: S3Store's all-versions delete);
+ *   5. remove debris of killed processes: temporary files older than the grace period, stale locks.
  *   A crash anywhere leaves a consistent repository; running prune again finishes the job.
  */
 import { IntegrityError } from '../errors.js';
@@ -27,6 +28,7 @@ import { Limiter } from '../repo/limiter.js';
 import type { IndexEntry } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
+import { removeLocks } from './locks.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
 import { removalHint } from '../snapshot/snapshots.js';
 
@@ -94,6 +96,10 @@ export interface PruneResult {
   indexBytesAfter: number;
   /** Store deletes only hide objects (B2 key without deleteFiles): bytes stay billed until a lifecycle rule removes them. */
   hideOnly: boolean;
+  /** Temporary files of killed writers (FsStore `.tmp-*`) older than the grace period, removed. */
+  tempRemoved: number;
+  /** Stale locks (of processes that are gone, or not refreshed for 30 minutes) removed. */
+  staleLocksRemoved: number;
 }
 
 /** Every chunk a snapshot references: its chunk-list chunks and every data chunk the list names. */
@@ -226,6 +232,7 @@ export async function executePrune(repo: Repository, plan: PrunePlan, opts: Prun
   const result: PruneResult = {
     deletedData: 0, deletedBytes: 0, spared: 0, indexWritten: [], indexDeleted: 0,
     indexBytesBefore: plan.index.supersede.reduce((n, o) => n + o.size, 0), indexBytesAfter: 0, hideOnly: hideOnly(repo),
+    tempRemoved: 0, staleLocksRemoved: 0,
   };
 
   // 1. Snapshots written since planning (a backup that ignored or predates our lock) keep their chunks.
@@ -283,6 +290,16 @@ export async function executePrune(repo: Repository, plan: PrunePlan, opts: Prun
   }
   await lim.drain();
   logger.info(`deleted ${result.deletedData} data object(s), ${result.deletedBytes} bytes`);
+
+  // 5. Debris of killed processes: temporary files past the grace period, stale locks.
+  if (repo.store.removeTemporary) {
+    assertLocked();
+    result.tempRemoved = await repo.store.removeTemporary(new Date(Date.parse(plan.createdAt) - plan.graceMs));
+    if (result.tempRemoved > 0) logger.info(`removed ${result.tempRemoved} temporary file(s) left by interrupted writes`);
+  }
+  const stale = await removeLocks(repo, opts.now ? { now: opts.now } : {});
+  result.staleLocksRemoved = stale.removed.length;
+  for (const l of stale.removed) logger.info(`removed stale lock locks/${l.name} (${l.reason ?? 'stale'})`);
   if (result.hideOnly && result.deletedData > 0) {
     logger.warn('the store only hides deleted objects (delete mode "hide"): the bytes stay billed until a B2 lifecycle rule removes hidden versions; use a key with deleteFiles for prune');
   }

@@ -5,7 +5,7 @@
  * Writes are atomic and durable: the body goes to a temp file `.tmp-<random>` in the target folder,
  * the file is fsynced, renamed over the final name, and the folder is fsynced so the rename survives a
  * crash. A crash leaves at worst a `.tmp-*` file, which `list` ignores (object names never start
- * with "."). Files are created 0600 and folders 0700: the key files are only as safe as their owner.
+ * with ".") and `removeTemporary` (called by prune, past its grace period) deletes. Files are created 0600 and folders 0700: the key files are only as safe as their owner.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -142,6 +142,31 @@ export class FsStore implements Store {
       if (errnoCode(e) === 'ENOENT') return;
       throw mapFsError('deleting', path, e);
     }
+  }
+
+  /** Remove `.tmp-*` files older than `olderThan` from every folder a put writes into (prune calls it). */
+  async removeTemporary(olderThan: Date): Promise<number> {
+    const folders = [this.#root, ...(['keys', 'snapshots', 'index', 'locks', 'data'] as const).map((k) => join(this.#root, k))];
+    for (const sub of await this.#readdir(join(this.#root, 'data'))) {
+      if (sub.length === 2 && !sub.startsWith('.')) folders.push(join(this.#root, 'data', sub));
+    }
+    let removed = 0;
+    for (const folder of folders) {
+      for (const name of await this.#readdir(folder)) {
+        if (!name.startsWith(TEMP_PREFIX)) continue;
+        const path = join(folder, name);
+        try {
+          const st = await stat(path);
+          if (!st.isFile() || st.mtimeMs >= olderThan.getTime()) continue;
+          await unlink(path);
+          removed++;
+        } catch (e) {
+          if (errnoCode(e) === 'ENOENT') continue; // renamed into place or removed meanwhile
+          throw mapFsError('removing temporary file', path, e);
+        }
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {

@@ -39,6 +39,12 @@ export interface Store {
   stat(kind: ObjectKind, name: string): Promise<ObjectInfo | null>;
   list(kind: ObjectKind, opts?: ListOptions): AsyncIterable<ObjectInfo>;
   delete(kind: ObjectKind, name: string): Promise<void>;
+  /**
+   * Remove temporary files a process killed mid-write left behind (FsStore's `.tmp-*`), if they were
+   * last modified before `olderThan`; returns how many were removed. Absent where writes leave no debris
+   * (S3: an interrupted PUT stores nothing).
+   */
+  removeTemporary?(olderThan: Date): Promise<number>;
   /** Release connections/handles. */
   close(): Promise<void>;
 }

@@ -11,6 +11,10 @@ import { FsStore } from '../../src/store/fs.js';
 import { prune, planPrune } from '../../src/maintenance/prune.js';
 import { checkRepository } from '../../src/maintenance/check.js';
 import { LockedError, StoreUnavailableError } from '../../src/errors.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { testRepo } from '../repo/helpers.js';
 import { content, FaultyStore, names, referencedBy, restoreBytes, synthSnapshot } from './helpers.js';
 
@@ -175,5 +179,26 @@ describe('prune', () => {
     const s2 = await synthSnapshot(again, data, 'app');
     assert.deepEqual(await restoreBytes(again, s2), Buffer.from(data));
     assert.equal((await checkRepository(again, { readData: true })).ok, true);
+  });
+  test('prune removes the debris of killed processes: temporary files older than the grace period and stale locks', async () => {
+    await synthSnapshot(repo, content(100_000, 4), 'app');
+    const sub = readdirSync(join(dir, 'data')).find((d) => d.length === 2)!;
+    const old = new Date(Date.now() - 3 * 3_600_000);
+    const debris = [join(dir, 'data', sub, '.tmp-0011223344556677'), join(dir, 'index', '.tmp-8899aabbccddeeff'), join(dir, '.tmp-0123456789abcdef')];
+    for (const f of debris) { writeFileSync(f, 'partial'); utimesSync(f, old, old); }
+    const young = join(dir, 'snapshots', '.tmp-fedcba9876543210');
+    writeFileSync(young, 'still being written');
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const now = new Date().toISOString();
+    const lockInfo = { version: 1, mode: 'shared', operation: 'backup', host: hostname(), pid: dead, username: 'postgres', time: now, refreshed: now };
+    await repo.putSealed('locks', 'cd'.repeat(16), new TextEncoder().encode(JSON.stringify(lockInfo)));
+
+    const { result } = await prune(repo, { graceMs: 3_600_000 });
+    assert.equal(result!.tempRemoved, 3);
+    assert.equal(result!.staleLocksRemoved, 1);
+    assert.deepEqual(readdirSync(join(dir, 'data', sub)).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(readdirSync(join(dir, 'snapshots')).filter((n) => n.startsWith('.')), ['.tmp-fedcba9876543210'], 'a recent temporary file stays');
+    assert.equal((await names(repo.store, 'locks')).size, 0);
+    assert.equal((await checkRepository(repo)).ok, true);
   });
 });

@@ -41,6 +41,8 @@ export function printPrune(plan: PrunePlan, result: PruneResult | null): void {
   ];
   if (result) rows.push(['index objects written', result.indexWritten.length, formatBytes(result.indexBytesAfter)]);
   if (result && result.spared > 0) rows.push(['spared (snapshots written during prune)', result.spared, '']);
+  if (result && result.tempRemoved > 0) rows.push(['temporary files of interrupted writes removed', result.tempRemoved, '']);
+  if (result && result.staleLocksRemoved > 0) rows.push(['stale locks removed', result.staleLocksRemoved, '']);
   printLine(formatTable(['', 'Count', 'Size'], rows));
   if (plan.missingReferenced.count > 0) {
     printLine(`WARNING: ${plan.missingReferenced.count} referenced chunk(s) are missing; run "pgvault check" to see which snapshots are damaged`);
