@@ -60,6 +60,7 @@ export const CORPORA: Corpus[] = [
     pg17Files: ['objects-more.pg17.sql', 'objects-more-partitioned.pg17.sql'].map(corpus),
   },
   { name: 'no-public', files: ['objects-more-no-public.sql'].map(corpus) },
+  { name: 'objects-kinds', files: ['objects-kinds.sql'].map(corpus) },
   { name: 'identifiers', files: ['identifiers.sql', 'identifiers-keywords.sql'].map(corpus) },
   { name: 'values', files: ['values.sql'].map(corpus) },
   { name: 'latin1', files: ['encoding-latin1.sql'].map(corpus), encoding: 'LATIN1' },
@@ -128,6 +129,13 @@ export const PGDUMP_BREAKERS: PgDumpBreaker[] = [
     files: ['objects-code-extversion.sql'].map(corpus),
     failsAt: 'restore-1',
     expect: { differingChecks: ['catalog:extensions', 'catalog:inventory'] },
+  },
+  {
+    name: 'operator class of a user-defined access method, restored into an empty database',
+    ref: 'new',
+    files: ['objects-kinds.sql'].map(corpus),
+    failsAt: 'restore-1',
+    expect: { restoreError: /ERROR: {2}access method "hash_kinds" does not exist/, scriptContext: /DROP OPERATOR CLASS IF EXISTS kinds\.int4_kinds_ops USING hash_kinds;/ },
   },
   {
     name: 'database without a public schema',

@@ -6,7 +6,7 @@
 import { CLASS, type Ctx } from './context.js';
 import type { DumpObject } from './model.js';
 import type { AttrDef, Check, Rel } from './relations.js';
-import type { DomainCheck } from './types.js';
+import { shellTypes, type DomainCheck } from './types.js';
 
 export interface Graph {
   pre: DumpObject;
@@ -134,6 +134,20 @@ export function makeRepair(ctx: Ctx, g: Graph): (loop: DumpObject[]) => string |
         o.section = 'post';
         o.deps.add(d.domain.id);
         o.deps.add(g.post.id);
+        return null;
+      }
+    }
+    // A type and its I/O or canonical function: the function waits for the shell type instead.
+    if (loop.length === 2) {
+      const type = loop.find((o) => o.type === 'type' && o.classid === CLASS.pg_type);
+      const fn = loop.find((o) => o.type === 'func');
+      if (type && fn) {
+        fn.deps.delete(type.id);
+        const shell = shellTypes.get(type);
+        if (shell) {
+          shell.used = true;
+          fn.deps.add(shell.obj.id);
+        }
         return null;
       }
     }

@@ -24,6 +24,8 @@ import { readFunctions } from './functions.js';
 import { readExtensionMemberAcls } from './extacl.js';
 import { readForeignDataWrappers } from './fdw.js';
 import { readRareObjects } from './rare.js';
+import { readMoreKinds } from './kinds.js';
+import { readLanguages } from './languages.js';
 import { dataKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
 
 export const MIN_SERVER_VERSION = 130000;
@@ -76,6 +78,8 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readFunctions(ctx, sel);
   await readForeignDataWrappers(ctx, sel);
   await readRareObjects(ctx, sel);
+  await readMoreKinds(ctx, sel);
+  await readLanguages(ctx, sel);
   const rels = await readRelations(ctx, sel, relList);
   await readIndexes(ctx, rels);
   await readTableChildren(ctx, rels);

@@ -5,6 +5,7 @@
  */
 import { CLASS, type Ctx } from './context.js';
 import type { TocEntry } from './model.js';
+import { doBlock, literal } from './quote.js';
 import type { Selection } from './select.js';
 
 const PG_TS_DICT = 3600;
@@ -17,6 +18,16 @@ function regproc(s: string | null): string | null {
   if (s === null || s === '-') return null;
   const i = s.indexOf('(');
   return i >= 0 ? s.slice(0, i) : s;
+}
+
+/**
+ * DROP OPERATOR CLASS/FAMILY … USING am fails when the access method does not exist (IF EXISTS does not cover
+ * it; pg_dump's restore into an empty database stops there). For a user-defined access method, run it only
+ * when the method exists.
+ */
+function dropUsing(stmt: string, am: string, userAm: boolean): string {
+  if (!userAm) return `${stmt};\n`;
+  return doBlock(`BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_am WHERE amname = ${literal(am)}) THEN EXECUTE ${literal(stmt)}; END IF; END`);
 }
 
 export async function readRareObjects(ctx: Ctx, sel: Selection): Promise<void> {
@@ -162,8 +173,9 @@ export async function readRareObjects(ctx: Ctx, sel: Selection): Promise<void> {
       ...procs.map((p) => `FUNCTION ${p.num} (${p.lt}, ${p.rt}) ${p.proc}`),
     ];
   };
-  const fams = await ctx.query<{ oid: number; name: string; nspname: string; nspoid: number; owner: string; am: string }>(
-    `SELECT f.oid::int8::float8 AS oid, f.opfname AS name, n.nspname, n.oid::int8::float8 AS nspoid, pg_catalog.pg_get_userbyid(f.opfowner) AS owner, a.amname AS am
+  const fams = await ctx.query<{ oid: number; name: string; nspname: string; nspoid: number; owner: string; am: string; useram: boolean }>(
+    `SELECT f.oid::int8::float8 AS oid, f.opfname AS name, n.nspname, n.oid::int8::float8 AS nspoid, pg_catalog.pg_get_userbyid(f.opfowner) AS owner, a.amname AS am,
+            a.oid >= 16384 AS useram
        FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am a ON a.oid = f.opfmethod
       WHERE ${sys} ORDER BY f.oid`);
   for (const f of fams) {
@@ -175,13 +187,13 @@ export async function readRareObjects(ctx: Ctx, sel: Selection): Promise<void> {
     ctx.add({
       type: 'opfamily', classid: PG_OPFAMILY, oid: f.oid, schema: f.nspname, name: f.name, tie: [1], section: 'pre',
       emit: (): TocEntry[] => [
-        { tag: f.name, desc: 'OPERATOR FAMILY', schema: f.nspname, owner: ctx.owner(f.owner), create: sql, drop: `DROP OPERATOR FAMILY IF EXISTS ${qual} USING ${q.id(f.am)};\n`, ownerStmt: ctx.ownerStmt('OPERATOR FAMILY', `${qual} USING ${q.id(f.am)}`, f.owner), pass: 1 },
+        { tag: f.name, desc: 'OPERATOR FAMILY', schema: f.nspname, owner: ctx.owner(f.owner), create: sql, drop: dropUsing(`DROP OPERATOR FAMILY IF EXISTS ${qual} USING ${q.id(f.am)}`, f.am, f.useram), ownerStmt: ctx.ownerStmt('OPERATOR FAMILY', `${qual} USING ${q.id(f.am)}`, f.owner), pass: 1 },
         ...ctx.commentEntry({ classid: PG_OPFAMILY, oid: f.oid, kind: 'OPERATOR FAMILY', tagName: `${q.id(f.name)} USING ${q.id(f.am)}`, target: `${qual} USING ${q.id(f.am)}`, schema: f.nspname, owner: f.owner }),
       ],
     });
   }
-  const classes = await ctx.query<{ oid: number; name: string; nspname: string; nspoid: number; owner: string; am: string; intype: string; keytype: string; isdefault: boolean; family: number; famname: string | null; famnsp: string | null }>(
-    `SELECT c.oid::int8::float8 AS oid, c.opcname AS name, n.nspname, n.oid::int8::float8 AS nspoid, pg_catalog.pg_get_userbyid(c.opcowner) AS owner, a.amname AS am,
+  const classes = await ctx.query<{ oid: number; name: string; nspname: string; nspoid: number; owner: string; am: string; useram: boolean; intype: string; keytype: string; isdefault: boolean; family: number; famname: string | null; famnsp: string | null }>(
+    `SELECT c.oid::int8::float8 AS oid, c.opcname AS name, n.nspname, n.oid::int8::float8 AS nspoid, pg_catalog.pg_get_userbyid(c.opcowner) AS owner, a.amname AS am, a.oid >= 16384 AS useram,
             c.opcintype::pg_catalog.regtype::text AS intype, c.opckeytype::pg_catalog.regtype::text AS keytype, c.opcdefault AS isdefault,
             c.opcfamily::int8::float8 AS family, f.opfname AS famname, fn.nspname AS famnsp
        FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am a ON a.oid = c.opcmethod
@@ -201,7 +213,7 @@ export async function readRareObjects(ctx: Ctx, sel: Selection): Promise<void> {
     ctx.add({
       type: 'opfamily', classid: PG_OPCLASS, oid: c.oid, schema: c.nspname, name: c.name, tie: [0], section: 'pre',
       emit: (): TocEntry[] => [
-        { tag: c.name, desc: 'OPERATOR CLASS', schema: c.nspname, owner: ctx.owner(c.owner), create: sql, drop: `DROP OPERATOR CLASS IF EXISTS ${qual} USING ${q.id(c.am)};\n`, ownerStmt: ctx.ownerStmt('OPERATOR CLASS', `${qual} USING ${q.id(c.am)}`, c.owner), pass: 1 },
+        { tag: c.name, desc: 'OPERATOR CLASS', schema: c.nspname, owner: ctx.owner(c.owner), create: sql, drop: dropUsing(`DROP OPERATOR CLASS IF EXISTS ${qual} USING ${q.id(c.am)}`, c.am, c.useram), ownerStmt: ctx.ownerStmt('OPERATOR CLASS', `${qual} USING ${q.id(c.am)}`, c.owner), pass: 1 },
         ...ctx.commentEntry({ classid: PG_OPCLASS, oid: c.oid, kind: 'OPERATOR CLASS', tagName: `${q.id(c.name)} USING ${q.id(c.am)}`, target: `${qual} USING ${q.id(c.am)}`, schema: c.nspname, owner: c.owner }),
       ],
     });

@@ -1,4 +1,7 @@
-/** Enum, domain, composite and range types (pg_dump's dumpEnumType/dumpDomain/dumpCompositeType/dumpRangeType). */
+/**
+ * Enum, domain, composite, range and base types, and shell types (pg_dump's dumpEnumType/dumpDomain/
+ * dumpCompositeType/dumpRangeType/dumpBaseType/dumpShellType/dumpUndefinedType).
+ */
 import { CLASS, type Ctx } from './context.js';
 import type { DumpObject, TocEntry } from './model.js';
 import { literal } from './quote.js';
@@ -7,6 +10,16 @@ import type { Selection } from './select.js';
 interface TypeRow {
   oid: number; typname: string; nspname: string; nspoid: number; owner: string; typtype: string;
   acl: string[] | null; base: string[]; typrelid: number; relkind: string | null; typarray: number; multi: number | null;
+}
+
+/** Shell type of a base or range type: written (`CREATE TYPE t;`) only when loop repair needs it. */
+export interface ShellType { obj: DumpObject; used: boolean }
+export const shellTypes = new WeakMap<DumpObject, ShellType>();
+
+interface BaseRow {
+  oid: number; typlen: number; input: string; output: string; receive: string | null; send: string | null; modin: string | null;
+  modout: string | null; analyze: string | null; subscript: string | null; collatable: boolean; def: string | null; defbin: string | null;
+  elem: string | null; category: string; preferred: boolean; delim: string; align: string; storage: string; byval: boolean;
 }
 
 export interface DomainCheck { obj: DumpObject; name: string; def: string; validated: boolean; separate: boolean; domain: DumpObject }
@@ -24,7 +37,10 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
             ${ctx.version >= 140000 ? '(SELECT rngmultitypid::int8::float8 FROM pg_catalog.pg_range WHERE rngtypid = t.oid)' : 'NULL::float8'} AS multi
        FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
        LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid
-      WHERE t.typtype IN ('e','d','c','r') AND (t.typtype <> 'c' OR c.relkind = 'c')
+      WHERE (t.typtype IN ('e','d','c','r') OR (t.typtype = 'b' AND NOT (t.typelem <> 0 AND t.typlen = -1
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_type e WHERE e.oid = t.typelem AND e.typarray = t.oid)))
+             OR (t.typtype = 'p' AND NOT t.typisdefined))
+        AND (t.typtype <> 'c' OR c.relkind = 'c')
         AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
       ORDER BY t.oid`);
   const selected = rows.filter((r) => sel.contains(r.nspoid) && !ctx.isMember(CLASS.pg_type, r.oid));
@@ -65,6 +81,16 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation AND r.rngcollation <> st.typcollation
        LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
       WHERE r.rngtypid = ANY($1::oid[])`, [oids]);
+
+  const proc = (col: string): string => `CASE WHEN t.${col} <> 0 THEN t.${col}::pg_catalog.regproc::text END`;
+  const bases = await ctx.query<BaseRow & { typ: number }>(
+    `SELECT t.oid::int8::float8 AS typ, t.typlen, t.typinput::pg_catalog.regproc::text AS input, t.typoutput::pg_catalog.regproc::text AS output,
+            ${proc('typreceive')} AS receive, ${proc('typsend')} AS send, ${proc('typmodin')} AS modin, ${proc('typmodout')} AS modout,
+            ${proc('typanalyze')} AS analyze, ${ctx.version >= 140000 ? proc('typsubscript') : 'NULL::text'} AS subscript,
+            t.typcollation <> 0 AS collatable, t.typdefault AS def, pg_catalog.pg_get_expr(t.typdefaultbin, 0) AS defbin,
+            CASE WHEN t.typelem <> 0 THEN pg_catalog.format_type(t.typelem, NULL) END AS elem, t.typcategory::text AS category,
+            t.typispreferred AS preferred, t.typdelim::text AS delim, t.typalign::text AS align, t.typstorage::text AS storage, t.typbyval AS byval
+       FROM pg_catalog.pg_type t WHERE t.oid = ANY($1::oid[]) AND t.typtype = 'b'`, [oids]);
 
   const coll = (nsp: string | null, name: string | null): string => (nsp !== null && name !== null ? ` COLLATE ${q.qual(nsp, name)}` : '');
 
@@ -140,6 +166,34 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
         out.push(...acl());
         return out;
       };
+    } else if (r.typtype === 'b') {
+      const b = bases.find((x) => x.typ === r.oid)!;
+      emit = () => {
+        let sql = `CREATE TYPE ${qual} (\n    INTERNALLENGTH = ${b.typlen === -1 ? 'variable' : String(b.typlen)}`;
+        sql += `,\n    INPUT = ${b.input},\n    OUTPUT = ${b.output}`;
+        if (b.receive !== null) sql += `,\n    RECEIVE = ${b.receive}`;
+        if (b.send !== null) sql += `,\n    SEND = ${b.send}`;
+        if (b.modin !== null) sql += `,\n    TYPMOD_IN = ${b.modin}`;
+        if (b.modout !== null) sql += `,\n    TYPMOD_OUT = ${b.modout}`;
+        if (b.analyze !== null) sql += `,\n    ANALYZE = ${b.analyze}`;
+        if (b.collatable) sql += ',\n    COLLATABLE = true';
+        if (b.defbin !== null) sql += `,\n    DEFAULT = ${b.defbin}`;
+        else if (b.def !== null) sql += `,\n    DEFAULT = ${literal(b.def)}`;
+        if (b.subscript !== null) sql += `,\n    SUBSCRIPT = ${b.subscript}`;
+        if (b.elem !== null) sql += `,\n    ELEMENT = ${b.elem}`;
+        if (b.category !== 'U') sql += `,\n    CATEGORY = ${literal(b.category)}`;
+        if (b.preferred) sql += ',\n    PREFERRED = true';
+        if (b.delim !== ',') sql += `,\n    DELIMITER = ${literal(b.delim)}`;
+        sql += `,\n    ALIGNMENT = ${({ c: 'char', s: 'int2', i: 'int4', d: 'double' } as Record<string, string>)[b.align] ?? 'int4'}`;
+        sql += `,\n    STORAGE = ${({ p: 'plain', e: 'external', m: 'main', x: 'extended' } as Record<string, string>)[b.storage] ?? 'plain'}`;
+        if (b.byval) sql += ',\n    PASSEDBYVALUE';
+        sql += '\n);\n';
+        // CASCADE: the type's I/O functions depend on it (pg_dump's dumpBaseType).
+        return [{ ...common('TYPE', sql)[0]!, drop: `DROP TYPE IF EXISTS ${qual} CASCADE;\n` }, ...typeComment(), ...acl()];
+      };
+    } else if (r.typtype === 'p') {
+      // A shell type nothing completed (CREATE TYPE t; alone): pg_dump's dumpUndefinedType.
+      emit = () => [...common('TYPE', `CREATE TYPE ${qual};\n`), ...typeComment(), ...acl()];
     } else {
       const g = ranges.find((x) => x.typ === r.oid)!;
       emit = () => {
@@ -157,6 +211,15 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
     if (r.typtype === 'c') ctx.alias(CLASS.pg_class, r.typrelid, obj);
     if (r.typarray) ctx.alias(CLASS.pg_type, r.typarray, obj);
     if (r.multi) ctx.alias(CLASS.pg_type, r.multi, obj);
+    if (r.typtype === 'b' || r.typtype === 'r') {
+      // The shell type that breaks a loop between the type and its I/O (or canonical) functions.
+      const shell: ShellType = { obj: undefined as unknown as DumpObject, used: false };
+      shell.obj = ctx.add({
+        type: 'type', classid: 0, oid: r.oid, schema: r.nspname, name: r.typname, tie: [1], section: 'pre',
+        emit: () => (shell.used ? [{ tag: r.typname, desc: 'SHELL TYPE', schema: r.nspname, owner: ctx.owner(r.owner), create: `CREATE TYPE ${qual};\n`, drop: null, ownerStmt: null, pass: 1 }] : []),
+      });
+      shellTypes.set(obj, shell);
+    }
     result.set(r.oid, obj);
   }
   return result;
