@@ -1,5 +1,5 @@
 /** A snapshot's globals, the SQL file written next to a restored `.sql.gz`. */
-import { link, rm, writeFile } from 'node:fs/promises';
+import { link, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalIoError, UsageError } from '../errors.js';
 import type { Snapshot } from '../snapshot/manifest.js';
@@ -26,16 +26,17 @@ export function globalsFileName(sqlGzName: string): string {
 }
 
 /**
- * Write the globals of `s` as `<dir>/<name>`: never over an existing file (hard-linked into place from a
- * `.partial`, which is removed in every case).
+ * Write the globals of `s` as `<dir>/<name>`: never over an existing file unless `overwrite` (restore
+ * --force); hard-linked (or with `overwrite` renamed) into place from a `.partial`, removed in every case.
  */
-export async function writeGlobalsFile(dir: string, name: string, s: Snapshot): Promise<string> {
+export async function writeGlobalsFile(dir: string, name: string, s: Snapshot, opts: { overwrite?: boolean } = {}): Promise<string> {
   const sql = renderGlobals(globalsOfSnapshot(s), globalsHeader([s]));
   const final = join(dir, name);
   const partial = `${final}.partial`;
   try {
     await writeFile(partial, sql, { flag: 'wx', mode: 0o600 });
-    await link(partial, final);
+    if (opts.overwrite) await rename(partial, final);
+    else await link(partial, final);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UsageError(`${final} already exists; pgvault never overwrites it: move it away or restore into another directory`, { cause: e });

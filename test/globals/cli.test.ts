@@ -1,6 +1,7 @@
 /** `backup` records the globals in the snapshot; `pgvault globals` prints them, as the operator runs it. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { tempDir } from '../repo/helpers.js';
@@ -59,6 +60,34 @@ test('pgvault globals prints the roles, memberships and databases of the snapsho
     const [db] = await bare.query<{ owner: string; datconnlimit: number }>('postgres',
       "SELECT pg_get_userbyid(datdba) AS owner, datconnlimit FROM pg_database WHERE datname = 'bus'");
     assert.deepEqual(db, { owner: 'bus', datconnlimit: 50 });
+  } finally {
+    await bare.stop();
+  }
+});
+
+test('restore --target writes <db>_<time>.globals.sql beside the .sql.gz; restore latest --into <server> --create rebuilds both databases', async () => {
+  const out = join(tmp.path, 'out');
+  mkdirSync(out);
+  let r = await pgvault(['--json', 'restore', 'latest', '--target', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const files = readdirSync(out).sort();
+  assert.equal(files.length, 4);
+  assert.match(files.join(' '), /^bus_\d{8}_\d{6}\.globals\.sql bus_\d{8}_\d{6}\.sql\.gz paperclip_\d{8}_\d{6}\.globals\.sql paperclip_\d{8}_\d{6}\.sql\.gz$/);
+  assert.match(readFileSync(join(out, files[0]!), 'utf8'), /^CREATE DATABASE bus WITH/m);
+
+  const bare = await startCluster({ major: 15 });
+  try {
+    r = await pgvault(['--json', 'restore', 'latest', '--into', bare.url('postgres'), '--create']);
+    assert.equal(r.code, 0, r.stderr);
+    const done = JSON.parse(r.stdout) as { database: string; rolesCreated: string[] }[];
+    assert.deepEqual(done.map((d) => [d.database, d.rolesCreated.length > 0]), [['bus', true], ['paperclip', true]]);
+    r = await pgvault(['restore', 'latest', '--db', 'bus', '--into', bare.url('postgres'), '--create']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /database "bus" already exists.*--swap/);
+    r = await pgvault(['restore', 'latest', '--db', 'bus', '--into', bare.url('postgres'), '--create', '--swap']);
+    assert.equal(r.code, 0, r.stderr);
+    const dbs = await bare.query<{ datname: string }>('postgres', "SELECT datname FROM pg_database WHERE datname LIKE 'bus%' ORDER BY 1");
+    assert.equal(dbs.length, 2, 'bus and the kept previous bus_before_<time>');
   } finally {
     await bare.stop();
   }

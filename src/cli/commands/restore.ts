@@ -5,6 +5,9 @@ import { discardIfEmpty, planRestoreFiles, prepareTargetDir, type PreparedDir } 
 import { restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from '../../restore/to-file.js';
 import { extractTables, NoMatchingTableError, type ExtractedTables } from '../../restore/tables.js';
 import type { Snapshot } from '../../snapshot/manifest.js';
+import { restoreCreate, type RestoreCreateOptions } from '../../restore/create.js';
+import { globalsFileName, writeGlobalsFile } from '../../globals/index.js';
+import { basename } from 'node:path';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { describeServer, describeSource } from '../../snapshot/source.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
@@ -22,6 +25,10 @@ interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   fromHost?: string[];
   table?: string[];
   force?: boolean;
+  create?: boolean;
+  swap?: boolean;
+  keepExistingRoles?: boolean;
+  jobs?: string;
 }
 
 export function register(program: Command): void {
@@ -37,6 +44,11 @@ export function register(program: Command): void {
     .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
     .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList)
     .option('-t, --table <pattern>', 'only these tables (schema.table or table, * wildcards; repeatable): their DDL, dependent objects and data, without a DROP pass; with --stdout or --target', collectList);
+  cmd.option('--create', 'with --into SERVER: disaster recovery onto a bare server: create the missing roles (never altering existing ones), ' +
+      'tablespaces and the database with its properties, load it, apply database settings (the database is named as in the snapshot)')
+    .option('--swap', 'with --into --create, when the database exists: restore into a new database, then rename the old one away and the new one into place')
+    .option('--keep-existing-roles', 'with --create: restore even when existing roles differ from the snapshot (they are left as they are and reported)')
+    .option('-j, --jobs <n>', 'with --into: load over N connections (table data and indexes in parallel)');
   addConnectionFlags(cmd);
   cmd.action(async (ref: string, f: RestoreFlags, c: Command) => {
     const modes = [f.target !== undefined, f.stdout === true, f.into !== undefined].filter(Boolean).length;
@@ -44,6 +56,10 @@ export function register(program: Command): void {
     if (f.gzip && !f.stdout) throw new UsageError('--gzip goes with --stdout (files written with --target are always .sql.gz)');
     if (f.force && f.target === undefined) throw new UsageError('--force goes with --target');
     if (f.table && f.into !== undefined) throw new UsageError('--table works with --stdout or --target; pipe the result into psql to load it');
+    if ((f.swap || f.keepExistingRoles) && !f.create) throw new UsageError('--swap and --keep-existing-roles go with --into SERVER --create');
+    if (f.create && f.into === undefined) throw new UsageError('--create goes with --into SERVER (a connection to the server; the database is created there)');
+    const jobs = f.jobs === undefined ? 1 : Number(f.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${String(f.jobs)})`);
     const g = globalsOf(c);
     const logger = loggerFor(g);
     // The target is checked (and created) before the repository key is derived, which takes seconds.
@@ -73,7 +89,7 @@ export function register(program: Command): void {
           }
           chosen = snaps.filter((s) => extracts!.has(s.id));
         }
-        if ((f.stdout || f.into !== undefined) && chosen.length > 1) {
+        if ((f.stdout || (f.into !== undefined && !f.create)) && chosen.length > 1) {
           throw new UsageError(`"${ref}" matches ${chosen.length} snapshots (${chosen.map((s) => `${s.id.slice(0, 8)}: ${describeSource(s)}` +
             `${describeServer(s) ? ` on server ${describeServer(s)}` : ''} from host ${s.host}`).join('; ')}); choose one with --db NAME or give its id`);
         }
@@ -95,9 +111,22 @@ export function register(program: Command): void {
             const path = await restoreToDirectory(repo, s, target.dir, fileOpts(s));
             wrote = true;
             logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
-            done.push({ snapshot: s.id, database: s.database, file: path });
+            const entry: Record<string, unknown> = { snapshot: s.id, database: s.database, file: path };
+            // What a bare server needs first (roles, the database): <db>_<time>.globals.sql beside the .sql.gz.
+            if (s.globals) entry.globals = await writeGlobalsFile(target.dir, globalsFileName(basename(path)), s, { overwrite: f.force ?? false });
+            done.push(entry);
           } else if (f.stdout) {
             await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false });
+          } else if (f.create) {
+            const opts: RestoreCreateOptions = { logger };
+            if (f.swap) opts.swap = true;
+            if (f.clean) opts.clean = true;
+            if (f.keepExistingRoles) opts.keepExistingRoles = true;
+            if (jobs > 1) opts.jobs = jobs;
+            const r = await restoreCreate(repo, s, connectionOf(f.into, f), opts);
+            logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} as database ${r.database}: ${r.load.tables} tables, ${r.load.rows} rows, ` +
+              `roles created: ${r.rolesCreated.join(', ') || 'none'}, in ${r.durationMs} ms`);
+            done.push({ snapshot: s.id, ...r, into: r.database });
           } else {
             const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger });
             logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${r.durationMs} ms`);
