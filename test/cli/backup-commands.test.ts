@@ -66,7 +66,7 @@ test('backup, snapshots, diff, restore, verify and stats from the command line',
   mkdirSync(out);
   r = await pgvault(['restore', 'latest', '--target', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['crm_20261120_060000.sql.gz', 'shop_20261120_180000.sql.gz']);
+  assert.deepEqual(readdirSync(out).sort(), ['crm_20261120_060000.globals.sql', 'crm_20261120_060000.sql.gz', 'shop_20261120_180000.globals.sql', 'shop_20261120_180000.sql.gz']);
   await pg.createDatabase('shop_copy');
   pg.psql('shop_copy', ['-f', '-'], gunzipSync(readFileSync(join(out, 'shop_20261120_180000.sql.gz'))));
   const [row] = await pg.query<{ name: string }>('shop_copy', 'SELECT name FROM public.items WHERE id = 7');
@@ -100,7 +100,7 @@ test('backup, snapshots, diff, restore, verify and stats from the command line',
   assert.match(r.stderr, /no snapshot ffffffff/);
   r = await pgvault(['restore', 'latest', '--db', 'crm', '--target', join(tmp.path, 'missing-dir')]);
   assert.equal(r.code, 0, 'a missing target directory is created');
-  assert.deepEqual(readdirSync(join(tmp.path, 'missing-dir')), ['crm_20261120_060000.sql.gz']);
+  assert.deepEqual(readdirSync(join(tmp.path, 'missing-dir')).sort(), ['crm_20261120_060000.globals.sql', 'crm_20261120_060000.sql.gz']);
 });
 
 test('one unreachable database: the other is backed up, exit code 1; alone, the database error code 15', async () => {
