@@ -36,3 +36,20 @@ export function addGlobalOptions(program: Command): void {
 export function globalsOf(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
+
+/**
+ * Settings every command shares, applied to the whole command tree once the commands are registered:
+ * - every command's `--help` lists the global options too (`--repo`, `--json`, `--config`, ...);
+ * - usage errors of subcommands (a missing argument, an unknown option) throw instead of calling
+ *   process.exit(1), so runCli maps them to exit code 2 like every other usage error;
+ * - commander's own error text passes through `writeErr` (runCli redacts it).
+ */
+export function configureCommandTree(program: Command, writeErr: (str: string) => void): void {
+  const visit = (c: Command): void => {
+    c.configureHelp({ ...c.configureHelp(), showGlobalOptions: true });
+    c.exitOverride();
+    c.configureOutput({ outputError: (str) => writeErr(str) });
+    for (const sub of c.commands) visit(sub);
+  };
+  visit(program);
+}
