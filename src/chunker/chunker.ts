@@ -10,15 +10,16 @@
  * Only the window's last chunk may be an artefact of the window ending; unless it is `max` long,
  * it is kept and scanned again, from its start, together with the next data.
  *
- * Memory: one window buffer of 4 × max (plus fastcdc's copy of it in WebAssembly memory). Bytes are
- * scanned once, except the carried-over last chunk (< max) of each window: at most 1/3 rescanning,
- * about avg / (4 × max) in practice.
+ * Memory: one window buffer of 2 × max (plus fastcdc's copy of it in WebAssembly memory). Bytes are
+ * scanned once, except the carried-over last chunk (< max) of each window: at most 1/2 rescanning,
+ * about avg / (2 × max) in practice (docs/chunking-and-crypto.md: 4 × max cost 16 MiB more memory for a
+ * difference in chunking speed below the measurement noise).
  */
 import { boundaries } from './fastcdc.js';
 import { validateChunkerParams, type ChunkerParams } from './params.js';
 
 /** Window size as a multiple of max. */
-const WINDOW_FACTOR = 4;
+const WINDOW_FACTOR = 2;
 
 export class Chunker {
   readonly params: Readonly<ChunkerParams>;
