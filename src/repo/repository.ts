@@ -17,6 +17,7 @@ import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
+import { describeRetry } from '../store/retry.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
 import { ChunkStore } from './chunk-store.js';
 import {
@@ -83,6 +84,9 @@ export class Repository {
     this.#keys = keys;
     this.#keyName = keyName;
     this.logger = opts.logger ?? silentLogger;
+    // Retries and stalls are visible at the default level (a slow or flaky bucket should not be a surprise).
+    const logger = this.logger;
+    store.observeRetries?.((e) => logger.warn(describeRetry(e)));
     const cacheRoot = opts.cacheDir === undefined ? defaultCacheRoot() : opts.cacheDir;
     this.chunks = new ChunkStore(store, keys, {
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,

@@ -77,6 +77,12 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Math.max(0, t - now);
 }
 
+/** A log line for a retried request: "GET x/data/ab/… failed (SlowDown (HTTP 503)), attempt 1 of 8; retrying in 0.4 s". */
+export function describeRetry(e: { operation: string; attempt: number; maxAttempts: number; delayMs: number; stall: boolean; reason: string }): string {
+  const what = e.stall ? `stalled (${e.reason})` : `failed (${e.reason})`;
+  return `store request ${e.operation} ${what}, attempt ${e.attempt} of ${e.maxAttempts}; retrying in ${(e.delayMs / 1000).toFixed(1)} s`;
+}
+
 export class RetriesExhausted extends Error {
   readonly attempts: number;
   constructor(attempts: number, cause: unknown) {

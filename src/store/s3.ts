@@ -15,6 +15,7 @@
  *   `deleteMode: 'hide'` only hides (for keys without the deleteFiles capability).
  * - bodies are Uint8Array (never streams) so every retry resends the whole body; no multipart; no conditional writes.
  * - retries are ours (./retry.ts: backoff + full jitter, Retry-After honoured); the SDK's are off (maxAttempts 1).
+ *   Every retry is counted (`counters`: retries, stalls) and reported to `observeRetries` (the Repository logs it).
  */
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
@@ -28,8 +29,8 @@ import { redact } from '../redact.js';
 import { resolveCredentials, type Env, type S3Credentials } from './credentials.js';
 import { dataFolder, isValidName, objectKey } from './keys.js';
 import { resolveRetryOptions, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
-import { classifyS3Error, isNotFound, isUnsupportedOperation, mapS3Error } from './s3-errors.js';
-import type { ListOptions, ObjectInfo, ObjectKind, Store } from './types.js';
+import { classifyS3Error, isNotFound, isUnsupportedOperation, mapS3Error, s3ErrorInfo } from './s3-errors.js';
+import type { ListOptions, ObjectInfo, ObjectKind, RetryEvent, Store, StoreCounters } from './types.js';
 
 export type DeleteMode = 'all-versions' | 'hide';
 
@@ -79,6 +80,9 @@ export class S3Store implements Store {
   readonly #retry: ResolvedRetryOptions;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   readonly #versionDeleteConcurrency: number;
+  /** Retried attempts and stalls since this store was opened (run metrics export them). */
+  readonly counters: StoreCounters = { retries: 0, stalls: 0 };
+  #retryListener: ((e: RetryEvent) => void) | undefined;
   /**
    * Whether the server has ListObjectVersions: settled by the first all-versions delete, and shared as a
    * promise so that deletes running at the same time wait for that answer instead of each finding out
@@ -96,7 +100,21 @@ export class S3Store implements Store {
     this.prefix = normalizePrefix(o.prefix ?? '');
     this.location = `s3:${this.endpoint}/${this.bucket}${this.prefix ? '/' + this.prefix.slice(0, -1) : ''}`;
     this.deleteMode = o.deleteMode ?? 'all-versions';
-    this.#retry = resolveRetryOptions(o.retry);
+    const retry = resolveRetryOptions(o.retry);
+    this.#retry = {
+      ...retry,
+      onRetry: (info) => {
+        const err = s3ErrorInfo(info.error);
+        const stall = err.code === 'TimeoutError' || /timed out|no activity/i.test(err.message);
+        this.counters.retries++;
+        if (stall) this.counters.stalls++;
+        retry.onRetry?.(info);
+        this.#retryListener?.({
+          operation: info.operation, attempt: info.attempt, maxAttempts: retry.maxAttempts, delayMs: info.delayMs, stall,
+          reason: stall ? redact(err.message) : `${err.code}${err.status !== undefined ? ` (HTTP ${err.status})` : ''}`,
+        });
+      },
+    };
     this.#versionDeleteConcurrency = o.versionDeleteConcurrency ?? 4;
     const maxSockets = o.maxSockets ?? 64;
     this.#agents = {
@@ -129,6 +147,10 @@ export class S3Store implements Store {
         logger,
       },
     });
+  }
+
+  observeRetries(listener: (e: RetryEvent) => void): void {
+    this.#retryListener = listener;
   }
 
   #key(kind: ObjectKind, name: string): string {

@@ -31,6 +31,28 @@ export interface ListOptions {
   modified?: boolean;
 }
 
+/** Requests a remote store had to retry, for the run metrics (`pgvault_store_retries_total`). */
+export interface StoreCounters {
+  /** Failed attempts that were retried. */
+  retries: number;
+  /** Of those, attempts that stalled (no data for the socket idle limit, 60 s by default). */
+  stalls: number;
+}
+
+/** One retried request, for the log. */
+export interface RetryEvent {
+  /** e.g. "GET pg/data/ab/ab12…" (the object key, never credentials). */
+  operation: string;
+  /** The attempt that failed (1-based), of `maxAttempts`. */
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  /** The request stalled (timed out without data) rather than failing outright. */
+  stall: boolean;
+  /** What failed, e.g. "SlowDown (HTTP 503)". */
+  reason: string;
+}
+
 export interface Store {
   /** Where the store points, for messages; never contains secrets. */
   readonly location: string;
@@ -45,6 +67,10 @@ export interface Store {
    * (S3: an interrupted PUT stores nothing).
    */
   removeTemporary?(olderThan: Date): Promise<number>;
+  /** Retries and stalls so far (remote stores). */
+  readonly counters?: StoreCounters;
+  /** Be told about every retried request (one listener; the Repository logs them as warnings). */
+  observeRetries?(listener: (e: RetryEvent) => void): void;
   /** Release connections/handles. */
   close(): Promise<void>;
 }

@@ -10,6 +10,10 @@ import { S3Store, type S3StoreOptions } from '../../src/store/s3.js';
 import { NotFoundError, StoreUnavailableError } from '../../src/errors.js';
 import { startVersionedS3Server, type VersionedS3Server } from '../helpers/versioned-s3.js';
 import { listRawKeys } from '../helpers/s3.js';
+import { describeRetry } from '../../src/store/retry.js';
+import type { RetryEvent } from '../../src/store/types.js';
+import { Repository } from '../../src/repo/repository.js';
+import { TEST_KDF } from '../repo/helpers.js';
 import { collect, describeStoreConformance, hexName, seededBytes } from './conformance.js';
 
 let conf: VersionedS3Server;
@@ -246,6 +250,34 @@ describe('S3Store on a versioned server', () => {
         return true;
       });
       assert.ok(Date.now() - t0 < 5000);
+    });
+  });
+
+  describe('retries are visible', () => {
+    it('every retry is counted and reported (503, and a stall with no data for the socket idle limit); a Repository logs them as warnings', async () => {
+      const store = open({ socketTimeoutMs: 150, retry: { maxAttempts: 4, baseDelayMs: 1, sleep: async () => undefined } });
+      const events: RetryEvent[] = [];
+      store.observeRetries((e) => events.push(e));
+      await store.put('index', 'v1', seededBytes(21, 10));
+      reset();
+      srv.injectFault({ kind: 'status', status: 503, code: 'SlowDown' }, { times: 2, match: (r) => r.method === 'GET' });
+      assert.equal((await store.get('index', 'v1')).length, 10);
+      srv.injectFault({ kind: 'hang' }, { times: 1, match: (r) => r.method === 'GET' });
+      assert.equal((await store.get('index', 'v1')).length, 10);
+      assert.deepEqual(store.counters, { retries: 3, stalls: 1 });
+      assert.deepEqual(events.map((e) => [e.attempt, e.stall, e.maxAttempts]), [[1, false, 4], [2, false, 4], [1, true, 4]]);
+      assert.equal(describeRetry(events[0]!), `store request GET repo/index/v1 failed (SlowDown (HTTP 503)), attempt 1 of 4; retrying in ${(events[0]!.delayMs / 1000).toFixed(1)} s`);
+      assert.match(describeRetry(events[2]!), /^store request GET repo\/index\/v1 stalled \(.*timed out.*\), attempt 1 of 4; retrying in/);
+
+      const warnings: string[] = [];
+      const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => { warnings.push(m); } };
+      const repoStore = open({ prefix: 'visible', retry: { maxAttempts: 4, baseDelayMs: 1, sleep: async () => undefined } });
+      const repo = await Repository.init(repoStore, 'pw', { kdf: TEST_KDF, cacheDir: null, logger });
+      srv.injectFault({ kind: 'status', status: 500, code: 'InternalError' }, { times: 1, match: (r) => r.method === 'GET' });
+      await repo.listKeys();
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /^store request LIST visible\/keys\/ failed \(InternalError \(HTTP 500\)\), attempt 1 of 4; retrying in 0\.0 s$/);
+      assert.equal(repoStore.counters.retries, 1);
     });
   });
 
