@@ -30,6 +30,8 @@ export interface MetricsInput {
   lastPruneMs?: number;
   /** Last known newest-snapshot times (Unix seconds) by configured name, used when `snapshots` is null. */
   lastSuccessFallback?: Record<string, number>;
+  /** Store requests retried during the run (remote stores only). */
+  store?: { retries: number; stalls: number };
 }
 
 /** Newest snapshot time (Unix seconds) of each configured database that has one. */
@@ -91,6 +93,10 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
     run('pgvault_run_success', '1 if the last run succeeded completely, else 0.', m.report.ok ? 1 : 0),
   ];
   if (m.report.forget.ran) out.push(run('pgvault_forget_removed_snapshots', 'Snapshots removed by retention in the last run.', m.report.forget.removed ?? 0));
+  if (m.store) {
+    out.push({ name: 'pgvault_store_retries_total', help: 'Store requests retried during the last run (throttling, 5xx, network errors, stalls).', type: 'counter', samples: [{ value: m.store.retries }] });
+    out.push({ name: 'pgvault_store_stalls_total', help: 'Store requests retried during the last run because they stalled (no data for the socket idle limit).', type: 'counter', samples: [{ value: m.store.stalls }] });
+  }
   if (m.lastPruneMs !== undefined) out.push(run('pgvault_last_prune_timestamp_seconds', 'Time of the last successful prune (Unix seconds).', m.lastPruneMs / 1000));
   return out;
 }

@@ -110,6 +110,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       const families = runMetrics({
         report, snapshots, databases, lastSuccessFallback: fallback,
         ...(lastPrune ? { lastPruneMs: Date.parse(lastPrune) } : {}),
+        ...(repo?.store.counters ? { store: { ...repo.store.counters } } : {}),
       });
       writeTextfileAtomic(config.metricsFile, renderMetrics(families));
       logger.debug(`metrics written to ${config.metricsFile}`);

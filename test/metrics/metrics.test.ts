@@ -75,3 +75,14 @@ test('per-database values come from the newest snapshot of this host; failures f
   assert.doesNotMatch(noRepo, /pgvault_last_success_timestamp_seconds\{database="pc"\}/);
   assert.doesNotMatch(noRepo, /pgvault_snapshots/);
 });
+
+test('store retries and stalls of the run are exported as counters (remote stores only)', () => {
+  const report: RunReport = {
+    ok: true, exitCode: 0, host: 'h', repository: 's3:x', startedAt: '2026-11-26T06:00:00.000Z', finishedAt: '2026-11-26T06:01:00.000Z', durationMs: 60_000,
+    databases: [], forget: { ran: false }, prune: { ran: false }, problems: [],
+  };
+  const text = renderMetrics(runMetrics({ report, snapshots: [], databases: [], store: { retries: 3, stalls: 1 } }));
+  assert.match(text, /^# TYPE pgvault_store_retries_total counter\npgvault_store_retries_total 3$/m);
+  assert.match(text, /^# TYPE pgvault_store_stalls_total counter\npgvault_store_stalls_total 1$/m);
+  assert.doesNotMatch(renderMetrics(runMetrics({ report, snapshots: [], databases: [] })), /pgvault_store_retries_total/);
+});
