@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
 import { MANIFEST_VERSION, type PartRecord, type SnapshotManifest } from '../snapshot/manifest.js';
 import { saveSnapshot } from '../snapshot/snapshots.js';
-import { formatTime, parseTime } from '../snapshot/time.js';
+import { formatTime, parseSnapshotTime } from '../snapshot/time.js';
 import { PGVAULT_VERSION } from '../version.js';
 import { stripMetaCommands } from '../restore/into-db.js';
 import { crashPoint } from '../crash-points.js';
@@ -69,7 +69,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   const logger = opts.logger ?? silentLogger;
   const now = opts.now ?? (() => new Date());
   const started = now();
-  const time = opts.time ? (parseTime(opts.time), opts.time) : formatTime(started);
+  const time = opts.time ? (parseSnapshotTime(opts.time, started), opts.time) : formatTime(started);
   // Backups read tables in key order unless told otherwise: heap order scatters changed and newly
   // inserted rows over the whole table and defeats deduplication (docs/benchmarks.md: after a 1 %
   // append, 1.9 MiB stored instead of 90 MiB, for about 8 % more time).

@@ -53,3 +53,30 @@ export function fileStamp(time: string): string {
   const { wall: w } = parseTime(time);
   return `${pad(w.year, 4)}${pad(w.month)}${pad(w.day)}_${pad(w.hour)}${pad(w.minute)}${pad(w.second)}`;
 }
+
+/** Largest UTC offset accepted for a time given by a person: real time zones span -12:00 to +14:00. */
+export const MAX_OFFSET_MINUTES = 14 * 60;
+/** How far in the future a given snapshot time may be (clock skew between hosts), ms. */
+export const MAX_FUTURE_MS = 24 * 3_600_000;
+
+/**
+ * A time given for a new snapshot (`backup --time`), checked strictly, unlike parseTime (which must
+ * read whatever a stored manifest holds): RFC 3339 with a real calendar date (no 2026-02-30), seconds
+ * 00-59, a UTC offset within ±14:00, and at most one day after `now` (a snapshot dated 9999 would stay
+ * `latest` forever and keep-within rules would count back from it).
+ */
+export function parseSnapshotTime(s: string, now: Date = new Date()): ParsedTime {
+  const p = parseTime(s);
+  const { year, month, day, second } = p.wall;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) throw new UsageError(`invalid time ${JSON.stringify(s)}: ${year}-${pad(month)} has ${daysInMonth} days`);
+  if (second > 59) throw new UsageError(`invalid time ${JSON.stringify(s)}: seconds must be 00-59`);
+  if (Math.abs(p.offsetMinutes) > MAX_OFFSET_MINUTES) {
+    throw new UsageError(`invalid time ${JSON.stringify(s)}: UTC offset beyond ±14:00 (real time zones span -12:00 to +14:00)`);
+  }
+  if (p.date.getTime() - now.getTime() > MAX_FUTURE_MS) {
+    throw new UsageError(`time ${JSON.stringify(s)} is more than a day in the future (now ${formatTime(now)}): ` +
+      'a future snapshot would stay "latest" and skew retention; check the value and this host\'s clock');
+  }
+  return p;
+}

@@ -4,6 +4,7 @@ import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { withLock } from '../../maintenance/locks.js';
 import { parseDurationMs } from '../../config/duration.js';
+import { parseSnapshotTime } from '../../snapshot/time.js';
 import { addConnectionFlags, addDumpFlags, collectList, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .argument('<database...>', 'postgres://user@host:port/db URL, key=value string, or database name')
     .option('--tag <tag>', 'tag the snapshots (repeatable)', collectList)
     .option('--hostname <name>', 'host name to record (default: this machine\'s)')
-    .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00')
+    .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00 (a real date, UTC offset within ±14:00, at most a day ahead)')
     .option('--no-restrict-key', 'omit psql\'s \\restrict / \\unrestrict lines, so restores load with psql older than 15.14 / 16.10 / 17.6')
     .option('--role-passwords', 'record role password hashes in the snapshot\'s globals (the role must be able to read pg_authid, e.g. a superuser); never by default')
     .option('--retry-lock <duration>', 'wait up to this long (e.g. 10m) when prune holds the repository lock');
@@ -35,6 +36,8 @@ export function register(program: Command): void {
     const g = globalsOf(c);
     const logger = loggerFor(g);
     const retryLockMs = parseDurationMs(f.retryLock ?? '0', '--retry-lock');
+    // Checked before the repository is opened (deriving the key takes seconds).
+    if (f.time !== undefined) parseSnapshotTime(f.time);
     const dump = dumpOptionsOf(f);
     if (f.restrictKey === false) dump.restrictKey = null;
     const repo = await openRepository(g, logger);
