@@ -29,6 +29,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { restoreInto, type RestoreIntoResult } from './into-db.js';
+import { restoreParallel } from './parallel.js';
 
 export interface RestoreCreateOptions {
   /** Database name on the target (default: the snapshot's). */
@@ -108,6 +109,10 @@ export async function restoreCreate(repo: Repository, s: Snapshot, server: Conne
       throw new UsageError(`database "${name}" already exists on ${where}; nothing was changed. Use --swap to restore into a new database ` +
         'and rename it into place (the old one is kept, renamed), or --clean to replace the objects of the snapshot in the existing database');
     }
+    if (exists && opts.clean && opts.jobs !== undefined && opts.jobs > 1) {
+      throw new UsageError('--jobs loads into a new database (all or nothing: a failed load is dropped), not over an existing one with --clean; ' +
+        'use --swap instead of --clean, or leave out --jobs; nothing was changed');
+    }
     const missing = missingRoles(g, state);
     const differences = roleDifferences(g, state);
     for (const d of differences) logger.warn(`role ${d.role} exists on the target with ${d.attribute} ${d.server}; the snapshot has ${d.snapshot}`);
@@ -171,7 +176,10 @@ export async function restoreCreate(repo: Repository, s: Snapshot, server: Conne
       createdDb = loadName;
     }
     const target: ConnectionOptions = { ...server, database: loadName };
-    const load = await (opts.load ?? ((c) => restoreInto(repo, s, c, { clean: useExisting, logger })))(target);
+    const defaultLoad = (c: ConnectionOptions): Promise<RestoreIntoResult> => (opts.jobs !== undefined && opts.jobs > 1
+      ? restoreParallel(repo, s, c, { jobs: opts.jobs, logger })
+      : restoreInto(repo, s, c, { clean: useExisting, logger }));
+    const load = await (opts.load ?? defaultLoad)(target);
 
     // 4. Database properties, then the swap.
     try {

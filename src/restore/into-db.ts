@@ -71,7 +71,7 @@ async function* lines(source: AsyncIterable<Uint8Array>): AsyncGenerator<string>
   if (carry) yield carry;
 }
 
-async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRecord): Promise<void> {
+export async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRecord): Promise<void> {
   const t = part.table;
   if (!t) throw new IntegrityError(`snapshot part ${part.name} has no table record`);
   const header = (await cursor.takeAll(t.dataOffset - part.offset)).toString('utf8');
@@ -82,7 +82,7 @@ async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRec
   await cursor.skip(part.offset + part.length - t.dataOffset - t.dataLength);
 }
 
-async function runLargeObjects(client: pg.Client, cursor: ByteCursor, part: PartRecord): Promise<void> {
+export async function runLargeObjects(client: pg.Client, cursor: ByteCursor, part: PartRecord): Promise<void> {
   for await (const line of lines(cursor.take(part.length))) {
     const stmt = line.trim();
     // The outer transaction replaces the block's own BEGIN/COMMIT.

@@ -25,7 +25,7 @@ function matchesPattern(schema: string, name: string, pattern: string): boolean 
 }
 
 /** Session settings of the preamble (SET lines), without its DROP pass and psql meta-commands. */
-function settingsOf(preamble: string): string {
+export function settingsOf(preamble: string): string {
   return stripMetaCommands(preamble).split('\n')
     .filter((l) => l.startsWith('SET ') || l.startsWith('SELECT pg_catalog.set_config(') || l.startsWith('--'))
     .join('\n') + '\n\n';

@@ -60,6 +60,7 @@ export function register(program: Command): void {
     if (f.create && f.into === undefined) throw new UsageError('--create goes with --into SERVER (a connection to the server; the database is created there)');
     const jobs = f.jobs === undefined ? 1 : Number(f.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${String(f.jobs)})`);
+    if (jobs > 1 && !f.create) throw new UsageError('--jobs goes with --into SERVER --create: a parallel load runs into a new database, which is dropped if the load fails');
     const g = globalsOf(c);
     const logger = loggerFor(g);
     // The target is checked (and created) before the repository key is derived, which takes seconds.
