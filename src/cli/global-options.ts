@@ -16,6 +16,7 @@ export interface GlobalOptions {
   logFile?: string;
   json?: boolean;
   config?: string;
+  allowExpensiveKdf?: boolean;
 }
 
 export function addGlobalOptions(program: Command): void {
@@ -30,7 +31,8 @@ export function addGlobalOptions(program: Command): void {
     .option('-v, --verbose', 'debug messages on stderr')
     .option('--log-file <file>', 'also append log lines to FILE')
     .option('--json', 'machine-readable output on stdout')
-    .option('--config <file>', 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it');
+    .option('--config <file>', 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it')
+    .option('--allow-expensive-kdf', 'also try key files whose Argon2id cost exceeds what pgvault writes (3 passes, 64 MiB); only for key files you made so (env PGVAULT_ALLOW_EXPENSIVE_KDF=1)');
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {

@@ -74,7 +74,9 @@ export function openOptionsFor(g: GlobalOptions, logger: Logger, env: NodeJS.Pro
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) {
     throw new ConfigError(`--concurrency must be a whole number from 1 to 256, got ${g.concurrency}`);
   }
-  return { logger, cacheDir: g.cache === false ? null : g.cacheDir ?? config?.cacheDir, concurrency };
+  const out: OpenOptions = { logger, cacheDir: g.cache === false ? null : g.cacheDir ?? config?.cacheDir, concurrency };
+  if (g.allowExpensiveKdf === true || env.PGVAULT_ALLOW_EXPENSIVE_KDF === '1') out.maxKdf = null;
+  return out;
 }
 
 export async function openRepository(g: GlobalOptions, logger: Logger): Promise<Repository> {

@@ -12,7 +12,7 @@ import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
 import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
-import { createKeyFile, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
+import { createKeyFile, DEFAULT_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -34,6 +34,13 @@ export interface OpenOptions {
   concurrency?: number;
   /** Write an index object every N new chunks (default 1000). */
   indexBatch?: number;
+  /**
+   * The most expensive Argon2id parameters a key file may ask for before it is tried (default: what
+   * `init` writes, DEFAULT_KDF_PARAMS). Key files asking for more are skipped with a warning: anyone who
+   * can write to the bucket could add one with 64 passes x 1 GiB and make every command take minutes and
+   * a gigabyte. null: no cap (key files made so on purpose).
+   */
+  maxKdf?: KdfParams | null;
 }
 
 export interface InitOptions extends OpenOptions {
@@ -57,6 +64,10 @@ const DEFAULT_CONCURRENCY = 8;
 
 function newName(): string {
   return randomBytes(16).toString('hex');
+}
+
+function formatMiB(bytes: number): string {
+  return `${+(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function keyMeta(): { host: string; username: string; created: string } {
@@ -139,11 +150,24 @@ export class Repository {
     for await (const k of store.list('keys')) names.push(k.name);
     if (names.length === 0) throw new IntegrityError(`the repository at ${store.location} has no key files (keys/ is empty): it cannot be unlocked`, 'keys/');
     let lastIntegrity: PgvaultError | null = null;
+    const cap = opts.maxKdf === undefined ? DEFAULT_KDF_PARAMS : opts.maxKdf;
+    const skipped: string[] = [];
     for (const name of names.sort()) {
       const label = `keys/${name}`;
       let keys: MasterKey;
       try {
-        keys = await openKeyFile(await store.get('keys', name), password, label);
+        const bytes = await store.get('keys', name);
+        if (cap) {
+          const { kdf } = parseKeyFile(bytes, label);
+          if (kdf.opslimit > cap.opslimit || kdf.memlimit > cap.memlimit) {
+            skipped.push(name);
+            opts.logger?.warn(`key file ${label} asks for Argon2id with ${kdf.opslimit} passes and ${formatMiB(kdf.memlimit)}, more than pgvault ` +
+              `writes (${cap.opslimit} passes, ${formatMiB(cap.memlimit)}): skipped, since anyone who can write to the bucket could have planted it ` +
+              'to make every command slow. If you made it so, pass --allow-expensive-kdf (or PGVAULT_ALLOW_EXPENSIVE_KDF=1).');
+            continue;
+          }
+        }
+        keys = await openKeyFile(bytes, password, label);
       } catch (e) {
         if (e instanceof WrongPasswordError) continue;
         if (e instanceof IntegrityError) { lastIntegrity = e; opts.logger?.warn(e.message); continue; }
@@ -160,6 +184,11 @@ export class Repository {
         continue;
       }
       return new Repository(store, config, settings, keys, name, opts);
+    }
+    if (skipped.length > 0 && skipped.length + (lastIntegrity ? 1 : 0) >= names.length) {
+      throw new IntegrityError(`no key file of the repository at ${store.location} could be tried: ${skipped.length} ask for a more expensive ` +
+        `Argon2id than pgvault writes (first: keys/${skipped[0]!}). If you made them so, pass --allow-expensive-kdf (or PGVAULT_ALLOW_EXPENSIVE_KDF=1); ` +
+        'otherwise remove them (someone with write access to the bucket may have added them).', `keys/${skipped[0]!}`);
     }
     if (lastIntegrity && names.length === 1) throw lastIntegrity;
     throw new WrongPasswordError(`wrong password: it opens none of the ${names.length} key(s) of the repository at ${store.location}`);
