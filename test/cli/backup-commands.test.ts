@@ -28,6 +28,7 @@ before(async () => {
     pg.psql(db, ['-c', `CREATE TABLE public.items (id int PRIMARY KEY, name text);
       INSERT INTO public.items SELECT g, 'item ' || g FROM generate_series(1, 2000) g;`]);
   }
+  pg.psql('shop', ['-c', "CREATE TABLE public.orders (id int PRIMARY KEY, item int REFERENCES public.items); INSERT INTO public.orders SELECT g, g FROM generate_series(1, 30) g;"]);
 });
 
 after(async () => {
@@ -60,7 +61,7 @@ test('backup, snapshots, diff, restore, verify and stats from the command line',
   r = await pgvault(['--json', 'diff', snaps[0]!.id.slice(0, 8), second.slice(0, 8)]);
   assert.equal(r.code, 0, r.stderr);
   const d = JSON.parse(r.stdout) as { schemaChanged: boolean; tables: { table: string; change: string }[] };
-  assert.deepEqual(d.tables.map((t) => [t.table, t.change]), [['public.items', 'changed']]);
+  assert.deepEqual(d.tables.map((t) => [t.table, t.change]), [['public.items', 'changed'], ['public.orders', 'unchanged']]);
 
   const out = join(tmp.path, 'out');
   mkdirSync(out);
@@ -112,4 +113,30 @@ test('one unreachable database: the other is backed up, exit code 1; alone, the 
   r = await pgvault(['backup', bad]);
   assert.equal(r.code, 15, r.stderr);
   assert.match(r.stderr, /cannot connect|connection refused/i);
+});
+
+test('ls lists a snapshot\'s tables; restore --table without --db uses the databases that have the table', async () => {
+  let r = await pgvault(['--json', 'ls', 'latest', '--db', 'shop']);
+  assert.equal(r.code, 0, r.stderr);
+  const [shop] = JSON.parse(r.stdout) as { database: string; tables: { qualified: string; rows: number; bytes: number; sha256: string }[] }[];
+  assert.equal(shop!.database, 'shop');
+  assert.deepEqual(shop!.tables.map((t) => [t.qualified, t.rows]), [['public.items', 2000], ['public.orders', 30]]);
+  assert.ok(shop!.tables.every((t) => t.bytes > 0 && /^[0-9a-f]{64}$/.test(t.sha256)));
+  r = await pgvault(['ls', 'latest']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /snapshot [0-9a-f]{8} \(crm on /);
+  assert.match(r.stdout, /public\.orders\s+30\s/);
+
+  const dir = join(tmp.path, 'tables');
+  r = await pgvault(['restore', 'latest', '--table', 'orders', '--target', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const files = readdirSync(dir);
+  assert.equal(files.length, 1, 'only shop has the table');
+  assert.match(files[0]!, /^shop_\d{8}_\d{6}\.tables\.sql\.gz$/);
+  assert.match(gunzipSync(readFileSync(join(dir, files[0]!))).toString(), /COPY public\.orders/);
+  r = await pgvault(['restore', 'latest', '--table', 'items', '--stdout']);
+  assert.equal(r.code, 2, 'both databases have items: --stdout needs --db');
+  r = await pgvault(['restore', 'latest', '--table', 'nowhere', '--target', dir]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /no table matching nowhere in any of the 2 snapshots/);
 });

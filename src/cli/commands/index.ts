@@ -23,6 +23,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'key', summary: 'manage the repository\'s keys (one per password)', load: () => import('./key.js') },
   { name: 'backup', summary: 'back up databases into the repository, one snapshot each', load: () => import('./backup.js') },
   { name: 'snapshots', summary: 'list snapshots', load: () => import('./snapshots.js') },
+  { name: 'ls', summary: 'list a snapshot\'s tables with rows, bytes and SHA-256', load: () => import('./ls.js') },
   { name: 'restore', summary: 'restore snapshots to .sql.gz files, stdout or a database', load: () => import('./restore.js') },
   { name: 'globals', summary: 'print the roles, tablespaces and database properties a bare server needs, as SQL', load: () => import('./show-globals.js') },
   { name: 'verify', summary: 'prove snapshots restore, in a temporary database', load: () => import('./verify.js') },
