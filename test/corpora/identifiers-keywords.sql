@@ -4,6 +4,8 @@
 -- or by a trailing space, names starting with a digit or containing `$`. A dumper that quotes names
 -- with its own keyword list fails here if the list misses one.
 SET client_min_messages = warning;
+-- Syntax older majors lack sits in `\if :pg14` / `\if :pg15` blocks (with an equivalent for 13/14 in `\else`).
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14, current_setting('server_version_num')::int >= 150000 AS pg15 \gset
 CREATE SCHEMA "Keywords";
 DO $kw$
 DECLARE
@@ -33,8 +35,13 @@ CREATE TABLE "Keywords"."offset" (
 );
 INSERT INTO "Keywords"."offset" DEFAULT VALUES;
 CREATE INDEX "index" ON "Keywords"."offset" ("collate");
+\if :pg14
 CREATE FUNCTION "Keywords"."order"("limit" integer, "offset" integer DEFAULT 0) RETURNS integer
   LANGUAGE sql IMMUTABLE RETURN "limit" + "offset";
+\else
+CREATE FUNCTION "Keywords"."order"("limit" integer, "offset" integer DEFAULT 0) RETURNS integer
+  LANGUAGE sql IMMUTABLE AS $$ SELECT "limit" + "offset" $$;
+\endif
 COMMENT ON FUNCTION "Keywords"."order"(integer, integer) IS 'keyword function';
 CREATE TABLE "Keywords"."Users" (id integer PRIMARY KEY);
 CREATE TABLE "Keywords".users (id integer PRIMARY KEY, "Users" integer REFERENCES "Keywords"."Users" (id));

@@ -13,9 +13,9 @@ export const PAGILA_DIR = join(CORPORA_DIR, 'pagila');
 
 export interface Corpus {
   name: string;
-  /** Files loaded in order on every server version. */
+  /** Files loaded in order; a `*.pgNN.sql` file only on PostgreSQL NN and newer (see fileMinMajor). */
   files: string[];
-  /** Extra files loaded after `files` on PostgreSQL 17. */
+  /** Extra files loaded after `files` (named `*.pgNN.sql`, so on PostgreSQL NN and newer). */
   pg17Files?: string[];
   /** Database encoding for source and target (C locale); default the cluster's UTF8. */
   encoding?: string;
@@ -61,6 +61,7 @@ export const CORPORA: Corpus[] = [
   },
   { name: 'no-public', files: ['objects-more-no-public.sql'].map(corpus) },
   { name: 'objects-kinds', files: ['objects-kinds.sql'].map(corpus) },
+  { name: 'pg18', files: ['objects-pg18.pg18.sql'].map(corpus) },
   { name: 'identifiers', files: ['identifiers.sql', 'identifiers-keywords.sql'].map(corpus) },
   { name: 'values', files: ['values.sql'].map(corpus) },
   { name: 'latin1', files: ['encoding-latin1.sql'].map(corpus), encoding: 'LATIN1' },
@@ -154,9 +155,18 @@ export const PGDUMP_BREAKERS: PgDumpBreaker[] = [
   },
 ];
 
-/** The files of `c` to load on server `major`. */
+/**
+ * The oldest major a corpus file loads on: `name.pgNN.sql` needs PostgreSQL NN or newer, every other file
+ * loads on every supported major (13–18; syntax older majors lack sits in psql `\if` blocks inside it).
+ */
+export function fileMinMajor(file: string): number {
+  const m = /\.pg(\d+)\.sql$/.exec(file);
+  return m ? Number(m[1]) : 13;
+}
+
+/** The files of `c` to load on server `major`: `files`, then `pg17Files`, each kept only where it loads. */
 export function corpusFiles(c: Corpus, major: PgMajor): string[] {
-  return major >= 17 ? [...c.files, ...(c.pg17Files ?? [])] : c.files;
+  return [...c.files, ...(c.pg17Files ?? [])].filter((f) => fileMinMajor(f) <= major);
 }
 
 /**

@@ -1,9 +1,11 @@
 -- Corpus "objects-code": views, matviews, functions, procedures, aggregates, triggers, rules,
 -- row-level security, event triggers, comments, ownership, ACLs, default privileges, large
--- objects, statistics objects, collations, publications. PostgreSQL 15 and 17.
+-- objects, statistics objects, collations, publications. PostgreSQL 13–18.
 -- Cases pg_dump 15 cannot round-trip are in objects-code-*.sql (split view, DDL-logging event
 -- trigger, global default privileges of the restoring role).
 SET client_min_messages = warning;
+-- Syntax older majors lack sits in `\if :pg14` / `\if :pg15` blocks (with an equivalent for 13/14 in `\else`).
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14, current_setting('server_version_num')::int >= 150000 AS pg15 \gset
 
 CREATE SCHEMA code AUTHORIZATION pgv_owner;
 COMMENT ON SCHEMA code IS 'code objects';
@@ -71,25 +73,53 @@ CREATE FUNCTION code.split_name(full_name text, sep text DEFAULT ' ', OUT first_
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT split_part(full_name, sep, 1), split_part(full_name, sep, 2) $$;
 
+\if :pg14
 CREATE FUNCTION code.order_total(uid integer) RETURNS numeric
   LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT coalesce(sum(o.amount), 0) FROM code.orders o WHERE o.user_id = uid;
 END;
+\else
+CREATE FUNCTION code.order_total(uid integer) RETURNS numeric
+  LANGUAGE sql STABLE
+AS $$
+  SELECT coalesce(sum(o.amount), 0) FROM code.orders o WHERE o.user_id = uid;
+$$;
+\endif
 
+\if :pg14
 CREATE FUNCTION code.big_users(min_total numeric DEFAULT 100) RETURNS TABLE (user_id integer, total numeric)
   LANGUAGE sql STABLE ROWS 50 COST 500
 BEGIN ATOMIC
   SELECT u.id, code.order_total(u.id) FROM code.users u WHERE code.order_total(u.id) >= min_total ORDER BY u.id;
 END;
+\else
+CREATE FUNCTION code.big_users(min_total numeric DEFAULT 100) RETURNS TABLE (user_id integer, total numeric)
+  LANGUAGE sql STABLE ROWS 50 COST 500
+AS $$
+  SELECT u.id, code.order_total(u.id) FROM code.users u WHERE code.order_total(u.id) >= min_total ORDER BY u.id;
+$$;
+\endif
 
+\if :pg14
 CREATE FUNCTION code.valid_user(u code.users) RETURNS boolean
   LANGUAGE sql IMMUTABLE
   RETURN u.email LIKE '%@%';
+\else
+CREATE FUNCTION code.valid_user(u code.users) RETURNS boolean
+  LANGUAGE sql IMMUTABLE
+  AS $$ SELECT u.email LIKE '%@%' $$;
+\endif
 
+\if :pg14
 CREATE FUNCTION code.sum_all(VARIADIC nums integer[]) RETURNS bigint
   LANGUAGE sql IMMUTABLE LEAKPROOF
   RETURN (SELECT sum(n) FROM unnest(nums) AS n);
+\else
+CREATE FUNCTION code.sum_all(VARIADIC nums integer[]) RETURNS bigint
+  LANGUAGE sql IMMUTABLE LEAKPROOF
+  AS $$ SELECT (SELECT sum(n) FROM unnest(nums) AS n) $$;
+\endif
 
 CREATE FUNCTION code.check_order() RETURNS trigger
   LANGUAGE plpgsql AS $fn$
@@ -109,20 +139,48 @@ BEGIN
 END
 $$;
 
+\if :pg14
 CREATE PROCEDURE code.log_action(a text)
   LANGUAGE sql
 BEGIN ATOMIC
   INSERT INTO code.audit_log (table_name, action) VALUES ('manual', a);
 END;
+\else
+CREATE PROCEDURE code.log_action(a text)
+  LANGUAGE sql
+AS $$
+  INSERT INTO code.audit_log (table_name, action) VALUES ('manual', a);
+$$;
+\endif
 
+\if :pg14
 CREATE FUNCTION code.text_cat_state(state text, next text) RETURNS text
   LANGUAGE sql IMMUTABLE RETURN CASE WHEN state = '' THEN next ELSE state || ',' || next END;
+\else
+CREATE FUNCTION code.text_cat_state(state text, next text) RETURNS text
+  LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN state = '' THEN next ELSE state || ',' || next END $$;
+\endif
+\if :pg14
 CREATE FUNCTION code.avg_final(state numeric[]) RETURNS numeric
   LANGUAGE sql IMMUTABLE RETURN CASE WHEN state[2] = 0 THEN NULL ELSE state[1] / state[2] END;
+\else
+CREATE FUNCTION code.avg_final(state numeric[]) RETURNS numeric
+  LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN state[2] = 0 THEN NULL ELSE state[1] / state[2] END $$;
+\endif
+\if :pg14
 CREATE FUNCTION code.avg_step(state numeric[], v numeric) RETURNS numeric[]
   LANGUAGE sql IMMUTABLE RETURN ARRAY[state[1] + v, state[2] + 1];
+\else
+CREATE FUNCTION code.avg_step(state numeric[], v numeric) RETURNS numeric[]
+  LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[state[1] + v, state[2] + 1] $$;
+\endif
+\if :pg14
 CREATE FUNCTION code.avg_combine(a numeric[], b numeric[]) RETURNS numeric[]
   LANGUAGE sql IMMUTABLE RETURN ARRAY[a[1] + b[1], a[2] + b[2]];
+\else
+CREATE FUNCTION code.avg_combine(a numeric[], b numeric[]) RETURNS numeric[]
+  LANGUAGE sql IMMUTABLE AS $$ SELECT ARRAY[a[1] + b[1], a[2] + b[2]] $$;
+\endif
 
 CREATE AGGREGATE code.csv_agg(text) (SFUNC = code.text_cat_state, STYPE = text, INITCOND = '');
 CREATE AGGREGATE code.my_avg(numeric) (
@@ -146,10 +204,17 @@ GRANT EXECUTE ON PROCEDURE code.close_orders(timestamptz, integer) TO pgv_app WI
 ALTER TABLE code.users ADD CONSTRAINT users_valid CHECK (code.valid_user(users.*));
 -- Column default calling a BEGIN ATOMIC function that reads the table (loop table <-> default)
 CREATE TABLE code.ranked (id integer PRIMARY KEY, rank integer);
+\if :pg14
 CREATE FUNCTION code.next_rank() RETURNS integer LANGUAGE sql
 BEGIN ATOMIC
   SELECT coalesce(max(r.rank), 0) + 1 FROM code.ranked r;
 END;
+\else
+CREATE FUNCTION code.next_rank() RETURNS integer LANGUAGE sql
+AS $$
+  SELECT coalesce(max(r.rank), 0) + 1 FROM code.ranked r;
+$$;
+\endif
 ALTER TABLE code.ranked ALTER COLUMN rank SET DEFAULT code.next_rank();
 
 -- Data (before the triggers that would rewrite it) ------------------------------------------------
@@ -193,9 +258,15 @@ COMMENT ON RULE orders_log_delete ON code.orders IS 'logs deletes';
 CREATE VIEW code.members WITH (security_barrier) AS
   SELECT id, email, role FROM code.users WHERE role = 'member'
   WITH CASCADED CHECK OPTION;
+\if :pg15
 CREATE VIEW code.open_orders WITH (security_invoker = true) AS
   SELECT o.id, o.user_id, o.amount FROM code.orders o WHERE o.status = 'open'
   WITH LOCAL CHECK OPTION;
+\else
+CREATE VIEW code.open_orders AS
+  SELECT o.id, o.user_id, o.amount FROM code.orders o WHERE o.status = 'open'
+  WITH LOCAL CHECK OPTION;
+\endif
 CREATE VIEW code.order_totals AS
   SELECT u.id, u.email, code.order_total(u.id) AS total FROM code.users u;
 CREATE VIEW code.members_over_view AS SELECT m.id, m.email FROM code.members m;
@@ -236,7 +307,11 @@ COMMENT ON POLICY orders_own ON code.orders IS 'own orders only';
 -- Statistics objects ----------------------------------------------------------------------------------
 CREATE STATISTICS code.users_stats (dependencies, ndistinct) ON role, created_at FROM code.users;
 ALTER STATISTICS code.users_stats SET STATISTICS 300;
+\if :pg14
 CREATE STATISTICS code.users_expr_stats ON (lower(email)), role FROM code.users;
+\else
+CREATE STATISTICS code.users_expr_stats ON email, role FROM code.users;
+\endif
 ALTER STATISTICS code.users_stats OWNER TO pgv_owner;
 COMMENT ON STATISTICS code.users_stats IS 'extended statistics';
 
@@ -272,13 +347,22 @@ ALTER DEFAULT PRIVILEGES FOR ROLE pgv_owner GRANT EXECUTE ON FUNCTIONS TO pgv_ap
 ALTER DEFAULT PRIVILEGES FOR ROLE pgv_owner REVOKE USAGE ON TYPES FROM PUBLIC;
 SET ROLE pgv_owner;
 CREATE TABLE code.created_by_owner (id serial PRIMARY KEY, v text);
+\if :pg14
 CREATE FUNCTION code.owner_fn() RETURNS integer LANGUAGE sql RETURN 42;
+\else
+CREATE FUNCTION code.owner_fn() RETURNS integer LANGUAGE sql AS $$ SELECT 42 $$;
+\endif
 RESET ROLE;
 INSERT INTO code.created_by_owner (v) VALUES ('a'), ('b');
 
 -- Publication ---------------------------------------------------------------------------------------------
+\if :pg15
 CREATE PUBLICATION pgv_pub FOR TABLE code.orders WHERE (amount > 0), code.users (id, email) WITH (publish = 'insert');
 CREATE PUBLICATION pgv_pub_schema FOR TABLES IN SCHEMA code WITH (publish = 'insert, truncate');
+\else
+CREATE PUBLICATION pgv_pub FOR TABLE code.orders, code.users WITH (publish = 'insert');
+CREATE PUBLICATION pgv_pub_schema FOR TABLE code.ranked WITH (publish = 'insert, truncate');
+\endif
 ALTER PUBLICATION pgv_pub OWNER TO pgv_owner;
 COMMENT ON PUBLICATION pgv_pub IS 'filtered publication';
 

@@ -1,8 +1,10 @@
 -- Corpus "objects-core": schemas, extensions, types, sequences, tables, constraints, indexes.
--- Loads with `psql -X -v ON_ERROR_STOP=1` into an empty database on PostgreSQL 15 and 17
+-- Loads with `psql -X -v ON_ERROR_STOP=1` into an empty database on PostgreSQL 13–18
 -- (after roles.sql in the cluster). Data is deterministic (no random(), no clock-dependent
 -- values are compared across databases: defaults that call now()/gen_random_uuid() ran at load).
 SET client_min_messages = warning;
+-- Syntax older majors lack sits in `\if :pg14` / `\if :pg15` blocks (with an equivalent for 13/14 in `\else`).
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14, current_setting('server_version_num')::int >= 150000 AS pg15 \gset
 
 -- Schemas -------------------------------------------------------------------------------------
 CREATE SCHEMA app AUTHORIZATION pgv_owner;
@@ -46,7 +48,11 @@ COMMENT ON CONSTRAINT positive ON DOMAIN app.positive_int IS 'strictly positive'
 CREATE TYPE app.address AS (street text, city text COLLATE "C", zip varchar(10));
 COMMENT ON COLUMN app.address.zip IS 'postal code';
 CREATE TYPE app.floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);
+\if :pg14
 CREATE TYPE app.timerange AS RANGE (subtype = time, multirange_type_name = app.time_multirange);
+\else
+CREATE TYPE app.timerange AS RANGE (subtype = time);
+\endif
 REVOKE USAGE ON TYPE app.address FROM PUBLIC;
 GRANT USAGE ON TYPE app.address TO pgv_app;
 
@@ -62,7 +68,11 @@ CREATE SEQUENCE app.not_called START 50;
 SELECT setval('app.not_called', 77, false);
 CREATE SEQUENCE app.countdown AS smallint INCREMENT BY -3;
 SELECT nextval('app.countdown'), nextval('app.countdown');
+\if :pg15
 CREATE UNLOGGED SEQUENCE app.unlogged_seq;
+\else
+CREATE SEQUENCE app.unlogged_seq;
+\endif
 SELECT nextval('app.unlogged_seq');
 ALTER SEQUENCE app.invoice_no OWNER TO pgv_owner;
 COMMENT ON SEQUENCE app.invoice_no IS 'invoice numbers';
@@ -91,7 +101,8 @@ ALTER TABLE app.customers ALTER COLUMN big_note SET STORAGE EXTERNAL;
 ALTER TABLE app.customers ALTER COLUMN name SET STATISTICS 500;
 ALTER TABLE app.customers ALTER COLUMN attrs SET (n_distinct = 100);
 ALTER TABLE app.customers REPLICA IDENTITY FULL;
--- lz4 where the server has it (Debian 15), explicit pglz otherwise (embedded 17).
+-- lz4 where the server has it (Debian 15), explicit pglz otherwise (embedded 17); no compression clause before 14.
+\if :pg14
 DO $$
 BEGIN
   IF 'lz4' = ANY ((SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression')::text[]) THEN
@@ -102,6 +113,7 @@ BEGIN
 END
 $$;
 ALTER TABLE app.customers ALTER COLUMN big_note SET COMPRESSION pglz;
+\endif
 ALTER TABLE app.customers OWNER TO pgv_owner;
 COMMENT ON TABLE app.customers IS 'customers; comment with ''quotes'' and
 a newline';
@@ -123,10 +135,14 @@ CREATE TABLE app.products (
   barcode text,
   rank integer,
   title text COLLATE app.german_phonebook,
-  CONSTRAINT products_sku_key UNIQUE NULLS NOT DISTINCT (sku),
   CONSTRAINT products_rank_key UNIQUE (rank) DEFERRABLE INITIALLY IMMEDIATE,
   CONSTRAINT products_barcode_key UNIQUE (barcode) INCLUDE (sku) DEFERRABLE INITIALLY DEFERRED
 );
+\if :pg15
+ALTER TABLE app.products ADD CONSTRAINT products_sku_key UNIQUE NULLS NOT DISTINCT (sku);
+\else
+ALTER TABLE app.products ADD CONSTRAINT products_sku_key UNIQUE (sku);
+\endif
 INSERT INTO app.products
 SELECT i, CASE WHEN i = 7 THEN NULL ELSE 'SKU-' || i END, 'BC' || (i * 13), 100 - i,
        (ARRAY['Äpfel', 'Müller', 'Ober', 'Zebra'])[1 + i % 4]

@@ -7,6 +7,8 @@
 -- comment changed, many and large large objects, a wide table, dollar-quote tag collisions.
 -- Text search objects, operators, operator classes and casts are in objects-more-rare.sql.
 SET client_min_messages = warning;
+-- Syntax older majors lack sits in `\if :pg14` / `\if :pg15` blocks (with an equivalent for 13/14 in `\else`).
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14, current_setting('server_version_num')::int >= 150000 AS pg15 \gset
 CREATE SCHEMA more AUTHORIZATION pgv_owner;
 CREATE SCHEMA z_early;   -- sorts after "more" but holds what "more" needs
 CREATE SCHEMA a_late;
@@ -39,11 +41,24 @@ CREATE TABLE more.readings (id integer PRIMARY KEY, delta integer, shade more.co
 INSERT INTO more.readings SELECT i, (i % 7) - 3, (ARRAY['red', 'green', 'blue'])[1 + i % 3]::more.color FROM generate_series(1, 30) AS i;
 
 -- Functions used by generated columns, domain checks, index expressions, policies, defaults (cross-schema)
+\if :pg14
 CREATE FUNCTION a_late.slugify(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT
   RETURN lower(regexp_replace(t, '[^A-Za-z0-9]+', '-', 'g'));
+\else
+CREATE FUNCTION a_late.slugify(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT
+  AS $$ SELECT lower(regexp_replace(t, '[^A-Za-z0-9]+', '-', 'g')) $$;
+\endif
+\if :pg14
 CREATE FUNCTION z_early.is_even(i integer) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT RETURN i % 2 = 0;
+\else
+CREATE FUNCTION z_early.is_even(i integer) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT i % 2 = 0 $$;
+\endif
 CREATE DOMAIN more.even_int AS integer CHECK (z_early.is_even(VALUE));
+\if :pg14
 CREATE FUNCTION a_late.default_title() RETURNS text LANGUAGE sql STABLE RETURN 'untitled';
+\else
+CREATE FUNCTION a_late.default_title() RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'untitled' $$;
+\endif
 CREATE TABLE more.pages (
   id more.even_int PRIMARY KEY,
   title text NOT NULL DEFAULT a_late.default_title(),
@@ -52,16 +67,27 @@ CREATE TABLE more.pages (
 );
 CREATE UNIQUE INDEX pages_slug_lower_idx ON more.pages (a_late.slugify(lower(title)));
 INSERT INTO more.pages (id, title) VALUES (2, 'Hello, World!'), (4, 'Ünïcode Title'), (6, DEFAULT);
+\if :pg14
 CREATE FUNCTION z_early.current_app_role() RETURNS text LANGUAGE sql STABLE RETURN current_user::text;
+\else
+CREATE FUNCTION z_early.current_app_role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_user::text $$;
+\endif
 ALTER TABLE more.pages ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pages_mine ON more.pages USING (owner_role = z_early.current_app_role());
 
 -- Matview reading a matview through a BEGIN ATOMIC function
 CREATE MATERIALIZED VIEW more.mv_base AS SELECT shade, count(*) AS n FROM more.readings GROUP BY shade;
+\if :pg14
 CREATE FUNCTION more.shade_count(c more.color) RETURNS bigint LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT b.n FROM more.mv_base b WHERE b.shade = c;
 END;
+\else
+CREATE FUNCTION more.shade_count(c more.color) RETURNS bigint LANGUAGE sql STABLE
+AS $$
+  SELECT b.n FROM more.mv_base b WHERE b.shade = c;
+$$;
+\endif
 CREATE MATERIALIZED VIEW more.mv_derived AS SELECT c AS shade, more.shade_count(c) AS n FROM unnest(enum_range(NULL::more.color)) AS c;
 
 -- INSTEAD OF trigger on a view; trigger arguments with quotes and backslashes; multi-action rule

@@ -5,7 +5,12 @@
 SET client_min_messages = warning;
 ALTER TABLE part.events ADD CONSTRAINT events_pkey PRIMARY KEY (id, at);
 ALTER TABLE part.sessions ADD CONSTRAINT sessions_id_key UNIQUE (id);
+SELECT current_setting('server_version_num')::int >= 150000 AS pg15 \gset
+\if :pg15
 ALTER TABLE part.sales ADD CONSTRAINT sales_region_day_key UNIQUE NULLS NOT DISTINCT (region, sold_on, amount);
+\else
+ALTER TABLE part.sales ADD CONSTRAINT sales_region_day_key UNIQUE (region, sold_on, amount);
+\endif
 COMMENT ON CONSTRAINT events_pkey ON part.events IS 'partitioned primary key';
 -- FK to a partitioned table, and a self-referencing partitioned table
 CREATE TABLE part.event_notes (

@@ -3,8 +3,10 @@
 -- float/numeric specials (NaN, ±Infinity, -0, subnormals), 1000-digit numerics, bytea with every
 -- byte value, ±infinity and BC timestamps, intervals, arrays with NULLs and quotes, json(b) with
 -- unicode escapes, multi-megabyte values, XML fragments, reg* columns (search_path dependent).
--- money is left out on purpose: its text form depends on lc_monetary. PostgreSQL 15 and 17.
+-- money is left out on purpose: its text form depends on lc_monetary. PostgreSQL 13–18.
 SET client_min_messages = warning;
+-- Syntax older majors lack sits in `\if :pg14` / `\if :pg15` blocks (with an equivalent for 13/14 in `\else`).
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14, current_setting('server_version_num')::int >= 150000 AS pg15 \gset
 SET standard_conforming_strings = on;
 CREATE SCHEMA vals;
 CREATE TYPE vals.mood AS ENUM ('ok', 'meh');
@@ -36,12 +38,18 @@ INSERT INTO vals.texts (id, label, v) VALUES
   (22, 'literal backslash-t', E'\\t'),
   (23, 'long line', repeat('abcdefghij', 100000));
 UPDATE vals.texts SET vc = left(v, 20), ch = left(v, 5), c1 = left(coalesce(v, 'x'), 1)::"char", nm = left(label, 60)::name;
+-- Before PostgreSQL 15 a "char" holding a byte >= 0x80 is output as that raw byte (not `\ooo`): in a UTF8
+-- database no text dump (pg_dump's included) can load it back, so older majors keep "char" values ASCII.
+\if :pg15
+\else
+UPDATE vals.texts SET c1 = '?' WHERE ascii(left(coalesce(v, 'x'), 1)) >= 128;
+\endif
 
 CREATE TABLE vals.numbers (id integer PRIMARY KEY, f4 real, f8 double precision, n numeric, i2 smallint, i8 bigint, nn numeric(7, 3));
 INSERT INTO vals.numbers VALUES
   (1, 'NaN', 'NaN', 'NaN', 0, 0, 0),
-  (2, 'Infinity', 'Infinity', 'Infinity', 32767, 9223372036854775807, 9999.999),
-  (3, '-Infinity', '-Infinity', '-Infinity', -32768, -9223372036854775808, -9999.999),
+  (2, 'Infinity', 'Infinity', NULL, 32767, 9223372036854775807, 9999.999),
+  (3, '-Infinity', '-Infinity', NULL, -32768, -9223372036854775808, -9999.999),
   (4, '-0', '-0', '-0', 0, 0, -0.000),
   (5, 1.4e-45, 4.9e-324, 0.0000000000000000000000000000000000000001, 1, 1, 0.001),
   (6, 3.4028235e38, 1.7976931348623157e308, 1e300, -1, -1, 1.5),
@@ -49,6 +57,11 @@ INSERT INTO vals.numbers VALUES
   (8, 1.0000001, 0.30000000000000004, 123456789012345678901234567890.123456789, 3, 3, 2.718),
   (9, 1.17549435e-38, 2.2250738585072014e-308, -0.5, 4, 4, NULL),
   (10, NULL, NULL, NULL, NULL, NULL, NULL);
+-- numeric ±Infinity exists from PostgreSQL 14 on (NULL on 13).
+\if :pg14
+UPDATE vals.numbers SET n = 'Infinity' WHERE id = 2;
+UPDATE vals.numbers SET n = '-Infinity' WHERE id = 3;
+\endif
 INSERT INTO vals.numbers (id, n) VALUES
   (11, (repeat('9', 1000))::numeric),
   (12, ('-' || repeat('1234567890', 100) || '.' || repeat('0987654321', 50))::numeric),
@@ -95,11 +108,21 @@ INSERT INTO vals.docs VALUES
   (5, (SELECT jsonb_agg(jsonb_build_object('i', i, 's', repeat('ü', 50))) FROM generate_series(1, 20000) AS i), '{}', '');
 
 -- a function only so that the regprocedure below resolves
+\if :pg14
 CREATE FUNCTION vals.f(integer) RETURNS integer LANGUAGE sql IMMUTABLE RETURN $1;
+\else
+CREATE FUNCTION vals.f(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT $1 $$;
+\endif
+-- multiranges exist from PostgreSQL 14 on (the same literal as text on 13).
+\if :pg14
+\set mrtype int4multirange
+\else
+\set mrtype text
+\endif
 CREATE TABLE vals.misc (
   id integer PRIMARY KEY, u uuid, ip inet, net cidr, mac macaddr, mac8 macaddr8, bits bit(10), vbits varbit,
   tsv tsvector, tsq tsquery, pt point, bx box, poly polygon, circ circle, ln line, lseg lseg, pth path,
-  r int4range, dr daterange, tr tstzrange, mr int4multirange, b boolean, m vals.mood, o oid,
+  r int4range, dr daterange, tr tstzrange, mr :mrtype, b boolean, m vals.mood, o oid,
   rc regclass, rt regtype, rp regproc, rpd regprocedure, rn regnamespace, rr regrole, rcfg regconfig
 );
 INSERT INTO vals.misc VALUES

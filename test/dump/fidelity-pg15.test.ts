@@ -1,15 +1,13 @@
 /**
- * pgvault's native dumper round-trips every corpus on PostgreSQL 15 (dump, restore into an empty
- * database, restore again over it; catalog fingerprint, `pg_dump --schema-only`, data, sequences and
- * large objects compared after each restore), with hostile database defaults on source and target.
- * Also: after its (deliberately different) DROP pass, pgvault's script is statement-for-statement the
+ * pgvault's round-trip fidelity suite (test/dump/fidelity-majors.ts) on PostgreSQL 15, the major whose
+ * pg_dump is the oracle, plus: the CLI, a drifted copy, parallel jobs, and after its (deliberately different) DROP pass, pgvault's script is statement-for-statement the
  * script pg_dump 15 writes for the same database.
  * Known failures are left out here and documented in docs/dump-testing.md.
  */
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startCluster, type PgCluster } from '../helpers/pg.js';
+import { fidelitySuite } from './fidelity-majors.js';
 import { assertRoundTrip, cliDumper, ensureRoles, pgDumpDumper, pgvaultDumper, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
 import { unifiedDiff } from '../helpers/textdiff.js';
 import { CORPORA, DRIFT_SQL, PAGILA_DIR, PGDUMP_SAFE, pgvaultCorpusFiles } from '../corpora/index.js';
@@ -22,26 +20,16 @@ function createPasses(script: string): string[] {
   return lines.slice(first - 1).filter((l) => !l.startsWith('\\unrestrict '));
 }
 
-describe('pgvault dump round trips on PostgreSQL 15', () => {
-  let cluster: PgCluster;
-  before(async () => { cluster = await startCluster({ major: 15 }); });
-  after(async () => { await cluster?.stop(); });
-
-  for (const c of CORPORA.filter((x) => pgvaultCorpusFiles(x, 15).length > 0)) {
-    test(`pgvault round-trips ${c.name} twice under hostile defaults`, async () => {
-      const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(c, 15), dumper: pgvaultDumper(), hostileDefaults: true, encoding: c.encoding });
-      assertRoundTrip(r);
-      assert.deepEqual(r.restores.map((x) => x.ok), [true, true]);
-    });
-  }
-
+fidelitySuite(15, (getCluster) => {
   test('`pgvault dump --gzip` (the CLI, gunzipped) round-trips objects-code + identifiers under hostile defaults', async () => {
+    const cluster = getCluster();
     const files = [...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'objects-code')!, 15), ...pgvaultCorpusFiles(CORPORA.find((c) => c.name === 'identifiers')!, 15)];
     const r = await roundTrip({ cluster, corpusFiles: files, dumper: cliDumper([], true), hostileDefaults: true });
     assertRoundTrip(r);
   });
 
   test('a clean restore over a copy that drifted (rows, sequence, grants, trigger state, index, column, comment, large object, matview state) brings it back', async () => {
+    const cluster = getCluster();
     const code = CORPORA.find((c) => c.name === 'objects-code')!;
     const r = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(code, 15), dumper: pgvaultDumper(), driftSql: DRIFT_SQL });
     assertRoundTrip(r);
@@ -49,6 +37,7 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
   });
 
   test('pgvault round-trips values with 2 jobs, stable row order and small parallel ranges', async () => {
+    const cluster = getCluster();
     const values = CORPORA.find((c) => c.name === 'values')!;
     const r = await roundTrip({
       cluster, corpusFiles: pgvaultCorpusFiles(values, 15), hostileDefaults: true,
@@ -67,6 +56,7 @@ describe('pgvault dump round trips on PostgreSQL 15', () => {
   ];
   for (const c of sameAsPgDump.filter((x) => !x.encoding)) {
     test(`after the DROP pass, pgvault's script is pg_dump's, statement for statement: ${c.name}`, async () => {
+      const cluster = getCluster();
       ensureRoles(cluster);
       const db = `same_${randomBytes(4).toString('hex')}`;
       await cluster.createDatabase(db);

