@@ -114,11 +114,14 @@ function passwordOrigin(r: ResolvedConnection): string {
   }
 }
 
-/** `PostgreSQL 12 is not supported (13–18 are)`, or nothing. */
+/** `PostgreSQL 12 is not supported (13–18 are): … — what to do`, or nothing. Also refuses a missing/garbled version. */
 export function checkServerVersion(versionNum: number, ep: string): void {
   const major = Math.floor(versionNum / 10000);
-  if (major < MIN_SERVER_MAJOR || major > MAX_SERVER_MAJOR) {
-    throw new DatabaseError(`PostgreSQL ${major} is not supported (${MIN_SERVER_MAJOR}–${MAX_SERVER_MAJOR} are): server at ${ep} reports server_version_num ${versionNum}`);
+  if (!Number.isFinite(versionNum) || major < MIN_SERVER_MAJOR || major > MAX_SERVER_MAJOR) {
+    const fix = major > MAX_SERVER_MAJOR
+      ? `upgrade pgvault to a release that supports PostgreSQL ${major}, or back this server up with its own pg_dump until then`
+      : `upgrade the server to PostgreSQL ${MIN_SERVER_MAJOR} or newer, or back it up with its own pg_dump`;
+    throw new DatabaseError(`PostgreSQL ${Number.isFinite(major) ? major : '(unknown version)'} is not supported (${MIN_SERVER_MAJOR}–${MAX_SERVER_MAJOR} are): server at ${ep} reports server_version_num ${versionNum} — ${fix}`);
   }
 }
 
