@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
@@ -19,6 +19,7 @@ import { RunState } from '../../src/run/state.js';
 import { listSnapshots, resolveSnapshots } from '../../src/snapshot/snapshots.js';
 import { FsStore } from '../../src/store/fs.js';
 import { PassThrough } from 'node:stream';
+import { closedPort, runCli } from './helpers.js';
 
 const PASSWORD = 'Repo-Pa55word-for-tests';
 let serverA: PgCluster;
@@ -119,4 +120,41 @@ test('a configuration that names two databases alike is refused at load time', (
     repository: { path: 'repo' },
     databases: [{ name: 'app', url: 'postgres://a/app' }, { name: 'app', url: 'postgres://b/app' }],
   }), '/tmp/x.jsonc'), /databases\[1\]\.name.*"app" is used twice/);
+});
+
+test('backup NAME uses the configured connection of NAME; run --db runs only the named databases', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgvault-source-cli-'));
+  dirs.push(dir);
+  const store = new FsStore(join(dir, 'repo'), { fsync: false });
+  await (await Repository.init(store, PASSWORD, { kdf: TEST_KDF, cacheDir: null })).close();
+  const config = join(dir, 'ops.jsonc');
+  writeFileSync(config, JSON.stringify({
+    repository: { path: 'repo' }, host: 'ops-host', tags: ['ops'],
+    databases: [{ name: 'shop', url: serverA.url('app'), tags: ['shop-tag'] }, { name: 'blog', url: serverB.url('app') }],
+    metrics: { textfile: 'pgvault.prom' }, state_dir: 'state',
+  }));
+  // libpq's defaults point nowhere: only the configured connection can work.
+  const env = { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(dir, 'cache'), PGHOST: '127.0.0.1', PGPORT: String(await closedPort()) };
+  const backup = await runCli(['--config', config, 'backup', 'shop'], env);
+  assert.equal(backup.code, 0, backup.stderr);
+  const onlyBlog = await runCli(['--config', config, 'run', '--db', 'blog'], env);
+  assert.equal(onlyBlog.code, 0, onlyBlog.stderr);
+  assert.match(onlyBlog.stderr, /--db: running blog only; the metrics file .*pgvault\.prom is left as it is/);
+  assert.ok(!existsSync(join(dir, 'pgvault.prom')), 'a partial run does not replace the metrics');
+  const unknown = await runCli(['--config', config, 'run', '--db', 'nope'], env);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--db nope: no such database in .*ops\.jsonc \(configured: shop, blog\)/);
+
+  const repo = await Repository.open(store, PASSWORD, { cacheDir: null });
+  try {
+    const all = await listSnapshots(repo);
+    assert.deepEqual(all.map((s) => s.origin?.name).sort(), ['blog', 'shop']);
+    const shop = all.find((s) => s.origin?.name === 'shop')!;
+    assert.equal(shop.host, 'ops-host', 'the configuration\'s host, as run records it');
+    assert.deepEqual(shop.tags, ['ops', 'shop-tag']);
+    assert.equal(shop.origin!.port, serverA.port);
+    assert.match(await scriptOf(repo, shop.id), /1\tserver A/);
+  } finally {
+    await repo.close();
+  }
 });

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
-import { backupDatabase, type BackupOptions, type BackupResult } from '../../backup/backup.js';
+import { backupDatabase, type BackupOptions, type BackupResult, type BackupTarget } from '../../backup/backup.js';
+import { connectionFor, dumpOptionsFor } from '../../config/database.js';
+import type { DatabaseConfig, PgvaultConfig } from '../../config/types.js';
+import { describeConnection } from '../../db/connection.js';
 import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { withLock } from '../../maintenance/locks.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { parseSnapshotTime } from '../../snapshot/time.js';
 import { addConnectionFlags, addDumpFlags, collectList, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
-import { globalsOf, loggerFor, openRepository } from '../globals.js';
+import { configFor, globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
 interface BackupFlags extends DumpFlags {
@@ -22,7 +25,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('backup')
     .description('back up one or more databases (connection URLs or names) into the repository, one snapshot each')
-    .argument('<database...>', 'postgres://user@host:port/db URL, key=value string, or database name')
+    .argument('<database...>', 'a name from the configuration (its configured connection, options and tags), a postgres://user@host:port/db URL, a key=value string, or a database name')
     .option('--tag <tag>', 'tag the snapshots (repeatable)', collectList)
     .option('--hostname <name>', 'host name to record (default: this machine\'s)')
     .option('--time <rfc3339>', 'record this time instead of now, e.g. 2026-11-26T06:00:00+01:00 (a real date, UTC offset within ±14:00, at most a day ahead)')
@@ -40,6 +43,8 @@ export function register(program: Command): void {
     if (f.time !== undefined) parseSnapshotTime(f.time);
     const dump = dumpOptionsOf(f);
     if (f.restrictKey === false) dump.restrictKey = null;
+    // Names from the configuration (--config / PGVAULT_CONFIG) resolve to their configured connection.
+    const configured = configFor(g)?.config;
     const repo = await openRepository(g, logger);
     const outcomes: Outcome[] = [];
     try {
@@ -51,7 +56,12 @@ export function register(program: Command): void {
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
           try {
-            const result = await backupDatabase(repo, { connection: connectionOf(db, f), dump, rolePasswords: f.rolePasswords === true }, opts);
+            const entry = configured?.databases.find((d) => d.name === db);
+            const target: BackupTarget = entry
+              ? configuredTarget(configured!, entry, f, c, opts)
+              : { connection: connectionOf(db, f), dump, rolePasswords: f.rolePasswords === true };
+            if (entry) logger.info(`${db}: the configured database ${describeConnection(target.connection)}`);
+            const result = await backupDatabase(repo, target, opts);
             outcomes.push({ database: result.manifest.database, ok: true, result });
           } catch (e) {
             logger.error(`backup of ${redact(db)} failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -97,4 +107,25 @@ function setExitCode(outcomes: Outcome[]): void {
     throw e instanceof PgvaultError ? e : new PgvaultError('BACKUP_FAILED', ExitCode.INTERNAL, messageOf(e));
   }
   process.exitCode = failed.length === outcomes.length ? exitCodeOf(failed[0]!.error) : ExitCode.PARTIAL_FAILURE;
+}
+
+/**
+ * A database named in the configuration, backed up as `pgvault run` does it: its configured connection,
+ * dump options and tags, the configuration's host, and its name as the snapshot's source name (so the
+ * snapshot joins the same retention group). Flags given on the command line win over the configuration.
+ */
+function configuredTarget(config: PgvaultConfig, entry: DatabaseConfig, f: BackupFlags, c: Command, opts: BackupOptions): BackupTarget {
+  const given = (key: string): boolean => c.getOptionValueSource(key) === 'cli';
+  const connection = connectionFor(entry);
+  const cli = connectionOf(undefined, { ...(given('host') ? { host: f.host } : {}), ...(given('port') ? { port: f.port } : {}), ...(given('username') ? { username: f.username } : {}) });
+  if (given('host')) connection.host = cli.host;
+  if (given('port')) connection.port = cli.port;
+  if (given('username')) connection.user = cli.user;
+  const explicit = Object.fromEntries(Object.entries(f).filter(([k]) => given(k))) as BackupFlags;
+  const dump = { ...dumpOptionsFor(entry), ...dumpOptionsOf({ ...explicit, ...(given('jobs') ? {} : { jobs: undefined }) }) };
+  if (f.restrictKey === false) dump.restrictKey = null;
+  opts.name = entry.name;
+  opts.tags = [...config.tags, ...entry.tags, ...(f.tag ?? [])];
+  if (!given('hostname') && config.host) opts.host = config.host;
+  return { connection, dump, rolePasswords: f.rolePasswords === true || entry.rolePasswords === true };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
 import { logFileFor } from '../../config/settings.js';
-import { ConfigError, isPgvaultError, LockedError } from '../../errors.js';
+import { ConfigError, isPgvaultError, LockedError, UsageError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { Repository } from '../../repo/repository.js';
 import { acquireRunLock } from '../../run/lock.js';
@@ -13,6 +13,8 @@ import { configFor, globalsOf, openOptionsFor, passwordFor, storeFor } from '../
 import { cliLogLevels, createCliLogger } from '../logger.js';
 import { onInterrupt } from '../../interrupt.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
+import { collectList } from '../dump-flags.js';
+import type { PgvaultConfig } from '../../config/types.js';
 
 interface RunFlags {
   lockWait?: string;
@@ -20,6 +22,7 @@ interface RunFlags {
   pruneNow?: boolean;
   hostname?: string;
   allowUnsupported?: boolean;
+  db?: string[];
 }
 
 export function register(program: Command): void {
@@ -30,6 +33,7 @@ export function register(program: Command): void {
     .option('--prune-now', 'prune even if prune.every has not passed since the last prune')
     .option('--no-prune', 'do not prune in this run')
     .option('--hostname <name>', 'host name to record in snapshots (default: the config\'s "host", else this machine\'s)')
+    .option('--db <name>', 'only this configured database (repeatable); retention then applies to its snapshots only, and the metrics file is left as it is', collectList)
     .option('--allow-unsupported', 'back up databases holding objects pgvault cannot write (listed in the snapshot and the metrics) instead of failing them; per database: "allow_unsupported"')
     .action(async (f: RunFlags, c: Command) => {
       const g = globalsOf(c);
@@ -40,12 +44,14 @@ export function register(program: Command): void {
         ? { ...loaded.config, databases: loaded.config.databases.map((d) => ({ ...d, allowUnsupported: true })) }
         : loaded.config;
       if (config.databases.length === 0) throw new ConfigError(`configuration file ${config.file} lists no "databases": nothing to back up`);
+      const only = selectConfigured(config, f.db);
       if (!config.repository && !g.repo && !env.PGVAULT_REPOSITORY) {
         throw new ConfigError(`configuration file ${config.file} has no "repository" (and neither --repo nor PGVAULT_REPOSITORY is set)`);
       }
       const logFile = logFileFor(g.logFile, env, config);
       const logger = createCliLogger({ ...cliLogLevels(g, config.logLevel), onFileError: 'continue', ...(logFile ? { logFile } : {}) });
       for (const w of loaded.warnings) logger.warn(`config: ${w}`);
+      if (only) logger.info(`--db: running ${only.databases.map((d) => d.name).join(', ')} only` + (config.metricsFile ? `; the metrics file ${config.metricsFile} is left as it is` : ''));
 
       const waitText = f.lockWait ?? (env.PGVAULT_LOCK_WAIT || undefined);
       let waitMs = config.lockWaitMs;
@@ -78,7 +84,7 @@ export function register(program: Command): void {
         const problems = logger.fileError ? [logger.fileError] : [];
         const tty = process.stdout.isTTY === true && !g.json;
         const report = await runAll({
-          config, logger, problems,
+          config: only ?? config, logger, problems,
           logLines: () => logger.lines,
           state: new RunState(stateDir),
           prune: f.prune === false ? 'skip' : f.pruneNow ? 'force' : 'auto',
@@ -104,4 +110,19 @@ export function register(program: Command): void {
         lock.release();
       }
     });
+}
+
+/**
+ * `run --db NAME...`: the configuration narrowed to those databases (by configured name), without the
+ * metrics file (a partial run must not replace the full run's series); undefined without --db.
+ */
+export function selectConfigured(config: PgvaultConfig, names: string[] | undefined): PgvaultConfig | undefined {
+  if (!names?.length) return undefined;
+  const known = config.databases.map((d) => d.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(`--db ${unknown.join(', ')}: no such database in ${config.file} (configured: ${known.join(', ')})`);
+  }
+  const { metricsFile: _unused, ...rest } = config;
+  return { ...rest, databases: config.databases.filter((d) => names.includes(d.name)) };
 }
