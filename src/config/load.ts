@@ -20,6 +20,11 @@ function byLine(messages: string[]): string[] {
   return messages.map((m, i) => ({ m, i })).sort((a, b) => line(a.m) - line(b.m) || a.i - b.i).map((x) => x.m);
 }
 
+/** `--keep-within-daily` → `keep_within_daily`, `--keep-tag` → `keep_tags`: config errors speak in the file's names. */
+export function configKeyNames(message: string): string {
+  return message.replace(/--keep-tag\b/g, 'keep_tags').replace(/--keep-([a-z-]+)/g, (_, k: string) => `keep_${k.replace(/-/g, '_')}`);
+}
+
 export function parseConfigText(text: string, file: string): LoadedConfig {
   let parsed;
   try {
@@ -29,8 +34,9 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
     throw e;
   }
   const v = validateConfig(parsed.value, parsed.lines, file);
-  if (v.config.retention) {
-    try { policyFor(v.config.retention); } catch (e) { v.error('retention', (e as Error).message); }
+  // The retention engine's own checks, only when the section itself was valid, in the file's key names.
+  if (v.config.retention && !v.errors.some((m) => m.startsWith('retention'))) {
+    try { policyFor(v.config.retention); } catch (e) { v.error('retention', configKeyNames((e as Error).message)); }
   }
   if (v.errors.length > 0) {
     const n = v.errors.length;

@@ -127,12 +127,38 @@ class Reader {
     });
     return out;
   }
-  /** Warn about keys nobody asked for (call after reading every known key). */
+  /** Warn about keys nobody asked for (call after reading every known key), suggesting the nearest known key. */
   done(): void {
     for (const k of Object.keys(this.obj)) {
-      if (!this.seen.has(k) && !k.startsWith('$')) this.p.warn(this.kp(k), `unknown key "${k}" ignored (check the spelling; see docs/operations.md)`);
+      if (this.seen.has(k) || k.startsWith('$')) continue;
+      const near = closest(k, [...this.seen].filter((s) => !this.forbidden.has(s)));
+      this.p.warn(this.kp(k), `unknown key "${k}" ignored` + (near ? `: did you mean "${near}"?` : ' (check the spelling; see docs/operations.md)'));
     }
   }
+  /** Keys that are read only to refuse them (passwords, credentials): never suggested. */
+  readonly forbidden = new Set<string>();
+}
+
+/** Levenshtein distance (small strings only). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known key nearest to `key` (case-insensitive, at most 2 edits, or a third of its length), or undefined. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) { best = k; bestD = d; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
 const DELETE_MODES = ['all-versions', 'hide'] as const;
@@ -212,6 +238,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   const rolePasswords = d.bool('role_passwords');
   const allowUnsupported = d.bool('allow_unsupported');
   d.seen.add('password');
+  d.forbidden.add('password');
   d.done();
   if (host !== undefined) db.host = host;
   if (port !== undefined) db.port = port;
@@ -231,6 +258,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
 
 function readRetention(r: Reader): RetentionConfig {
   const out: RetentionConfig = {};
+  const errorsBefore = r.p.errors.length;
   const counts = [['keep_last', 'keepLast'], ['keep_hourly', 'keepHourly'], ['keep_daily', 'keepDaily'], ['keep_weekly', 'keepWeekly'],
     ['keep_monthly', 'keepMonthly'], ['keep_yearly', 'keepYearly']] as const;
   for (const [key, field] of counts) {
@@ -240,7 +268,11 @@ function readRetention(r: Reader): RetentionConfig {
   const withins = [['keep_within', 'keepWithin'], ['keep_within_hourly', 'keepWithinHourly'], ['keep_within_daily', 'keepWithinDaily'],
     ['keep_within_weekly', 'keepWithinWeekly'], ['keep_within_monthly', 'keepWithinMonthly'], ['keep_within_yearly', 'keepWithinYearly']] as const;
   for (const [key, field] of withins) {
-    const v = r.string(key, { pattern: /^(\d+[ymdh])+$/, hint: 'expected a restic duration such as "7d", "36h" or "1y2m3d" (units y, m, d, h)' });
+    const raw = r.has(key) ? r.obj[key] : undefined;
+    const weeks = typeof raw === 'string' ? /^(\d+)w$/.exec(raw) : null;
+    const v = r.string(key, { pattern: /^(\d+[ymdh])+$/, hint: weeks
+      ? `weeks are not a unit of restic durations: write "${Number(weeks[1]) * 7}d" for ${weeks[1]} week${weeks[1] === '1' ? '' : 's'} (units y, m, d, h)`
+      : 'expected a restic duration such as "7d", "36h" or "1y2m3d" (units y, m, d, h)' });
     if (v !== undefined) out[field] = v;
   }
   const tags = r.stringList('keep_tags');
@@ -248,7 +280,8 @@ function readRetention(r: Reader): RetentionConfig {
   r.done();
   const anyCount = counts.some(([, f]) => out[f] !== undefined && out[f] !== 0);
   const anyWithin = withins.some(([, f]) => out[f] !== undefined && !/^(0+[ymdh])+$/.test(out[f]!));
-  if (!anyCount && !anyWithin && !(out.keepTags && out.keepTags.length > 0)) {
+  // A value that was refused above is the problem to report; "keeps nothing" would contradict it.
+  if (r.p.errors.length === errorsBefore && !anyCount && !anyWithin && !(out.keepTags && out.keepTags.length > 0)) {
     r.p.error(r.path, 'no keep_* rule keeps anything: this would forget every snapshot. Give e.g. "keep_daily": 7, or remove "retention"');
   }
   return out;
@@ -294,6 +327,7 @@ export function validateConfig(value: JsonValue, lines: Map<string, number>, fil
     const conc = repo.int('concurrency', 1, 256);
     if (repo.has('password')) repo.p.error(repo.kp('password'), 'the repository password is never read from the configuration file: use "password_file", "password_command" or PGVAULT_PASSWORD');
     repo.seen.add('password');
+    repo.forbidden.add('password');
     if (pf !== undefined && pc !== undefined) repo.p.error(repo.kp('password_command'), 'give "password_file" or "password_command", not both');
     if (pf !== undefined) config.passwordFile = pf;
     if (pc !== undefined) config.passwordCommand = pc;
@@ -303,6 +337,7 @@ export function validateConfig(value: JsonValue, lines: Map<string, number>, fil
     for (const k of ['access_key_id', 'secret_access_key', 'account_id', 'account_key', 'application_key']) {
       if (repo.has(k)) repo.p.error(repo.kp(k), 'credentials are not read from the configuration file: use B2_ACCOUNT_ID/B2_ACCOUNT_KEY (or AWS_*) in the environment or "credentials_file"');
       repo.seen.add(k);
+      repo.forbidden.add(k);
     }
     repo.done();
   }

@@ -215,3 +215,25 @@ test('examples/pgvault.jsonc (the documented configuration) is valid and warning
   assert.deepEqual(config.retention, { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 });
   assert.equal(config.repository?.kind, 's3');
 });
+
+test('config errors do not contradict each other and speak in the file\'s key names', async () => {
+  const { configKeyNames } = await import('../../src/config/load.js');
+  let message = '';
+  try {
+    parseConfigText('{\n"databases": [{"name": "a"}],\n"retention": {\n  "keep_within": "1w"\n}}', FILE);
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert.match(message, /has 1 error:\n  retention\.keep_within \(line 4\): weeks are not a unit of restic durations: write "7d" for 1 week/);
+  assert.doesNotMatch(message, /forget every snapshot|no policy was specified|--keep/);
+  assert.equal(configKeyNames('give --keep-last or --keep-within-daily or --keep-tag'), 'give keep_last or keep_within_daily or keep_tags');
+});
+
+test('unknown keys get a "did you mean" suggestion, never a forbidden key', () => {
+  const { warnings } = parseConfigText('{\n"retension": {},\n"databases": [{"name": "a", "stable_ordr": true, "pasword": "x"}],\n"repository": {"path": "/x", "pasword_file": "/p"}}', FILE);
+  assert.ok(warnings.some((w) => w === 'retension (line 2): unknown key "retension" ignored: did you mean "retention"?'), warnings.join('\n'));
+  assert.ok(warnings.some((w) => /databases\[0\]\.stable_ordr \(line 3\): unknown key "stable_ordr" ignored: did you mean "stable_order"\?/.test(w)));
+  assert.ok(warnings.some((w) => /repository\.pasword_file .*did you mean "password_file"\?/.test(w)));
+  const pw = warnings.find((w) => w.includes('"pasword"'))!;
+  assert.doesNotMatch(pw, /did you mean "password"/);
+});
