@@ -51,8 +51,10 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
   const enums = await ctx.query<{ typ: number; label: string }>(
     `SELECT e.enumtypid::int8::float8 AS typ, e.enumlabel AS label FROM pg_catalog.pg_enum e
       WHERE e.enumtypid = ANY($1::oid[]) ORDER BY e.enumtypid, e.enumsortorder`, [oids]);
-  const domains = await ctx.query<{ oid: number; typdefn: string; notnull: boolean; def: string | null; collnsp: string | null; collname: string | null }>(
+  // 17+: a domain's NOT NULL is a pg_constraint row with a name (kept when it is not the default `<domain>_not_null`).
+  const domains = await ctx.query<{ oid: number; typdefn: string; notnull: boolean; nnname: string | null; def: string | null; collnsp: string | null; collname: string | null }>(
     `SELECT t.oid::int8::float8 AS oid, pg_catalog.format_type(t.typbasetype, t.typtypmod) AS typdefn, t.typnotnull AS notnull,
+            ${ctx.version >= 170000 ? "(SELECT c.conname FROM pg_catalog.pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'n')" : 'NULL::name'} AS nnname,
             pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass) AS def,
             cn.nspname AS collnsp, co.collname
        FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type u ON t.typbasetype = u.oid
@@ -114,7 +116,7 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
       const list: DomainCheck[] = [];
       emit = () => {
         let sql = `CREATE DOMAIN ${qual} AS ${d.typdefn}${coll(d.collnsp, d.collname)}`;
-        if (d.notnull) sql += ' NOT NULL';
+        if (d.notnull) sql += d.nnname !== null && d.nnname !== `${r.typname}_not_null` ? ` CONSTRAINT ${q.id(d.nnname)} NOT NULL` : ' NOT NULL';
         if (d.def !== null) sql += ` DEFAULT ${d.def}`;
         for (const c of list) if (!c.separate) sql += `\n\tCONSTRAINT ${q.id(c.name)} ${c.def}`;
         sql += ';\n';
