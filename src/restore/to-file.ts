@@ -9,17 +9,19 @@
  */
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { createGzip, gunzip } from 'node:zlib';
+import { createGzip, gunzip, gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
+import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
 import { planRestoreFiles, prepareTargetDir, writeNewFile, type PlannedFile, type WriteFileOptions } from './output-file.js';
 
 const gunzipAsync = promisify(gunzip);
+const gzipAsync = promisify(gzipCb);
 
 export { restoreFileName } from './names.js';
 
@@ -54,6 +56,11 @@ class GunzipHasher {
   readonly #hash = createHash('sha256');
   readonly #pending: Promise<Buffer>[] = [];
   #size = 0;
+  readonly #onPlain: ((plain: Buffer) => void) | undefined;
+
+  constructor(onPlain?: (plain: Buffer) => void) {
+    this.#onPlain = onPlain;
+  }
 
   async write(member: Uint8Array): Promise<void> {
     const p = gunzipAsync(member);
@@ -63,6 +70,7 @@ class GunzipHasher {
   }
 
   #take(plain: Buffer): void {
+    this.#onPlain?.(plain);
     this.#hash.update(plain);
     this.#size += plain.length;
   }
@@ -117,6 +125,50 @@ export async function restoreToStream(repo: Repository, s: Snapshot, out: Writab
   }
 }
 
+async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: boolean): Promise<void> {
+  const tracker = new PsqlScriptTracker();
+  let hasher: GunzipHasher | undefined;
+  try {
+    if (gzip) {
+      hasher = new GunzipHasher((plain) => tracker.update(plain));
+      for await (const member of repo.readGzip(s.dump.list)) {
+        await write(out, member);
+        await hasher.write(member);
+      }
+      checkHash(s, await hasher.digest());
+      return;
+    }
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const bytes of repo.readStream(s.dump.list)) {
+      hash.update(bytes);
+      size += bytes.length;
+      tracker.update(bytes);
+      await write(out, bytes);
+    }
+    checkHash(s, { sha256: hash.digest('hex'), size });
+  } catch (e) {
+    await endAborted(out, tracker, hasher, e);
+    throw e;
+  }
+}
+
+/**
+ * The script was cut (or does not match its checksum): end the output with what makes psql fail and
+ * stop (./abort-trailer.ts), as a last gzip member with --gzip. Not when the output itself failed.
+ */
+async function endAborted(out: Writable, tracker: PsqlScriptTracker, hasher: GunzipHasher | undefined, e: unknown): Promise<void> {
+  if (out.errored || out.destroyed || out.writableEnded || outputError(e) !== e) return;
+  try {
+    if (hasher) await hasher.digest(); // the members written so far, through the tracker
+  } catch { /* a member that does not decompress: the tracker has what came before it */ }
+  const reason = e instanceof Error ? e.message : String(e);
+  const trailer = Buffer.from(tracker.abortTrailer(reason.length > 300 ? `${reason.slice(0, 300)}…` : reason), 'utf8');
+  try {
+    await write(out, hasher ? await gzipAsync(trailer) : trailer);
+  } catch { /* the reader went away: nothing more to tell it */ }
+}
+
 /**
  * Run `fn` writing to `out`, catching the errors `out` emits meanwhile (a closed pipe emits EPIPE
  * asynchronously); a reader that went away (`restore --stdout | head`) is a local I/O error, as for `dump`.
@@ -142,26 +194,6 @@ function outputError(e: unknown): unknown {
   }
   if (code === 'ENOSPC') return new LocalIoError('writing the restored script to the output failed: the disk is full (ENOSPC)', { cause: e });
   return e;
-}
-
-async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: boolean): Promise<void> {
-  if (gzip) {
-    const hasher = new GunzipHasher();
-    for await (const member of repo.readGzip(s.dump.list)) {
-      await write(out, member);
-      await hasher.write(member);
-    }
-    checkHash(s, await hasher.digest());
-    return;
-  }
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const bytes of repo.readStream(s.dump.list)) {
-    hash.update(bytes);
-    size += bytes.length;
-    await write(out, bytes);
-  }
-  checkHash(s, { sha256: hash.digest('hex'), size });
 }
 
 /** Write `source` gzip-compressed to `<dir>/<name>` (a unique `.partial` file published at the end, removed on failure; never replacing a file unless `overwrite`). */
