@@ -35,6 +35,7 @@ ALTER EVENT TRIGGER gk_evt DISABLE;
 CREATE PUBLICATION gk_pub FOR TABLE gk.t;
 SELECT pg_catalog.lo_create(4242001);
 CREATE EXTENSION IF NOT EXISTS seg;
+ALTER FUNCTION gk.lt3(integer, integer) DEPENDS ON EXTENSION seg;
 CREATE TYPE gk.lbl;
 CREATE FUNCTION gk.lbl_in(cstring) RETURNS gk.lbl LANGUAGE internal IMMUTABLE STRICT AS 'textin';
 CREATE FUNCTION gk.lbl_out(gk.lbl) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'textout';
@@ -47,3 +48,4 @@ CREATE FUNCTION gk.plh() RETURNS language_handler LANGUAGE c AS '$libdir/plpgsql
 CREATE LANGUAGE gk_lang HANDLER gk.plh;
 CREATE FUNCTION gk.lbl_from(internal) RETURNS internal LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
 CREATE TRANSFORM FOR gk.lbl LANGUAGE gk_lang (FROM SQL WITH FUNCTION gk.lbl_from(internal));
+CREATE SUBSCRIPTION gk_sub CONNECTION 'host=/nonexistent dbname=nowhere' PUBLICATION nopub WITH (connect = false, slot_name = NONE);

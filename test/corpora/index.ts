@@ -176,7 +176,6 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
   'encoding-sql-ascii.sql',
-  'objects-code-depends-on-extension.sql',
   'objects-code-extversion.sql',
 ]);
 

@@ -76,3 +76,8 @@ CREATE FUNCTION kinds.label_from_sql(internal) RETURNS internal LANGUAGE interna
 CREATE FUNCTION kinds.label_to_sql(internal) RETURNS kinds.label LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
 CREATE TRANSFORM FOR kinds.label LANGUAGE plkinds (FROM SQL WITH FUNCTION kinds.label_from_sql(internal), TO SQL WITH FUNCTION kinds.label_to_sql(internal));
 COMMENT ON TRANSFORM FOR kinds.label LANGUAGE plkinds IS 'never called';
+
+-- A subscription (never connects; pg_dump writes it with connect = false), with a comment.
+CREATE SUBSCRIPTION kinds_sub CONNECTION 'host=/nonexistent dbname=nowhere application_name=''kinds''' PUBLICATION "pub one", pub2
+  WITH (connect = false, slot_name = NONE, binary = true, synchronous_commit = local);
+COMMENT ON SUBSCRIPTION kinds_sub IS 'restored disabled';

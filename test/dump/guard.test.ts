@@ -52,10 +52,12 @@ const COVERED: [string, string][] = [
   ['pg_user_mapping', 'user mapping'],
   ['pg_event_trigger', 'event trigger gk_evt'],
   ['pg_publication', 'publication gk_pub'],
+  ['pg_subscription', 'subscription gk_sub'],
   ['pg_publication_rel', 'publication relation gk.t in publication gk_pub'],
   ['pg_default_acl', 'default acl'],
   ['pg_largeobject', 'large object 4242001'],
   ['pg_description', 'comment on table gk.t'],
+  ['pg_depend', 'dependency on extension function gk.lt3(integer,integer) depends on extension seg'],
   ['table-data', 'table data gk.t'],
 ];
 
@@ -112,10 +114,7 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
     });
   }
 
-  const UNSUPPORTED = [
-    'security label gu_provider on table gu.plain',
-    'subscription gu_sub',
-  ];
+  const UNSUPPORTED = ['security label gu_provider on table gu.plain'];
 
   test('objects pgvault cannot write make the dump fail before any byte is written, naming each', async () => {
     let bytes = 0;
@@ -133,18 +132,42 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
   test('allowUnsupported lets the dump through, listing the objects in the summary and the warnings', async () => {
     const { script, summary } = await dump('gu', { allowUnsupported: true });
     assert.deepEqual(summary.unsupported.map((o) => `${o.kind} ${o.name}`), UNSUPPORTED);
-    assert.ok(summary.warnings.some((w) => w.includes('--allow-unsupported') && w.includes('subscription gu_sub')), summary.warnings.join('\n'));
+    assert.ok(summary.warnings.some((w) => w.includes('--allow-unsupported') && w.includes(UNSUPPORTED[0]!)), summary.warnings.join('\n'));
     assert.match(script, /CREATE TABLE gu\.plain/);
   });
 
   test('objects excluded on purpose by a filter do not trip the guard', async () => {
-    // --schema gu: database-wide objects (the subscription) are out of scope; the label on gu.plain is not.
     await assert.rejects(dump('gu', { schemas: ['gu'] }), (e: unknown) => e instanceof UnsupportedObjectsError
-      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === 'security label gu_provider on table gu.plain');
-    await assert.rejects(dump('gu', { excludeSchemas: ['gu'] }), (e: unknown) => e instanceof UnsupportedObjectsError
-      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === 'subscription gu_sub');
-    const { summary } = await dump('gu', { excludeSchemas: ['gu'], allowUnsupported: true });
-    assert.deepEqual(summary.unsupported, [{ kind: 'subscription', name: 'gu_sub' }]);
+      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === UNSUPPORTED[0]);
+    const { summary } = await dump('gu', { excludeSchemas: ['gu'] });
+    assert.deepEqual(summary.unsupported, []);
+    assert.deepEqual((await dump('gu', { excludeTables: ['gu.plain'] })).summary.unsupported, [], 'a label on a table the filter leaves out');
+  });
+
+  test('objects the dump role cannot read (subscriptions, for a non-superuser) fail the dump by name, with the reason', async () => {
+    await cluster.query('postgres', 'CREATE ROLE gk_dumper LOGIN');
+    await cluster.query('postgres', 'CREATE DATABASE gr OWNER gk_dumper');
+    await cluster.query('gr', `SET ROLE gk_dumper; CREATE TABLE public.mine (id integer); RESET ROLE;
+      CREATE SUBSCRIPTION gr_sub CONNECTION 'host=/nonexistent dbname=nowhere' PUBLICATION p WITH (connect = false, slot_name = NONE)`);
+    const d = dumpDatabase({ host: cluster.host, port: cluster.port, user: 'gk_dumper', database: 'gr' });
+    await assert.rejects((async () => { for await (const part of d) for await (const c of part.stream) void c; })(), (e: unknown) => {
+      assert.ok(e instanceof UnsupportedObjectsError, String(e));
+      assert.deepEqual(e.objects, [{ kind: 'subscription', name: 'gr_sub' }]);
+      assert.match(e.message, /cannot read pg_subscription\.subconninfo .*run the dump as a superuser/s);
+      return true;
+    });
+    // A superuser dumps it.
+    const { script } = await dump('gr');
+    assert.match(script, /CREATE SUBSCRIPTION gr_sub CONNECTION 'host=\/nonexistent dbname=nowhere' PUBLICATION p WITH \(connect = false, slot_name = NONE\);/);
+  });
+
+  test('an extension at a version other than the server default is dumped as pg_dump does, with a warning', async () => {
+    await cluster.createDatabase('gx');
+    await cluster.query('gx', "CREATE SCHEMA old_ext; CREATE EXTENSION seg VERSION '1.1' SCHEMA old_ext");
+    const { script, summary } = await dump('gx');
+    assert.match(script, /CREATE EXTENSION IF NOT EXISTS seg WITH SCHEMA old_ext;/);
+    assert.ok(summary.warnings.some((w) => /^extension seg is installed at version 1\.1 but this server's default is 1\.\d+: .*ALTER EXTENSION seg UPDATE TO '1\.1'/.test(w)), summary.warnings.join('\n'));
+    assert.deepEqual((await dump('gk')).summary.warnings.filter((w) => w.startsWith('extension ')), [], 'no warning at the default version');
   });
 
   test('CLI: dump and backup refuse (exit 18, no output, no snapshot); --allow-unsupported records the list that snapshots and verify show', async () => {
@@ -155,27 +178,26 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
       let r = await runCli(['dump', cluster.url('gu')], env);
       assert.equal(r.code, ExitCode.UNSUPPORTED_OBJECTS, r.stderr);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /subscription gu_sub/);
       assert.match(r.stderr, /security label gu_provider on table gu\.plain/);
       assert.equal((await pgvault(['init'])).code, 0);
       r = await pgvault(['backup', cluster.url('gu')]);
       assert.equal(r.code, ExitCode.UNSUPPORTED_OBJECTS, r.stderr);
-      assert.match(r.stderr, /subscription gu_sub/);
+      assert.match(r.stderr, /security label gu_provider on table gu\.plain/);
       r = await pgvault(['--json', 'snapshots']);
       assert.deepEqual(JSON.parse(r.stdout), []);
 
       r = await pgvault(['backup', '--allow-unsupported', cluster.url('gu')]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /lacks 2 object\(s\)/);
+      assert.match(r.stderr, /lacks 1 object\(s\)/);
       r = await pgvault(['--json', 'snapshots']);
       const snaps = JSON.parse(r.stdout) as { unsupported: { kind: string; name: string }[] }[];
       assert.deepEqual(snaps.map((s) => s.unsupported.map((o) => `${o.kind} ${o.name}`)), [UNSUPPORTED]);
       r = await pgvault(['snapshots']);
-      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} \(gu\) lacks 2 object\(s\)[^\n]*\n {2}- security label gu_provider on table gu\.plain\n {2}- subscription gu_sub/);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} \(gu\) lacks 1 object\(s\)[^\n]*\n {2}- security label gu_provider on table gu\.plain\n/);
       r = await pgvault(['verify', 'latest', '--scratch', cluster.url('postgres')]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /restores exactly/);
-      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} lacks 2 object\(s\)/);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} lacks 1 object\(s\)/);
     } finally {
       tmp.cleanup();
     }

@@ -174,6 +174,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
       await cluster.query('postgres', `CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(o.template ?? 'template0')}`);
     },
     async dropDatabase(name) {
+      // A database holding a subscription cannot be dropped: drop those first (detached, so no publisher is contacted).
+      const subs = await cluster.query<{ subname: string }>('postgres',
+        'SELECT s.subname FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d ON d.oid = s.subdbid WHERE d.datname = $1', [name]);
+      for (const s of subs) {
+        const q = quoteIdent(s.subname);
+        await cluster.query(name, `ALTER SUBSCRIPTION ${q} DISABLE; ALTER SUBSCRIPTION ${q} SET (slot_name = NONE); DROP SUBSCRIPTION ${q}`);
+      }
       await cluster.query('postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
     psql(db, args, input) {

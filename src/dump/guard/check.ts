@@ -7,7 +7,7 @@
  * _RETURN rule, a table's row type, an array type, a trigger cloned onto a partition, …).
  * Whatever is left is returned, named by kind and qualified name.
  */
-import { censusSql, FIRST_NORMAL_OID, OWNER_DEPS_SQL, type CensusRow } from './inventory.js';
+import { CENSUS_CATALOGS, censusSql, FIRST_NORMAL_OID, OWNER_DEPS_SQL, type CensusRow } from './inventory.js';
 import { commentKey, dataKey, extConfigKey, extDepKey, key, labelKey, type RenderLedger } from './ledger.js';
 
 /** An object the dump would leave out (recorded as-is in snapshot manifests with --allow-unsupported). */
@@ -50,6 +50,9 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
   for (const d of await g.query<{ classid: number; objid: number; refclassid: number; refobjid: number }>(OWNER_DEPS_SQL)) {
     owners.set(key(d.classid, d.objid), key(d.refclassid, d.refobjid));
   }
+  const known = new Set((await g.query<{ oid: number }>(
+    "SELECT pg_catalog.to_regclass('pg_catalog.' || c)::pg_catalog.oid::int8::float8 AS oid FROM pg_catalog.unnest($1::text[]) c WHERE pg_catalog.to_regclass('pg_catalog.' || c) IS NOT NULL",
+    [CENSUS_CATALOGS])).map((r) => r.oid));
   const objects = new Map<string, CensusRow>();
   for (const r of rows) if (r.scope !== 'comment' && r.scope !== 'label' && r.scope !== 'extdep' && r.scope !== 'extconfig') objects.set(key(r.classid, r.objid), r);
 
@@ -116,11 +119,15 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
     switch (r.scope) {
       case 'comment':
       case 'label': {
-        const t = status(key(r.tclass!, r.tobj!));
-        if (t !== 'rendered') {
-          if (t === 'missing' && !objects.has(key(r.tclass!, r.tobj!))) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
+        const target = key(r.tclass!, r.tobj!);
+        // A comment left behind by an object that no longer exists (DROP SUBSCRIPTION leaves its pg_description
+        // row): nothing to dump, as for pg_dump. On an object of a catalog the census does not know: unexpected.
+        if (!objects.has(target) && !g.ledger.has(target) && !g.members.has(target) && r.tobj! >= FIRST_NORMAL_OID) {
+          if (!known.has(r.tclass!)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
           break;
         }
+        const t = status(target);
+        if (t !== 'rendered') break;
         const k = r.scope === 'comment' ? commentKey(r.tclass!, r.tobj!, r.tsub) : labelKey(r.tclass!, r.tobj!, r.tsub, r.extra ?? '');
         if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
         break;

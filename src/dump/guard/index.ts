@@ -17,10 +17,11 @@ function listing(objects: UnsupportedObject[]): string {
 }
 
 /** The error the guard raises (nothing of the dump was written, no snapshot recorded). */
-export function unsupportedError(database: string, objects: UnsupportedObject[]): UnsupportedObjectsError {
+export function unsupportedError(database: string, objects: UnsupportedObject[], hints: string[] = []): UnsupportedObjectsError {
   return new UnsupportedObjectsError(
-    `refusing to dump database "${database}": it holds ${objects.length} object(s) that pgvault cannot write yet, `
+    `refusing to dump database "${database}": it holds ${objects.length} object(s) that pgvault cannot write, `
     + `so a restore of this dump would lack them:\n${listing(objects)}\n`
+    + hints.map((h) => `${h}\n`).join('')
     + 'Nothing was written and no snapshot was recorded. Either leave these objects out on purpose '
     + '(--exclude-schema / --exclude-table, or drop them), dump this database with pg_dump, or rerun with '
     + '--allow-unsupported (configuration: "allow_unsupported": true on the database) to take the dump anyway: the snapshot then records '

@@ -60,7 +60,13 @@ const NAMESPACED: [string, string][] = [
 /** Database-wide catalogs (no namespace, no relation). */
 const GLOBAL: string[] = [
   'pg_extension', 'pg_cast', 'pg_am', 'pg_transform', 'pg_language', 'pg_foreign_data_wrapper', 'pg_foreign_server',
-  'pg_user_mapping', 'pg_event_trigger', 'pg_publication',
+  'pg_event_trigger', 'pg_publication',
+];
+
+/** Every catalog whose rows the census lists (comments and labels on objects of other catalogs are unexpected). */
+export const CENSUS_CATALOGS: readonly string[] = [
+  'pg_namespace', 'pg_class', ...NAMESPACED.map(([c]) => c), 'pg_constraint', 'pg_attrdef', 'pg_trigger', 'pg_rewrite', 'pg_policy',
+  ...GLOBAL, 'pg_user_mapping', 'pg_largeobject', 'pg_subscription', 'pg_publication_rel', 'pg_publication_namespace', 'pg_default_acl',
 ];
 
 const USER = `>= ${FIRST_NORMAL_OID}`;
@@ -87,6 +93,8 @@ export function censusSql(version: number): string {
     { scope: 'rel', cat: 'pg_rewrite', objid: 'x.oid', rel: 'x.ev_class', from: `FROM pg_catalog.pg_rewrite x WHERE x.oid ${USER}` },
     { scope: 'rel', cat: 'pg_policy', objid: 'x.oid', rel: 'x.polrelid', from: `FROM pg_catalog.pg_policy x WHERE x.oid ${USER}` },
     ...GLOBAL.map((cat): Piece => ({ scope: 'global', cat, objid: 'x.oid', from: `FROM pg_catalog.${cat} x WHERE x.oid ${USER}` })),
+    // pg_user_mapping itself is readable by superusers only; its public view has the OIDs.
+    { scope: 'global', cat: 'pg_user_mapping', objid: 'x.umid', from: 'FROM pg_catalog.pg_user_mappings x' },
     {
       scope: 'global', cat: 'pg_largeobject', classid: "'pg_catalog.pg_largeobject'::pg_catalog.regclass::pg_catalog.oid", objid: 'x.oid',
       from: 'FROM pg_catalog.pg_largeobject_metadata x',

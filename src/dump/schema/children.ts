@@ -19,7 +19,7 @@ export async function readTableChildren(ctx: Ctx, rels: Map<number, Rel>): Promi
     const obj = ctx.add({
       type: 'trigger', classid: CLASS.pg_trigger, oid: t.oid, schema: rel.nspname, name: t.name, tie: [rel.relname], section: 'post',
       emit: (): TocEntry[] => {
-        let sql = t.clone ? '' : `${t.def};\n`;
+        let sql = t.clone ? '' : `${t.def};\n${ctx.dependsOnExtension(CLASS.pg_trigger, t.oid, 'TRIGGER', `${q.id(t.name)} ON ${rel.qual}`)}`;
         if (t.enabled !== 't' && t.enabled !== 'O') {
           const how = t.enabled === 'D' || t.enabled === 'f' ? 'DISABLE' : t.enabled === 'A' ? 'ENABLE ALWAYS' : t.enabled === 'R' ? 'ENABLE REPLICA' : 'ENABLE';
           sql += `\nALTER ${foreign}TABLE ${rel.qual} ${how} TRIGGER ${q.id(t.name)};\n`;

@@ -3,7 +3,7 @@
  * construction, and helpers for the TOC entries every object kind shares (owner, comments, ACLs).
  */
 import type pg from 'pg';
-import { commentKey, RenderLedger } from '../guard/index.js';
+import { commentKey, extDepKey, RenderLedger } from '../guard/index.js';
 import type { SchemaOptions } from '../plan.js';
 import { buildAclCommands } from './acl.js';
 import { CATALOG_NAME, CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
@@ -32,10 +32,14 @@ export class Ctx {
   readonly objects: DumpObject[] = [];
   private readonly byCatalog = new Map<string, DumpObject>();
   readonly warnings: string[] = [];
+  /** Why objects may be missing (e.g. a catalog the role cannot read), added to the completeness guard's error. */
+  readonly guardHints: string[] = [];
   /** pg_description, keyed `classoid:objoid:objsubid`. */
   comments = new Map<string, string>();
   /** Extension members (`classid:objid`), never dumped themselves. */
   extMembers = new Set<string>();
+  /** `ALTER … DEPENDS ON EXTENSION` markers (pg_depend deptype 'x'), by `classid:objid`. */
+  extDeps = new Map<string, { ext: number; extname: string }[]>();
   /** What the renderers wrote, for the completeness guard (src/dump/guard). */
   readonly ledger = new RenderLedger();
   /** Catalog keys resolving to each object (ctx.alias), recorded with it when it is written. */
@@ -106,6 +110,20 @@ export class Ctx {
 
   comment(classid: number, oid: number, sub = 0): string | undefined {
     return this.comments.get(`${classid}:${oid}:${sub}`);
+  }
+
+  /**
+   * pg_dump's append_depends_on_extension: `ALTER <keyword> <target> DEPENDS ON EXTENSION <ext>;\n` for each
+   * extension the object is marked as depending on (recorded for the guard), or ''.
+   */
+  dependsOnExtension(classid: number, oid: number, keyword: string, target: string): string {
+    if (this.skip.has('pg_depend')) return '';
+    let s = '';
+    for (const d of this.extDeps.get(`${classid}:${oid}`) ?? []) {
+      s += `ALTER ${keyword} ${target} DEPENDS ON EXTENSION ${this.q.id(d.extname)};\n`;
+      this.ledger.add(extDepKey(classid, oid, d.ext));
+    }
+    return s;
   }
 
   /** A comment written by hand (not through commentEntry): record it for the guard; false when the test switch is on. */

@@ -163,7 +163,7 @@ export async function readFunctions(ctx: Ctx, sel: Selection): Promise<void> {
       sql += LIST_QUOTE_GUCS.has(name.toLowerCase()) ? splitGucList(value).map(literal).join(', ') : literal(value);
     }
     sql += `\n    ${asPart};\n`;
-    const create = sql;
+    const create = sql + ctx.dependsOnExtension(CLASS.pg_proc, r.oid, keyword, `${qns}.${funcsig}`);
     const obj: DumpObject = ctx.add({
       type: 'func', classid: CLASS.pg_proc, oid: r.oid, schema: r.nspname, name: r.proname, tie: [r.argtypes.length, ...r.argtypes], section: 'pre',
       emit: (): TocEntry[] => [

@@ -26,6 +26,7 @@ import { readForeignDataWrappers } from './fdw.js';
 import { readRareObjects } from './rare.js';
 import { readMoreKinds } from './kinds.js';
 import { readLanguages } from './languages.js';
+import { readSubscriptions } from './subscriptions.js';
 import { dataKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
 
 export const MIN_SERVER_VERSION = 130000;
@@ -97,6 +98,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readEventTriggers(ctx, sel);
   await readDefaultAcls(ctx, sel);
   await readPublications(ctx, sel, rels);
+  await readSubscriptions(ctx, sel);
   await readExtensionMemberAcls(ctx, sel);
 
   const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
@@ -148,9 +150,9 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   if (unsupported.length > 0) {
     if (!opts.allowUnsupported) {
       const db = await client.query<{ d: string }>('SELECT pg_catalog.current_database() AS d');
-      throw unsupportedError(db.rows[0]!.d, unsupported);
+      throw unsupportedError(db.rows[0]!.d, unsupported, ctx.guardHints);
     }
-    ctx.warnings.push(unsupportedWarning(unsupported));
+    ctx.warnings.push(unsupportedWarning(unsupported), ...ctx.guardHints);
   }
 
   const printer = new EntryPrinter(q);

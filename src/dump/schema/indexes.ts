@@ -102,6 +102,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
         let sql = `${r.indexdef};\n`;
         if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
         (r.statcols ?? []).forEach((col, i) => { sql += `ALTER INDEX ${qi} ALTER COLUMN ${col} SET STATISTICS ${r.statvals![i]};\n`; });
+        sql += ctx.dependsOnExtension(CLASS.pg_class, r.oid, 'INDEX', qi);
         if (r.replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(r.name)};\n`;
         return [
           { tag: r.name, desc: 'INDEX', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop: r.parentidx !== null ? null : `DROP INDEX IF EXISTS ${qi};\n`, ownerStmt: null, pass: 1, tablespace: r.spcname ?? '' },

@@ -14,6 +14,14 @@ export async function readExtensionMembers(ctx: Ctx): Promise<void> {
   const rows = await ctx.query<{ classid: number; objid: number }>(
     "SELECT classid::int8::float8 AS classid, objid::int8::float8 AS objid FROM pg_catalog.pg_depend WHERE deptype = 'e'");
   for (const r of rows) ctx.extMembers.add(`${r.classid}:${r.objid}`);
+  const marks = await ctx.query<{ classid: number; objid: number; ext: number; extname: string }>(
+    `SELECT d.classid::int8::float8 AS classid, d.objid::int8::float8 AS objid, e.oid::int8::float8 AS ext, e.extname
+       FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+      WHERE d.deptype = 'x' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass ORDER BY d.classid, d.objid, e.extname`);
+  for (const m of marks) {
+    const k = `${m.classid}:${m.objid}`;
+    ctx.extDeps.set(k, [...(ctx.extDeps.get(k) ?? []), { ext: m.ext, extname: m.extname }]);
+  }
 }
 
 interface NsRow { oid: number; nspname: string; owner: string; acl: string[] | null; base: string[] }
@@ -78,16 +86,23 @@ export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
   }
 }
 
-interface ExtRow { oid: number; extname: string; nspname: string }
+interface ExtRow { oid: number; extname: string; nspname: string; version: string; dflt: string | null }
 
 export async function readExtensions(ctx: Ctx, sel: Selection): Promise<void> {
   if (!sel.includeEverything) return;
   const rows = await ctx.query<ExtRow>(
-    `SELECT e.oid::int8::float8 AS oid, e.extname, n.nspname
+    `SELECT e.oid::int8::float8 AS oid, e.extname, n.nspname, e.extversion AS version,
+            (SELECT a.default_version FROM pg_catalog.pg_available_extensions a WHERE a.name = e.extname) AS dflt
        FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
       WHERE e.oid >= 16384 ORDER BY e.oid`);
   const { q } = ctx;
   for (const r of rows) {
+    // No VERSION in CREATE EXTENSION, as pg_dump (a dump must restore into newer servers): say so when it matters.
+    if (r.dflt !== null && r.dflt !== r.version) {
+      ctx.warnings.push(`extension ${r.extname} is installed at version ${r.version} but this server's default is ${r.dflt}: `
+        + `the dump creates it without a version (as pg_dump does), so a restore installs the target server's default; `
+        + `afterwards run ALTER EXTENSION ${q.id(r.extname)} UPDATE TO ${literal(r.version)} where an update path exists`);
+    }
     const qe = q.id(r.extname);
     ctx.add({
       type: 'extension', classid: CLASS.pg_extension, oid: r.oid, schema: null, name: r.extname, section: 'pre',

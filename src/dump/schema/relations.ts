@@ -476,7 +476,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       sql += `\nWITH (${parts.join(', ')})`;
     }
     if (rel.relkind === 'f' && rel.ftoptions) sql += `\nOPTIONS (\n    ${rel.ftoptions}\n)`;
-    if (rel.relkind === 'm') sql += ` AS\n${rel.viewdef}\n  WITH NO DATA;\n`;
+    if (rel.relkind === 'm') sql += ` AS\n${rel.viewdef}\n  WITH NO DATA;\n${ctx.dependsOnExtension(CLASS.pg_class, rel.oid, 'MATERIALIZED VIEW', rel.qual)}`;
     else sql += ';\n';
     if (rel.printAll) {
       const inherited = rel.cols.filter((c) => !c.dropped && !c.local).map((c) => literal(c.name));
