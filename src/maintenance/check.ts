@@ -41,6 +41,8 @@ export interface CheckOptions {
   /** Downloads in flight (default 8). */
   concurrency?: number;
   logger?: Logger;
+  /** Told which snapshots were read (id, time, host), e.g. for the rollback check of repo/seen.ts. */
+  onSnapshots?: (list: { id: string; time: string; host: string }[]) => void;
 }
 
 export interface CheckReport {
@@ -73,6 +75,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
   const snapshotNames = await listNames(repo, 'snapshots');
   logger.info(`checking ${snapshotNames.length} snapshot(s)`);
   const { snapshots, failures: snapFailures } = await loadSnapshots(repo, snapshotNames);
+  opts.onSnapshots?.(snapshots.map((s) => ({ id: s.id, time: s.time, host: s.host })));
   for (const f of snapFailures) {
     problems.push({ severity: 'error', code: 'snapshot-unreadable', object: `snapshots/${f.name}`, snapshot: f.name,
       message: `snapshot ${short(f.name)} cannot be read: ${f.message}` });

@@ -20,6 +20,7 @@ import type { ObjectKind, Store } from '../store/types.js';
 import { describeRetry } from '../store/retry.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
 import { ChunkStore } from './chunk-store.js';
+import { SeenSnapshots } from './seen.js';
 import {
   chunkCompressionOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
 } from './format.js';
@@ -82,6 +83,8 @@ export class Repository {
   readonly settings: RepoSettings;
   readonly chunks: ChunkStore;
   readonly logger: Logger;
+  /** What this host saw of the repository's snapshots (rollback detection, seen.ts); null without a cache folder. */
+  readonly seen: SeenSnapshots | null;
   /** How this repository compresses data chunks (from its sealed settings). */
   readonly compression: ChunkCompression;
   readonly #keys: MasterKey;
@@ -99,6 +102,7 @@ export class Repository {
     const logger = this.logger;
     store.observeRetries?.((e) => logger.warn(describeRetry(e)));
     const cacheRoot = opts.cacheDir === undefined ? defaultCacheRoot() : opts.cacheDir;
+    this.seen = cacheRoot === null ? null : new SeenSnapshots(cacheRoot, config.id);
     this.chunks = new ChunkStore(store, keys, {
       concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
       indexBatch: opts.indexBatch ?? 1000,

@@ -124,7 +124,17 @@ export async function forget(repo: Repository, policy: RetentionPolicy, opts: Fo
     }
   }
   await lim.drain();
+  await recordForgotten(repo, result.removed, opts.logger);
   return result;
+}
+
+/** Tell this host's rollback check (repo/seen.ts) that these snapshots were removed on purpose. */
+async function recordForgotten(repo: Repository, ids: readonly string[], logger: Logger | undefined): Promise<void> {
+  try {
+    await repo.seen?.forgotten(ids);
+  } catch (e) {
+    logger?.warn(`could not record the forgotten snapshots in the local cache (${(e as Error).message}); the next check may warn that they vanished`);
+  }
 }
 
 export interface ForgetIdsResult {
@@ -164,5 +174,6 @@ export async function forgetIds(repo: Repository, refs: readonly string[], opts:
     result.removed.push(m.id);
     opts.logger?.debug(`removed snapshots/${m.id}`);
   }
+  await recordForgotten(repo, result.removed, opts.logger);
   return result;
 }

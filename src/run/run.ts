@@ -22,6 +22,7 @@ import type { Repository } from '../repo/repository.js';
 import { forget } from '../retention/forget.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { listSnapshots } from '../snapshot/snapshots.js';
+import { compareSeen } from '../repo/seen.js';
 import type { DatabaseOutcome, RunReport } from './report.js';
 import { summaryLine } from './report.js';
 import type { RunState } from './state.js';
@@ -79,6 +80,8 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
     await retention(o, repo, report, host, now);
     try {
       snapshots = (await listSnapshots(repo, { hosts: [host] }));
+      // Rollback check: this host's newest snapshot must not be older than the newest it saw before.
+      await compareSeen(repo.seen, snapshots.map((s) => ({ id: s.id, time: s.time, host: s.host })), logger, host);
     } catch (e) {
       logger.warn(`could not list snapshots for the metrics: ${messageOf(e)}`);
     }

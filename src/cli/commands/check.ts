@@ -3,6 +3,7 @@ import { checkFailure, checkRepository, type CheckOptions } from '../../maintena
 import { withLock } from '../../maintenance/locks.js';
 import { parseSubset } from '../../maintenance/subset.js';
 import { UsageError } from '../../errors.js';
+import { compareSeen } from '../../repo/seen.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, printJson, printLine } from '../output.js';
 import { addLockFlags, lockOptionsOf, type LockFlags } from './unlock.js';
@@ -30,9 +31,12 @@ export function register(program: Command): void {
     }
     const repo = await openRepository(g, logger);
     try {
+      let seenList: { id: string; time: string; host: string }[] | null = null;
+      opts.onSnapshots = (list) => { seenList = list; };
       const report = await withLock(repo, 'shared', () => checkRepository(repo, opts), lockOptionsOf(f, 'check', logger));
+      const rollback = seenList && report.problems.every((p) => p.code !== 'snapshot-unreadable') ? await compareSeen(repo.seen, seenList, logger) : [];
       if (g.json) {
-        printJson(report);
+        printJson({ ...report, warnings: rollback });
       } else {
         for (const p of report.problems) printLine(`${p.severity === 'error' ? 'error' : 'info'}: ${p.message}`);
         printLine(`${report.snapshots} snapshot(s), ${report.indexObjects} index object(s), ${report.dataObjects} data object(s) ` +
@@ -49,3 +53,4 @@ export function register(program: Command): void {
     }
   });
 }
+
