@@ -67,7 +67,7 @@ export function filterIsEmpty(f: ForgetFilter | undefined): boolean {
 export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], policy: RetentionPolicy, opts: Omit<ForgetOptions, 'dryRun' | 'logger'> = {}): ForgetGroupResult<S>[] {
   const empty = isEmptyPolicy(policy);
   if (empty && opts.unsafeAllowRemoveAll && filterIsEmpty(opts.filter)) {
-    throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--host, --db or --tag): it would otherwise remove every snapshot in the repository');
+    throw new UsageError('--unsafe-allow-remove-all needs a snapshot filter (--hostname, --db or --tag): it would otherwise remove every snapshot in the repository');
   }
   validatePolicy(policy, { allowEmpty: empty && opts.unsafeAllowRemoveAll === true });
   const groups = groupSnapshots(filterForget(snapshots, opts.filter), opts.groupBy ?? DEFAULT_GROUP_BY);
@@ -78,7 +78,7 @@ export function planForget<S extends PolicySnapshot>(snapshots: readonly S[], po
     if (!empty && r.keep.length === 0) {
       throw new RefusedError(`refusing to delete the last snapshot of group "${description}": the policy (${describePolicy(policy)}) keeps none of its ` +
         `${r.remove.length} snapshot(s), so nothing was deleted in any group. Check --keep-tag against the tags shown by "pgvault snapshots", ` +
-        `add a --keep-last/--keep-daily rule, or narrow the run with --host/--db/--tag.`);
+        `add a --keep-last/--keep-daily rule, or narrow the run with --hostname/--db/--tag.`);
     }
     out.push({ key: g.key, description, keep: r.keep, remove: r.remove });
   }

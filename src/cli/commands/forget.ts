@@ -15,7 +15,7 @@ import type { Snapshot } from '../../snapshot/manifest.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatTable, printJson, printLine } from '../output.js';
 import { printPrune } from './prune.js';
-import { addFilterFlags, collectList, type FilterFlags } from './snapshots.js';
+import { addFilterFlags, collectList, hostnamesOf, type FilterFlags } from './snapshots.js';
 import { addLockFlags, lockOptionsOf, type LockFlags } from './unlock.js';
 
 interface ForgetFlags extends PolicyFlags, FilterFlags, LockFlags {
@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .option('--keep-tag <taglist>', 'keep snapshots that have all these tags (comma-separated; repeatable: any of the lists; \'\' = untagged)', collectList)
     .option('-g, --group-by <keys>', 'apply the policy to each group of snapshots with the same host, database and/or tags (\'\' = one group)', formatGroupBy(DEFAULT_GROUP_BY))
     .option('-n, --dry-run', 'show what would be kept and removed, remove nothing')
-    .option('--unsafe-allow-remove-all', 'with no --keep-* rule and a --host/--db/--tag filter: remove every matching snapshot')
+    .option('--unsafe-allow-remove-all', 'with no --keep-* rule and a --hostname/--db/--tag filter: remove every matching snapshot')
     .option('--prune', 'run prune afterwards if snapshots were removed (with --dry-run: show the prune plan)')
     .option('--grace <duration>', 'with --prune: never delete unreferenced data written less than this long ago', '24h');
   addFilterFlags(cmd);
@@ -57,14 +57,15 @@ export function register(program: Command): void {
     // Parse everything before touching the repository.
     const policy = policyFromFlags(f);
     if (refs.length > 0) {
-      const extra = Object.keys(f).filter((k) => k.startsWith('keep') || ['db', 'host', 'tag', 'unsafeAllowRemoveAll'].includes(k));
-      if (extra.length > 0) throw new UsageError('give either snapshot ids or a policy/filter (--keep-*, --host, --db, --tag), not both');
+      const extra = Object.keys(f).filter((k) => k.startsWith('keep') || ['db', 'hostname', 'host', 'tag', 'unsafeAllowRemoveAll'].includes(k));
+      if (extra.length > 0) throw new UsageError('give either snapshot ids or a policy/filter (--keep-*, --hostname, --db, --tag), not both');
     }
     const groupBy = parseGroupBy(f.groupBy ?? formatGroupBy(DEFAULT_GROUP_BY));
     const graceMs = f.grace === undefined ? DEFAULT_GRACE_MS : parseDurationMs(f.grace, '--grace');
     const filter: ForgetFilter = {};
     if (f.db) filter.databases = f.db;
-    if (f.host) filter.hosts = f.host;
+    const hosts = hostnamesOf(f);
+    if (hosts) filter.hosts = hosts;
     if (f.tag) filter.tags = f.tag;
     const opts = { groupBy, filter, dryRun: f.dryRun === true, unsafeAllowRemoveAll: f.unsafeAllowRemoveAll === true, logger };
 

@@ -13,7 +13,7 @@ import { describeServer, describeSource } from '../../snapshot/source.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson, printLine } from '../output.js';
-import { collectList } from './snapshots.js';
+import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
 
 interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   target?: string;
@@ -22,6 +22,7 @@ interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   into?: string;
   clean?: boolean;
   db?: string[];
+  hostname?: string[];
   fromHost?: string[];
   table?: string[];
   force?: boolean;
@@ -41,9 +42,9 @@ export function register(program: Command): void {
     .option('--gzip', 'with --stdout: gzip-compressed')
     .option('--into <database>', 'load into this database (URL or name; -h/-p/-U apply); it must be empty unless --clean')
     .option('--clean', 'with --into: allow a non-empty database (the script drops and replaces its objects)')
-    .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
-    .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList)
-    .option('-t, --table <pattern>', 'only these tables (schema.table or table, * wildcards; repeatable): their DDL, dependent objects and data, without a DROP pass; with --stdout or --target', collectList);
+    .option('--db <name>', 'only snapshots of this database: its configured name, else its database name (repeatable)', collectList);
+  addHostnameFilter(cmd, ['--from-host']);
+  cmd.option('-t, --table <pattern>', 'only these tables (schema.table or table, * wildcards; repeatable): their DDL, dependent objects and data, without a DROP pass; with --stdout or --target', collectList);
   cmd.option('--create', 'with --into SERVER: disaster recovery onto a bare server: create the missing roles (never altering existing ones), ' +
       'tablespaces and the database with its properties, load it, apply database settings (the database is named as in the snapshot)')
     .option('--swap', 'with --into --create, when the database exists: restore into a new database, then rename the old one away and the new one into place')
@@ -71,7 +72,8 @@ export function register(program: Command): void {
       try {
         const filter: Parameters<typeof resolveSnapshots>[2] = {};
         if (f.db) filter.databases = f.db;
-        if (f.fromHost) filter.hosts = f.fromHost;
+        const hosts = hostnamesOf(f, ['hostname', 'fromHost']);
+        if (hosts) filter.hosts = hosts;
         const snaps = await resolveSnapshots(repo, ref, filter);
         let extracts: Map<string, ExtractedTables> | undefined;
         let chosen = snaps;

@@ -3,25 +3,26 @@ import { globalsHeader, globalsOfSnapshot, renderGlobals } from '../../globals/i
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson } from '../output.js';
-import { collectList } from './snapshots.js';
+import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
 
-interface GlobalsFlags { db?: string[]; fromHost?: string[] }
+interface GlobalsFlags { db?: string[]; hostname?: string[]; fromHost?: string[] }
 
 export function register(program: Command): void {
-  program.command('globals')
+  const cmd = program.command('globals')
     .description('print what a bare server needs for the snapshots\' databases as SQL (roles, memberships, role settings, tablespaces, ' +
       'CREATE DATABASE with its properties), like pg_dumpall --globals-only; --json prints the records')
     .argument('<snapshot>', 'snapshot id (unique prefix) or "latest" (the newest snapshot of each database: roles are merged)')
-    .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
-    .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList)
-    .action(async (ref: string, f: GlobalsFlags, c: Command) => {
+    .option('--db <name>', 'only snapshots of this database (repeatable)', collectList);
+  addHostnameFilter(cmd, ['--from-host']);
+  cmd.action(async (ref: string, f: GlobalsFlags, c: Command) => {
       const g = globalsOf(c);
       const logger = loggerFor(g);
       const repo = await openRepository(g, logger);
       try {
         const filter: Parameters<typeof resolveSnapshots>[2] = {};
         if (f.db) filter.databases = f.db;
-        if (f.fromHost) filter.hosts = f.fromHost;
+        const hosts = hostnamesOf(f, ['hostname', 'fromHost']);
+        if (hosts) filter.hosts = hosts;
         const snaps = await resolveSnapshots(repo, ref, filter);
         const records = snaps.map((s) => globalsOfSnapshot(s));
         if (g.json) printJson(snaps.map((s, i) => ({ snapshot: s.id, database: s.database, globals: records[i] })));

@@ -1,25 +1,45 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { listSnapshots, type SnapshotFilter } from '../../snapshot/snapshots.js';
 import { describeServer, describeSource, hostSourceKey } from '../../snapshot/source.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
-export interface FilterFlags { db?: string[]; host?: string[]; tag?: string[] }
+export interface FilterFlags { db?: string[]; hostname?: string[]; host?: string[]; fromHost?: string[]; tag?: string[] }
 
 export { collectList } from '../dump-flags.js';
 import { collectList } from '../dump-flags.js';
 
+/**
+ * `--hostname NAME` (repeatable): only snapshots taken on that machine, in every command that filters
+ * snapshots, as `backup --hostname` and `run --hostname` record it. `--host` is kept as a hidden alias where
+ * it shipped as this filter (snapshots, stats, forget: restic's spelling), `--from-host` likewise (restore,
+ * globals). In commands that connect to PostgreSQL, `-h, --host` is the server, as in psql and pg_dump.
+ */
+export function addHostnameFilter(cmd: Command, aliases: ('--host' | '--from-host')[]): Command {
+  cmd.option('--hostname <name>', 'only snapshots taken on this host, as recorded by backup/run --hostname (repeatable)', collectList);
+  for (const a of aliases) cmd.addOption(new Option(`${a} <name>`, `alias of --hostname`).argParser(collectList).hideHelp());
+  return cmd;
+}
+
+type HostKey = 'hostname' | 'host' | 'fromHost';
+
+/** The host filter from --hostname and the aliases `keys` (never `host` where it names the PostgreSQL server), or undefined. */
+export function hostnamesOf(f: Partial<Record<HostKey, string[] | string>>, keys: readonly HostKey[] = ['hostname', 'host']): string[] | undefined {
+  const all = keys.flatMap((k) => { const v = f[k]; return v === undefined ? [] : Array.isArray(v) ? v : []; });
+  return all.length ? all : undefined;
+}
+
 export function addFilterFlags(cmd: Command): Command {
-  return cmd
-    .option('--db <name>', 'only snapshots of this database: its configured name, else its database name (repeatable)', collectList)
-    .option('--host <host>', 'only snapshots from this host (repeatable)', collectList)
-    .option('--tag <tags>', 'only snapshots with these tags (comma = all of them; repeat = any group)', collectList);
+  cmd.option('--db <name>', 'only snapshots of this database: its configured name, else its database name (repeatable)', collectList);
+  addHostnameFilter(cmd, ['--host']);
+  return cmd.option('--tag <tags>', 'only snapshots with these tags (comma = all of them; repeat = any group)', collectList);
 }
 
 export function filterOf(f: FilterFlags): SnapshotFilter {
   const out: SnapshotFilter = {};
   if (f.db) out.databases = f.db;
-  if (f.host) out.hosts = f.host;
+  const hosts = hostnamesOf(f);
+  if (hosts) out.hosts = hosts;
   if (f.tag) out.tags = f.tag;
   return out;
 }

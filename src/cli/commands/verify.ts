@@ -5,9 +5,9 @@ import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatTable, printJson, printLine } from '../output.js';
-import { collectList } from './snapshots.js';
+import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
 
-interface VerifyFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> { scratch: string; db?: string[]; keep?: boolean }
+interface VerifyFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> { scratch: string; db?: string[]; hostname?: string[]; keep?: boolean }
 
 export function register(program: Command): void {
   const cmd = program.command('verify')
@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .requiredOption('--scratch <database>', 'scratch server connection (URL or name; -h/-p/-U apply); pgvault creates and drops a temporary database there')
     .option('--db <name>', 'only snapshots of this database (repeatable)', collectList)
     .option('--keep', 'keep the temporary database for inspection');
+  addHostnameFilter(cmd, []);
   addConnectionFlags(cmd);
   cmd.action(async (ref: string, f: VerifyFlags, c: Command) => {
     const g = globalsOf(c);
@@ -23,7 +24,8 @@ export function register(program: Command): void {
     const repo = await openRepository(g, logger);
     const reports = [];
     try {
-      for (const s of await resolveSnapshots(repo, ref, f.db ? { databases: f.db } : {})) {
+      const hosts = hostnamesOf(f, ['hostname']);
+      for (const s of await resolveSnapshots(repo, ref, { ...(f.db ? { databases: f.db } : {}), ...(hosts ? { hosts } : {}) })) {
         const opts: { logger: typeof logger; keep?: boolean } = { logger };
         if (f.keep) opts.keep = true;
         const r = await verifyInTemporaryDatabase(repo, s, connectionOf(f.scratch, f), opts);
