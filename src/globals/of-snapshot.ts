@@ -1,4 +1,5 @@
 /** A snapshot's globals, the SQL file written next to a restored `.sql.gz`. */
+import { randomBytes } from 'node:crypto';
 import { link, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalIoError, UsageError } from '../errors.js';
@@ -27,12 +28,13 @@ export function globalsFileName(sqlGzName: string): string {
 
 /**
  * Write the globals of `s` as `<dir>/<name>`: never over an existing file unless `overwrite` (restore
- * --force); hard-linked (or with `overwrite` renamed) into place from a `.partial`, removed in every case.
+ * --force); hard-linked (or with `overwrite` renamed) into place from a uniquely named `.partial`, removed in every case.
  */
 export async function writeGlobalsFile(dir: string, name: string, s: Snapshot, opts: { overwrite?: boolean } = {}): Promise<string> {
   const sql = renderGlobals(globalsOfSnapshot(s), globalsHeader([s]));
   const final = join(dir, name);
-  const partial = `${final}.partial`;
+  // A unique partial name: one left by a killed restore must not block this one (issue 10 item 12).
+  const partial = `${final}.${randomBytes(4).toString('hex')}.partial`;
   try {
     await writeFile(partial, sql, { flag: 'wx', mode: 0o600 });
     if (opts.overwrite) await rename(partial, final);

@@ -56,6 +56,8 @@ export interface PlanOptions {
   suffix?: string;
   /** Replace existing regular files of the planned name instead of choosing another name or refusing. */
   force?: boolean;
+  /** Files written beside each one (e.g. `<name>.globals.sql`): a name whose companion exists counts as taken too. */
+  companions?: (name: string) => string[];
 }
 
 export interface PlannedFile {
@@ -73,6 +75,17 @@ async function existing(path: string): Promise<Existing> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
     throw e;
   }
+}
+
+/** The state of `name` in `dir`, where an existing companion file makes an absent name 'file' (or 'other'). */
+async function existingWith(dir: string, name: string, companions: PlanOptions['companions']): Promise<Existing> {
+  let state = await existing(join(dir, name));
+  for (const c of companions?.(name) ?? []) {
+    const cs = await existing(join(dir, c));
+    if (cs === 'other') return 'other';
+    if (cs === 'file' && state === 'absent') state = 'file';
+  }
+  return state;
 }
 
 /**
@@ -98,7 +111,7 @@ export async function planRestoreFiles(dir: string, snaps: readonly (RestoreName
     let chosen: PlannedFile | undefined;
     for (const name of candidates) {
       if (taken.has(collisionKey(name))) continue;
-      const state = await existing(join(dir, name));
+      const state = await existingWith(dir, name, opts.companions);
       if (state === 'absent') { chosen = { name, overwrite: false }; break; }
       if (opts.force && state === 'file') { chosen = { name, overwrite: true }; break; }
       if (name === base && !opts.force) continue; // taken by another file: disambiguate with the id

@@ -153,3 +153,14 @@ test('a missing target directory is created (and removed again if the restore wr
   writeFileSync(join(tmp.path, 'a-file'), '');
   await assert.rejects(prepareTargetDir(join(tmp.path, 'a-file', 'sub')), (e: unknown) => e instanceof UsageError && /not a directory/.test(e.message));
 });
+
+test('a name whose companion file (<name>.globals.sql) exists counts as taken', async () => {
+  const s = await addSnapshot(repo, { database: 'comp', time: '2026-11-26T06:00:00+01:00', script: 'SELECT 1;\n' });
+  const dir = freshDir();
+  writeFileSync(join(dir, 'comp_20261126_060000.globals.sql'), '-- left from an earlier restore');
+  const companions = (name: string): string[] => [name.replace(/\.sql\.gz$/, '.globals.sql')];
+  const plan = await planRestoreFiles(dir, [s], { companions });
+  assert.equal(plan.get(s.id)!.name, `comp_20261126_060000_${s.id.slice(0, 8)}.sql.gz`);
+  const forced = await planRestoreFiles(dir, [s], { companions, force: true });
+  assert.deepEqual(forced.get(s.id), { name: 'comp_20261126_060000.sql.gz', overwrite: true });
+});

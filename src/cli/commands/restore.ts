@@ -96,7 +96,11 @@ export function register(program: Command): void {
           throw new UsageError(`"${ref}" matches ${chosen.length} snapshots (${chosen.map((s) => `${s.id.slice(0, 8)}: ${describeSource(s)}` +
             `${describeServer(s) ? ` on server ${describeServer(s)}` : ''} from host ${s.host}`).join('; ')}); choose one with --db NAME or give its id`);
         }
-        const files = target ? await planRestoreFiles(target.dir, chosen, { suffix: f.table ? '.tables.sql.gz' : '.sql.gz', force: f.force ?? false }) : undefined;
+        const files = target ? await planRestoreFiles(target.dir, chosen, {
+          suffix: f.table ? '.tables.sql.gz' : '.sql.gz',
+          force: f.force ?? false,
+          ...(f.table ? {} : { companions: (name: string) => [globalsFileName(name)] }),
+        }) : undefined;
         const done: Record<string, unknown>[] = [];
         const fileOpts = (s: Snapshot): { name: string; overwrite: boolean; logger: typeof logger } => ({ ...files!.get(s.id)!, logger });
         for (const s of chosen) {
