@@ -71,3 +71,25 @@ test('init, key add/list/passwd/remove and the exit codes of bad input', async (
   assert.equal(r.code, 2);
   assert.match(r.stderr, /password command failed \(exit 3\)/);
 });
+
+test('init --compression: zstd is recorded where Node.js has it; an unknown method is a usage error and writes nothing', async () => {
+  const { existsSync } = await import('node:fs');
+  const { zstdAvailable } = await import('../../src/crypto/compress.js');
+  const pw = { PGVAULT_PASSWORD: 'compression secret' };
+  const bad = join(tmp.path, 'repo-brotli');
+  let r = await pgvault(['--repo', bad, 'init', '--compression', 'brotli'], pw);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--compression must be gzip or zstd/);
+  assert.equal(existsSync(join(bad, 'config')), false);
+
+  const repo = join(tmp.path, 'repo-zstd');
+  r = await pgvault(['--repo', repo, '--json', 'init', '--compression', 'zstd'], pw);
+  if (zstdAvailable()) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { compression: string }).compression, 'zstd');
+  } else {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Node\.js 22\.15/);
+    assert.equal(existsSync(join(repo, 'config')), false);
+  }
+});
