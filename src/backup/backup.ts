@@ -3,11 +3,14 @@
  * snapshot manifest, which is the commit point. Any failure means no snapshot; the chunks uploaded
  * before the failure are indexed so the next run reuses them.
  */
+import { formatBytes, formatSeconds } from '../units.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describeConnection, resolveConnection, type ConnectionOptions } from '../db/connection.js';
 import { readServerIdentity } from '../db/identity.js';
-import { dumpDatabase, type DumpOptions, type DumpSummary } from '../dump/index.js';
+import { dumpDatabase, type DumpOptions, type DumpSummary, type SchemaReader } from '../dump/index.js';
+import { readSchema } from '../dump/schema/index.js';
+import type { OnProgress } from '../progress/types.js';
 import { IntegrityError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
@@ -49,6 +52,8 @@ export interface BackupOptions {
    * lock was lost or removed (`RepositoryLock.confirmHeld`): then no snapshot is written.
    */
   beforeCommit?: () => void | Promise<void>;
+  /** Progress (dump bytes written, of a total estimated from the catalog's relation sizes; current table). */
+  onProgress?: OnProgress;
 }
 
 export interface BackupResult {
@@ -80,6 +85,20 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   // Resolved once (environment, ~/.pgpass) for the identity and the dump connections.
   const resolved = resolveConnection(target.connection);
   const server = await readServerIdentity(resolved);
+  // Progress: the total is estimated from the plan's relation sizes (pg_relation_size) when the schema is read.
+  let estimate: number | undefined;
+  const onProgress = opts.onProgress;
+  if (onProgress) {
+    const reader: SchemaReader = dumpOpts.schemaReader ?? readSchema;
+    dumpOpts.schemaReader = async (client, o) => {
+      const plan = await reader(client, o);
+      estimate = plan.tables.reduce((n, t) => n + t.estimatedBytes, 0);
+      return plan;
+    };
+  }
+  const progressOf = (item: string): void => {
+    onProgress?.({ operation: 'backup', database: opts.name ?? resolved.database ?? '', done: writer.offset, ...(estimate !== undefined ? { total: Math.max(estimate, writer.offset), estimated: true } : {}), item });
+  };
   const dump = dumpDatabase(resolved, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.
   const writer = repo.writer({ hash: false });
@@ -110,6 +129,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
           continue;
         }
         await writer.write(piece);
+        progressOf(part.name);
         if (part.kind === 'table-data') crashPoint('during-dump');
       }
       const length = writer.offset - offset;
@@ -122,7 +142,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
           ...st, columns: part.table.columns,
           dataOffset: offset + length - COPY_TRAILER_BYTES - st.bytes, dataLength: st.bytes,
         };
-        logger.debug(`${st.qualified}: ${st.rows} rows, ${st.bytes} bytes`);
+        logger.debug(`${st.qualified}: ${st.rows} rows, ${formatBytes(st.bytes)}`);
       }
       parts.push(rec);
     }
@@ -164,7 +184,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     logger.warn(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database} lacks ${summary.unsupported.length} object(s) pgvault cannot write `
       + `(--allow-unsupported): ${summary.unsupported.map((u) => `${u.kind} ${u.name}`).join('; ')}`);
   }
-  logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${saved.size} bytes, ` +
-    `${saved.added.newChunks} new chunks (${saved.added.storedBytes} bytes stored) in ${manifest.durationMs} ms`);
+  logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${formatBytes(saved.size)} dump, ` +
+    `${saved.added.newChunks} new chunks (${formatBytes(saved.added.storedBytes)} stored) in ${formatSeconds(manifest.durationMs)}`);
   return { snapshotId, manifest };
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { escapeControl } from '../escape.js';
 import { redact } from '../redact.js';
 import { LocalIoError } from '../errors.js';
+import { clearProgressLine } from './progress.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -46,7 +47,8 @@ export function cliLogLevels(flags: { verbose?: boolean; quiet?: boolean }, conf
 export function createCliLogger(opts: CliLoggerOptions = {}): CliLogger {
   const min = ORDER[opts.level ?? 'info'];
   const fileMin = ORDER[opts.fileLevel ?? opts.level ?? 'info'];
-  const write = opts.write ?? ((line: string) => { process.stderr.write(line); });
+  // A live progress line (./progress.ts) is cleared first; it is redrawn on its next update.
+  const write = opts.write ?? ((line: string) => { clearProgressLine(); process.stderr.write(line); });
   const lines: string[] = [];
   let fileError: string | undefined;
   let logFile = opts.logFile;

@@ -12,6 +12,7 @@
  * With `readData`, every referenced data chunk (or the chosen subset, see subset.ts) is downloaded,
  * decrypted, decompressed and checked against its id and recorded length.
  */
+import type { OnProgress } from '../progress/types.js';
 import { IntegrityError, PgvaultError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { KnownChunks } from '../repo/known-chunks.js';
@@ -43,6 +44,8 @@ export interface CheckOptions {
   logger?: Logger;
   /** Told which snapshots were read (id, time, host), e.g. for the rollback check of repo/seen.ts. */
   onSnapshots?: (list: { id: string; time: string; host: string }[]) => void;
+  /** Progress of --read-data: plaintext bytes of the selected chunks read and verified. */
+  onProgress?: OnProgress;
 }
 
 export interface CheckReport {
@@ -53,7 +56,11 @@ export interface CheckReport {
   dataObjects: number;
   dataBytes: number;
   /** Distinct chunks referenced by the snapshots (list chunks and data chunks). */
+  /** Distinct chunks the snapshots reference: of their dumps plus of their chunk lists. */
   referencedChunks: number;
+  /** Distinct chunks of the dumps (what --read-data reads) and of the chunk lists. */
+  referencedDumpChunks: number;
+  referencedListChunks: number;
   unreferenced: { count: number; bytes: number };
   readData: { subset: string; selected: number; verified: number; bytes: number } | null;
   problems: CheckProblem[];
@@ -111,6 +118,9 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
   }
 
   const referenced = new KnownChunks();
+  /** Chunks of the chunk lists vs chunks of the dump itself (--read-data reads the latter). */
+  const listChunks = new KnownChunks();
+  const dataChunks = new KnownChunks();
   const filter = opts.readData ? subsetFilter(opts.subset ?? null, opts.seed) : null;
   const selected = new Map<string, Selected>();
   const reportedMissing = new Set<string>();
@@ -133,6 +143,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     let listOk = true;
     for (const ref of s.dump.list) {
       referenced.add(ref.id);
+      listChunks.add(ref.id);
       if (!data.has(ref.id)) listOk = false;
       chunkProblem(ref.id, s, 'chunk-list chunk');
     }
@@ -140,6 +151,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     try {
       for await (const ref of repo.refs(s.dump.list, `chunk list of snapshot ${short(s.id)}`)) {
         referenced.add(ref.id);
+        dataChunks.add(ref.id);
         chunkProblem(ref.id, s, 'chunk');
         if (filter && data.has(ref.id) && !selected.has(ref.id) && filter(ref.id)) {
           selected.set(ref.id, { length: ref.length, snapshot: s.id, database: s.database });
@@ -168,6 +180,9 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     logger.info(`reading ${selected.size} data chunk(s) (${subsetText})`);
     let verified = 0;
     let bytes = 0;
+    let total = 0;
+    for (const sel of selected.values()) total += sel.length;
+    let read = 0;
     const lim = new Limiter(concurrency);
     for (const [id, sel] of selected) {
       await lim.run(async () => {
@@ -184,6 +199,8 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
             message: `chunk data/${id} (used by snapshot ${short(sel.snapshot)} of database ${sel.database}) failed verification: ${e.message}. ` +
               `Run "pgvault repair chunks ${id}" so the next backup uploads it again` });
         }
+        read += sel.length;
+        opts.onProgress?.({ operation: 'check', done: read, total, item: `snapshot ${short(sel.snapshot)} (${sel.database})` });
       });
     }
     await lim.drain();
@@ -198,6 +215,8 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     dataObjects: data.size,
     dataBytes,
     referencedChunks: referenced.size,
+    referencedDumpChunks: dataChunks.size,
+    referencedListChunks: listChunks.size,
     unreferenced: { count: unrefCount, bytes: unrefBytes },
     readData,
     problems,

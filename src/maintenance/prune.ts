@@ -21,6 +21,8 @@
  *   5. remove debris of killed processes: temporary files older than the grace period, stale locks.
  *   A crash anywhere leaves a consistent repository; running prune again finishes the job.
  */
+import { formatBytes } from '../units.js';
+import type { OnProgress } from '../progress/types.js';
 import { IntegrityError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ID_BYTES, KnownChunks } from '../repo/known-chunks.js';
@@ -49,6 +51,8 @@ export interface PruneOptions {
   now?: () => number;
   /** Called before each destructive step; throws to stop (e.g. `lock.assertHeld()`). */
   assertLocked?: () => void;
+  /** Progress of the deletion of unreferenced data objects (bytes freed of the planned total). */
+  onProgress?: OnProgress;
 }
 
 export interface PlannedDeletion {
@@ -280,16 +284,18 @@ export async function executePrune(repo: Repository, plan: PrunePlan, opts: Prun
 
   // 4. Data objects.
   const lim = new Limiter(concurrency);
+  const total = deleteData.reduce((n, d) => n + d.size, 0);
   for (const d of deleteData) {
     assertLocked();
     await lim.run(async () => {
       await repo.store.delete('data', d.name);
       result.deletedData++;
       result.deletedBytes += d.size;
+      opts.onProgress?.({ operation: 'prune', done: result.deletedBytes, total, item: `${result.deletedData} of ${deleteData.length} objects deleted` });
     });
   }
   await lim.drain();
-  logger.info(`deleted ${result.deletedData} data object(s), ${result.deletedBytes} bytes`);
+  logger.info(`deleted ${result.deletedData} data object(s), ${formatBytes(result.deletedBytes)}`);
 
   // 5. Debris of killed processes: temporary files past the grace period, stale locks.
   if (repo.store.removeTemporary) {

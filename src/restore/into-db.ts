@@ -4,6 +4,8 @@
  * objects statement by statement. Everything runs in ONE transaction: a failed restore leaves the
  * target exactly as it was.
  */
+import { counted } from '../progress/count.js';
+import type { OnProgress } from '../progress/types.js';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -21,6 +23,9 @@ export interface RestoreIntoOptions {
   /** Allow a target that already holds objects (the script's DROP ... IF EXISTS pass replaces them). */
   clean?: boolean;
   logger?: Logger;
+  /** Progress: dump bytes loaded of the snapshot's size; current table. `operation` defaults to restore (verify passes its own). */
+  onProgress?: OnProgress;
+  progressOperation?: 'restore' | 'verify';
 }
 
 export interface RestoreIntoResult {
@@ -109,7 +114,8 @@ export async function restoreInto(repo: Repository, s: Snapshot, conn: Connectio
           'or pass --clean to drop and replace the objects the snapshot contains');
       }
     }
-    const cursor = new ByteCursor(repo.readStream(s.dump.list), `the dump of snapshot ${s.id.slice(0, 8)}`);
+    const cursor = new ByteCursor(counted(repo.readStream(s.dump.list), opts.onProgress,
+      { operation: opts.progressOperation ?? 'restore', database: s.database, total: s.dump.size }, { parts: s.parts }), `the dump of snapshot ${s.id.slice(0, 8)}`);
     await client.query('BEGIN');
     for (const part of s.parts) {
       if (cursor.position !== part.offset) throw new IntegrityError(`snapshot ${s.id.slice(0, 8)} parts are not contiguous at ${part.name}`);

@@ -18,6 +18,8 @@ import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
+import { counted } from '../progress/count.js';
+import type { OnProgress } from '../progress/types.js';
 import { planRestoreFiles, prepareTargetDir, writeNewFile, type PlannedFile, type WriteFileOptions } from './output-file.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -91,6 +93,14 @@ function checkHash(s: Snapshot, got: { sha256: string; size: number }): void {
 export interface RestoreFileOptions extends WriteFileOptions {
   /** The file name chosen by planRestoreFiles (default: planned for this snapshot alone). */
   name?: string;
+  /** Progress: plaintext dump bytes restored of the snapshot's size; current table. */
+  onProgress?: OnProgress;
+}
+
+/** The snapshot's gzip members (one per chunk), reporting progress in plaintext bytes. */
+function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
+  return counted(repo.readGzip(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size },
+    { parts: s.parts, sizeOf: (_, i) => s.dump.list[i]?.length ?? 0 });
 }
 
 /** Restore `s` as `<dir>/<db>_<stamp>.sql.gz` (never replacing a file; see ./output-file.ts); returns the path. */
@@ -100,7 +110,7 @@ export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: str
   try {
     return await writeNewFile(dir, name, async (out) => {
       const hasher = new GunzipHasher();
-      for await (const member of repo.readGzip(s.dump.list)) {
+      for await (const member of membersOf(repo, s, opts.onProgress)) {
         await write(out, member);
         await hasher.write(member);
       }
@@ -117,21 +127,21 @@ async function chosenName(dir: string, s: Snapshot, suffix: string, opts: Restor
 }
 
 /** Write the script of `s` to `out`, plain or gzip. The checksum is verified at the end (non-zero exit on mismatch). */
-export async function restoreToStream(repo: Repository, s: Snapshot, out: Writable, opts: { gzip?: boolean } = {}): Promise<void> {
+export async function restoreToStream(repo: Repository, s: Snapshot, out: Writable, opts: { gzip?: boolean; onProgress?: OnProgress } = {}): Promise<void> {
   try {
-    await toOutput(out, () => streamTo(repo, s, out, opts.gzip ?? false));
+    await toOutput(out, () => streamTo(repo, s, out, opts.gzip ?? false, opts.onProgress));
   } catch (e) {
     throw await inContext(repo, s, e);
   }
 }
 
-async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: boolean): Promise<void> {
+async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: boolean, onProgress?: OnProgress): Promise<void> {
   const tracker = new PsqlScriptTracker();
   let hasher: GunzipHasher | undefined;
   try {
     if (gzip) {
       hasher = new GunzipHasher((plain) => tracker.update(plain));
-      for await (const member of repo.readGzip(s.dump.list)) {
+      for await (const member of membersOf(repo, s, onProgress)) {
         await write(out, member);
         await hasher.write(member);
       }
@@ -140,7 +150,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
     }
     const hash = createHash('sha256');
     let size = 0;
-    for await (const bytes of repo.readStream(s.dump.list)) {
+    for await (const bytes of counted(repo.readStream(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts })) {
       hash.update(bytes);
       size += bytes.length;
       tracker.update(bytes);

@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DatabaseError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
+import type { OnProgress } from '../progress/types.js';
 import { connect } from '../db/connect.js';
 import type { ConnectionOptions } from '../db/connection.js';
 import { hashTableData, type TableHashSpec } from '../dump/index.js';
@@ -37,9 +38,9 @@ export interface VerifyReport {
 
 
 export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: ConnectionOptions,
-  opts: { clean?: boolean; logger?: Logger } = {}): Promise<VerifyReport> {
+  opts: { clean?: boolean; logger?: Logger; onProgress?: OnProgress } = {}): Promise<VerifyReport> {
   const logger = opts.logger ?? silentLogger;
-  const restored = await restoreInto(repo, s, scratch, { clean: opts.clean ?? false, logger });
+  const restored = await restoreInto(repo, s, scratch, { clean: opts.clean ?? false, logger, progressOperation: 'verify', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const started = Date.now();
   const c = await connect(scratch, { checkVersion: false });
   const checks: TableCheck[] = [];
@@ -72,7 +73,7 @@ export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: Con
  * named in `server` is only used to connect; the role needs CREATEDB), verify there, drop it again.
  */
 export async function verifyInTemporaryDatabase(repo: Repository, s: Snapshot, server: ConnectionOptions,
-  opts: { logger?: Logger; keep?: boolean } = {}): Promise<VerifyReport & { scratchDatabase: string }> {
+  opts: { logger?: Logger; keep?: boolean; onProgress?: OnProgress } = {}): Promise<VerifyReport & { scratchDatabase: string }> {
   const name = `pgvault_verify_${randomBytes(4).toString('hex')}`;
   const admin = await connect(server, { checkVersion: false });
   try {
@@ -86,7 +87,7 @@ export async function verifyInTemporaryDatabase(repo: Repository, s: Snapshot, s
     // Interrupted (Ctrl-C): the CLI drops the scratch database before exiting (src/interrupt.ts).
     const unregister = opts.keep ? () => {} : onInterrupt(`drop the scratch database ${name} on ${admin.endpoint}`, drop);
     try {
-      const report = await verifySnapshot(repo, s, { ...server, database: name }, { logger: opts.logger ?? silentLogger });
+      const report = await verifySnapshot(repo, s, { ...server, database: name }, { logger: opts.logger ?? silentLogger, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       return { ...report, scratchDatabase: name };
     } finally {
       unregister();

@@ -5,6 +5,8 @@
  * 0 everything succeeded; 1 some part failed; when nothing could be backed up, the cause's own code
  * (3 locked, 10 no repository, 12 wrong password, 14 store unavailable, 15 database, ...).
  */
+import { formatBytes, formatSeconds } from '../units.js';
+import type { OnProgress } from '../progress/types.js';
 import { hostname } from 'node:os';
 import { backupDatabase } from '../backup/backup.js';
 import { connectionFor, dumpOptionsFor } from '../config/database.js';
@@ -45,6 +47,8 @@ export interface RunOptions {
   problems?: string[];
   /** Progress for people at a terminal (never used in cron logs). */
   onProgress?: (message: string) => void;
+  /** Live progress of each backup (bytes of an estimated total, current table), for a terminal. */
+  onBackupProgress?: OnProgress;
   now?: () => Date;
 }
 
@@ -74,7 +78,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       for (const db of config.databases) {
         i++;
         o.onProgress?.(`[${i}/${config.databases.length}] backing up ${db.name}...`);
-        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.confirmHeld(), now));
+        report.databases.push(await backupOne(repo!, config, db, host, logger, () => lock.confirmHeld(), now, o.onBackupProgress));
       }
     }, { operation: 'run (backup)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
     await retention(o, repo, report, host, now);
@@ -134,13 +138,13 @@ function repoIdOf(repo: Repository | undefined): string | undefined {
 }
 
 async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultConfig['databases'][number], host: string, logger: Logger,
-  beforeCommit: () => Promise<void>, now: () => Date): Promise<DatabaseOutcome> {
+  beforeCommit: () => Promise<void>, now: () => Date, onProgress?: OnProgress): Promise<DatabaseOutcome> {
   const t0 = Date.now();
   try {
     // beforeCommit: a lost or removed repository lock (prune from elsewhere may be running) means no manifest is written.
     // name: the configured name is the snapshot's source name (with the server's identity: its retention group).
     const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db), rolePasswords: db.rolePasswords === true },
-      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now });
+      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now, ...(onProgress ? { onProgress } : {}) });
     const m = result.manifest;
     return {
       database: db.name, ok: true, snapshot: result.snapshotId, bytes: m.dump.size, newBytes: m.added.newBytes,
@@ -197,7 +201,7 @@ async function retention(o: RunOptions, repo: Repository, report: RunReport, hos
         if (config.prune.graceMs !== undefined) opts.graceMs = config.prune.graceMs;
         const { result } = await prune(repo, opts);
         report.prune = { ran: true, deletedObjects: result?.deletedData ?? 0, deletedBytes: result?.deletedBytes ?? 0, durationMs: Date.now() - t0 };
-        logger.info(`prune: deleted ${report.prune.deletedObjects} data object(s), ${report.prune.deletedBytes} bytes, in ${report.prune.durationMs} ms`);
+        logger.info(`prune: deleted ${report.prune.deletedObjects} data object(s), ${formatBytes(report.prune.deletedBytes ?? 0)}, in ${formatSeconds(report.prune.durationMs ?? 0)}`);
       } catch (e) {
         report.prune = { ran: false, error: messageOf(e), durationMs: Date.now() - t0 };
         report.problems.push(`prune: ${messageOf(e)}`);

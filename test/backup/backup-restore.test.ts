@@ -4,6 +4,7 @@
  * psql and compare with the database as it was; restore straight into a database; verify; a corrupted
  * chunk makes verify/restore fail naming the table; restore on a "fresh machine" (no cache).
  */
+import type { Progress } from '../../src/progress/types.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -99,8 +100,17 @@ for (const kind of ['fs', 's3'] as const) {
 
     test('backup twice around a change: the second uploads a small fraction; both restore to what the database was', async () => {
       const before1 = await contentOf(pg, 'app');
-      const first = await backupDatabase(repo, { connection: conn('app') }, { tags: ['nightly'], time: '2026-11-20T06:00:00+01:00' });
+      const seen: Progress[] = [];
+      const first = await backupDatabase(repo, { connection: conn('app') }, { tags: ['nightly'], time: '2026-11-20T06:00:00+01:00', onProgress: (x) => seen.push(x) });
       assert.equal(first.manifest.database, 'app');
+      // Progress: dump bytes of a total estimated from the catalog's relation sizes, with the table being read.
+      const last = seen.at(-1)!;
+      assert.equal(last.operation, 'backup');
+      assert.equal(last.database, 'app');
+      assert.ok(last.estimated === true && last.total !== undefined && last.total > 0);
+      assert.ok(seen.every((x, i) => i === 0 || x.done >= seen[i - 1]!.done), 'done never goes back');
+      assert.ok(last.done > 0 && last.done <= first.manifest.dump.size);
+      assert.ok(seen.some((x) => x.item === 'public.events'), 'the current table is named');
       assert.ok(first.manifest.added.newBytes > 0.9 * first.manifest.dump.size, 'first backup uploads (almost) everything');
       await change(pg, 'app');
       const before2 = await contentOf(pg, 'app');
@@ -143,8 +153,10 @@ for (const kind of ['fs', 's3'] as const) {
     test('restore --into loads a snapshot into an empty database, refuses a non-empty one without --clean, and verify proves it', async () => {
       const [snap] = await resolveSnapshots(repo, 'latest');
       await pg.createDatabase('into1');
-      const r = await restoreInto(repo, snap!, conn('into1'));
+      const seen: Progress[] = [];
+      const r = await restoreInto(repo, snap!, conn('into1'), { onProgress: (x) => seen.push(x) });
       assert.equal(r.tables, 2);
+      assert.deepEqual([seen.at(-1)!.operation, seen.at(-1)!.done, seen.at(-1)!.total], ['restore', snap!.dump.size, snap!.dump.size]);
       assert.deepEqual(await contentOf(pg, 'into1'), await contentOf(pg, 'app'));
       await assert.rejects(restoreInto(repo, snap!, conn('into1')), (e: unknown) => e instanceof UsageError && /not empty/.test(e.message));
       await restoreInto(repo, snap!, conn('into1'), { clean: true });

@@ -6,6 +6,7 @@ import { describeConnection } from '../../db/connection.js';
 import { ExitCode, exitCodeOf, PgvaultError } from '../../errors.js';
 import { redact } from '../../redact.js';
 import { withLock } from '../../maintenance/locks.js';
+import { createProgressRenderer } from '../progress.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { parseSnapshotTime } from '../../snapshot/time.js';
 import { addConnectionFlags, addDumpFlags, collectList, connectionOf, dumpOptionsOf, type DumpFlags } from '../dump-flags.js';
@@ -47,11 +48,12 @@ export function register(program: Command): void {
     const configured = configFor(g)?.config;
     const repo = await openRepository(g, logger);
     const outcomes: Outcome[] = [];
+    const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     try {
       // A shared lock: backups may run side by side; prune (exclusive) waits for them.
       await withLock(repo, 'shared', async (lock) => {
         for (const db of databases) {
-          const opts: BackupOptions = { logger, beforeCommit: () => lock.confirmHeld() };
+          const opts: BackupOptions = { logger, beforeCommit: () => lock.confirmHeld(), onProgress: progress.update };
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
@@ -70,6 +72,7 @@ export function register(program: Command): void {
         }
       }, { operation: 'backup', logger, retryLockMs });
     } finally {
+      progress.done();
       await repo.close();
     }
     if (g.json) printJson(outcomes.map(toJson));

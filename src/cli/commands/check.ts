@@ -1,3 +1,4 @@
+import { createProgressRenderer } from '../progress.js';
 import type { Command } from 'commander';
 import { checkFailure, checkRepository, type CheckOptions } from '../../maintenance/check.js';
 import { withLock } from '../../maintenance/locks.js';
@@ -30,19 +31,23 @@ export function register(program: Command): void {
       opts.concurrency = n;
     }
     const repo = await openRepository(g, logger);
+    const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
+    opts.onProgress = progress.update;
     try {
       let seenList: { id: string; time: string; host: string }[] | null = null;
       opts.onSnapshots = (list) => { seenList = list; };
-      const report = await withLock(repo, 'shared', () => checkRepository(repo, opts), lockOptionsOf(f, 'check', logger));
+      const report = await withLock(repo, 'shared', () => checkRepository(repo, opts), lockOptionsOf(f, 'check', logger)).finally(() => progress.done());
       const rollback = seenList && report.problems.every((p) => p.code !== 'snapshot-unreadable') ? await compareSeen(repo.seen, seenList, logger) : [];
       if (g.json) {
         printJson({ ...report, warnings: rollback });
       } else {
         for (const p of report.problems) printLine(`${p.severity === 'error' ? 'error' : 'info'}: ${p.message}`);
         printLine(`${report.snapshots} snapshot(s), ${report.indexObjects} index object(s), ${report.dataObjects} data object(s) ` +
-          `(${formatBytes(report.dataBytes)}), ${report.referencedChunks} chunk(s) referenced, ${report.unreferenced.count} unreferenced (${formatBytes(report.unreferenced.bytes)})`);
+          `(${formatBytes(report.dataBytes)}), ${report.referencedChunks} chunk(s) referenced (${report.referencedDumpChunks} of dump data, ` +
+          `${report.referencedListChunks} of chunk lists), ${report.unreferenced.count} unreferenced (${formatBytes(report.unreferenced.bytes)})`);
         if (report.readData) {
-          printLine(`read data (${report.readData.subset}): ${report.readData.verified} of ${report.readData.selected} chunk(s) verified, ${formatBytes(report.readData.bytes)}`);
+          printLine(`read data (${report.readData.subset}): ${report.readData.verified} of ${report.readData.selected} selected dump chunk(s) ` +
+            `(of ${report.referencedDumpChunks}) verified, ${formatBytes(report.readData.bytes)}`);
         }
         const errors = report.problems.filter((p) => p.severity === 'error').length;
         printLine(errors === 0 ? 'no errors were found' : `${errors} error(s) found`);

@@ -1,3 +1,4 @@
+import { createProgressRenderer } from '../progress.js';
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../config/duration.js';
 import { withLock } from '../../maintenance/locks.js';
@@ -65,9 +66,10 @@ export function register(program: Command): void {
     const repo = await openRepository(g, logger);
     try {
       await withLock(repo, 'exclusive', async (lock) => {
-        const opts = { graceMs, logger, assertLocked: () => lock.assertHeld() };
+        const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
+        const opts = { graceMs, logger, assertLocked: () => lock.assertHeld(), onProgress: progress.update };
         const plan = await planPrune(repo, opts);
-        const result = f.dryRun ? null : await executePrune(repo, plan, opts);
+        const result = f.dryRun ? null : await executePrune(repo, plan, opts).finally(() => progress.done());
         if (g.json) printJson(summary(plan, result));
         else printPrune(plan, result);
       }, lockOptionsOf(f, 'prune', logger));

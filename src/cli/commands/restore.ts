@@ -1,5 +1,7 @@
+import { formatSeconds } from '../../units.js';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { createProgressRenderer } from '../progress.js';
 import { restoreInto } from '../../restore/into-db.js';
 import { discardIfEmpty, planRestoreFiles, prepareTargetDir, type PreparedDir } from '../../restore/output-file.js';
 import { restoreToDirectory, restoreToStream, writeGzipFile, writeStream } from '../../restore/to-file.js';
@@ -69,6 +71,7 @@ export function register(program: Command): void {
     let wrote = false;
     try {
       const repo = await openRepository(g, logger);
+      let onExit = (): void => {};
       try {
         const filter: Parameters<typeof resolveSnapshots>[2] = {};
         if (f.db) filter.databases = f.db;
@@ -102,6 +105,8 @@ export function register(program: Command): void {
           ...(f.table ? {} : { companions: (name: string) => [globalsFileName(name)] }),
         }) : undefined;
         const done: Record<string, unknown>[] = [];
+        const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
+        onExit = () => progress.done();
         const fileOpts = (s: Snapshot): { name: string; overwrite: boolean; logger: typeof logger } => ({ ...files!.get(s.id)!, logger });
         for (const s of chosen) {
           const x = extracts?.get(s.id);
@@ -115,7 +120,7 @@ export function register(program: Command): void {
               done.push({ snapshot: s.id, database: s.database, file: path, tables: x.tables });
             }
           } else if (target) {
-            const path = await restoreToDirectory(repo, s, target.dir, fileOpts(s));
+            const path = await restoreToDirectory(repo, s, target.dir, { ...fileOpts(s), onProgress: progress.update });
             wrote = true;
             logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} to ${path}`);
             const entry: Record<string, unknown> = { snapshot: s.id, database: s.database, file: path };
@@ -123,7 +128,7 @@ export function register(program: Command): void {
             if (s.globals) entry.globals = await writeGlobalsFile(target.dir, globalsFileName(basename(path)), s, { overwrite: f.force ?? false });
             done.push(entry);
           } else if (f.stdout) {
-            await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false });
+            await restoreToStream(repo, s, process.stdout, { gzip: f.gzip ?? false, onProgress: progress.update });
           } else if (f.create) {
             const opts: RestoreCreateOptions = { logger };
             if (f.swap) opts.swap = true;
@@ -132,19 +137,21 @@ export function register(program: Command): void {
             if (jobs > 1) opts.jobs = jobs;
             const r = await restoreCreate(repo, s, connectionOf(f.into, f), opts);
             logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} as database ${r.database}: ${r.load.tables} tables, ${r.load.rows} rows, ` +
-              `roles created: ${r.rolesCreated.join(', ') || 'none'}, in ${r.durationMs} ms`);
+              `roles created: ${r.rolesCreated.join(', ') || 'none'}, in ${formatSeconds(r.durationMs)}`);
             done.push({ snapshot: s.id, ...r, into: r.database });
           } else {
-            const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger });
-            logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${r.durationMs} ms`);
+            const r = await restoreInto(repo, s, connectionOf(f.into, f), { clean: f.clean ?? false, logger, onProgress: progress.update });
+            logger.info(`restored snapshot ${s.id.slice(0, 8)} of ${s.database} into ${f.into}: ${r.tables} tables, ${r.rows} rows in ${formatSeconds(r.durationMs)}`);
             done.push({ snapshot: s.id, database: s.database, into: f.into, ...r });
           }
         }
+        progress.done();
         if (!f.stdout) {
           if (g.json) printJson(done);
           else for (const d of done) printLine(String(d.file ?? `${String(d.database)} -> ${String(d.into)}`));
         }
       } finally {
+        onExit();
         await repo.close();
       }
     } catch (e) {

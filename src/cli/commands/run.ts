@@ -1,3 +1,4 @@
+import { createProgressRenderer } from '../progress.js';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseDuration } from '../../config/duration.js';
@@ -83,6 +84,7 @@ export function register(program: Command): void {
       try {
         const problems = logger.fileError ? [logger.fileError] : [];
         const tty = process.stdout.isTTY === true && !g.json;
+        const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
         const report = await runAll({
           config: only ?? config, logger, problems,
           logLines: () => logger.lines,
@@ -90,13 +92,15 @@ export function register(program: Command): void {
           prune: f.prune === false ? 'skip' : f.pruneNow ? 'force' : 'auto',
           repoLockWaitMs: waitMs,
           ...(f.hostname ? { host: f.hostname } : {}),
-          ...(tty ? { onProgress: (m: string) => process.stdout.write(`${m}\n`) } : {}),
+          ...(tty ? { onProgress: (m: string) => { progress.done(); process.stdout.write(`${m}\n`); } } : {}),
+          onBackupProgress: progress.update,
           openRepository: async () => {
             const store = await storeFor(g, env);
             const password = await passwordFor(g, logger, env);
             return Repository.open(store, password, openOptionsFor(g, logger, env));
           },
         });
+        progress.done();
         if (g.json) printJson(report);
         else if (process.stdout.isTTY) {
           printLine(formatTable(['Database', 'Result', 'Snapshot', 'Size', 'New', 'Stored', 'Seconds'], report.databases.map((d) => d.ok

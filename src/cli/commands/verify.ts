@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { VerifyMismatchError } from '../../errors.js';
+import { createProgressRenderer } from '../progress.js';
 import { verifyInTemporaryDatabase } from '../../restore/verify.js';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
@@ -23,16 +24,18 @@ export function register(program: Command): void {
     const logger = loggerFor(g);
     const repo = await openRepository(g, logger);
     const reports = [];
+    const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     try {
       const hosts = hostnamesOf(f, ['hostname']);
       for (const s of await resolveSnapshots(repo, ref, { ...(f.db ? { databases: f.db } : {}), ...(hosts ? { hosts } : {}) })) {
-        const opts: { logger: typeof logger; keep?: boolean } = { logger };
+        const opts: { logger: typeof logger; keep?: boolean; onProgress: typeof progress.update } = { logger, onProgress: progress.update };
         if (f.keep) opts.keep = true;
         const r = await verifyInTemporaryDatabase(repo, s, connectionOf(f.scratch, f), opts);
         reports.push(r);
         logger.info(`verify ${s.id.slice(0, 8)} (${s.database}): ${r.ok ? 'OK' : 'MISMATCH'}, ${r.tables.length} tables, restore ${r.restoreMs} ms, check ${r.checkMs} ms`);
       }
     } finally {
+      progress.done();
       await repo.close();
     }
     if (g.json) printJson(reports);
