@@ -219,7 +219,17 @@ export async function writeStream(out: Writable, source: AsyncIterable<Uint8Arra
 
 async function pump(out: Writable, source: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> {
   if (!gzip) {
-    for await (const b of source) await write(out, b);
+    // A cut script (table extracts for psql) ends with the trailer that makes psql fail, as restoreToStream's.
+    const tracker = new PsqlScriptTracker();
+    try {
+      for await (const b of source) {
+        tracker.update(b);
+        await write(out, b);
+      }
+    } catch (e) {
+      await endAborted(out, tracker, undefined, e);
+      throw e;
+    }
     return;
   }
   const z = createGzip({ level: 6 });

@@ -10,10 +10,11 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, exist
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Repository } from '../../src/repo/repository.js';
-import { restoreToDirectory, writeGzipFile } from '../../src/restore/to-file.js';
+import { restoreToDirectory, writeGzipFile, writeStream } from '../../src/restore/to-file.js';
+import { PassThrough } from 'node:stream';
 import { planRestoreFiles, prepareTargetDir, discardIfEmpty } from '../../src/restore/output-file.js';
 import { restoreFileName, safeFileComponent } from '../../src/restore/names.js';
-import { UsageError } from '../../src/errors.js';
+import { StoreUnavailableError, UsageError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import { tempDir } from '../repo/helpers.js';
 import { addSnapshot, fsRepo } from './helpers.js';
@@ -163,4 +164,18 @@ test('a name whose companion file (<name>.globals.sql) exists counts as taken', 
   assert.equal(plan.get(s.id)!.name, `comp_20261126_060000_${s.id.slice(0, 8)}.sql.gz`);
   const forced = await planRestoreFiles(dir, [s], { companions, force: true });
   assert.deepEqual(forced.get(s.id), { name: 'comp_20261126_060000.sql.gz', overwrite: true });
+});
+
+test('a table extract cut mid-stream (--table --stdout) ends with the trailer that makes psql fail', async () => {
+  const out = new PassThrough();
+  const got: Buffer[] = [];
+  out.on('data', (c: Buffer) => got.push(c));
+  async function* cut(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from('CREATE TABLE public.t (a int);\nCOPY public.t (a) FROM stdin;\n1\n2');
+    throw new StoreUnavailableError('injected: the store went away');
+  }
+  await assert.rejects(writeStream(out, cut(), false), StoreUnavailableError);
+  const text = Buffer.concat(got).toString();
+  assert.match(text, /\n1\n2\\\.pgvault: restore aborted\n\\\.\n/, 'the open COPY gets an invalid end-of-copy marker');
+  assert.match(text, /pg_terminate_backend\(pg_catalog\.pg_backend_pid\(\)\);\n$/);
 });
