@@ -11,6 +11,7 @@ import { IntegrityError, WrongPasswordError } from '../../src/errors.js';
 import { DEFAULT_KDF_PARAMS } from '../../src/crypto/keyfile.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { testRepo } from './helpers.js';
+import { openOptionsFor } from '../../src/cli/globals.js';
 
 const PLANTED = '0'.repeat(32); // sorts first: tried before the real key
 
@@ -76,5 +77,11 @@ describe('KDF cost cap on key files', () => {
     } finally {
       scratch.cleanup();
     }
+  });
+  test('the CLI lifts the cap only with --allow-expensive-kdf or PGVAULT_ALLOW_EXPENSIVE_KDF=1', () => {
+    assert.equal(openOptionsFor({}, silentLogger, {}).maxKdf, undefined);
+    assert.equal(openOptionsFor({ allowExpensiveKdf: true }, silentLogger, {}).maxKdf, null);
+    assert.equal(openOptionsFor({}, silentLogger, { PGVAULT_ALLOW_EXPENSIVE_KDF: '1' }).maxKdf, null);
+    assert.equal(openOptionsFor({}, silentLogger, { PGVAULT_ALLOW_EXPENSIVE_KDF: '0' }).maxKdf, undefined);
   });
 });
