@@ -14,9 +14,9 @@ export interface UsageFigures {
   snapshots: number;
   /** Sum of the dumps' sizes. */
   logicalBytes: number;
-  /** Plaintext bytes of the distinct chunks they reference. */
+  /** Plaintext dump bytes of the distinct chunks they reference (at most logicalBytes). */
   uniqueBytes: number;
-  /** Bytes stored for those chunks. */
+  /** Bytes stored for those chunks and for the snapshots' chunk lists. */
   storedBytes: number;
   chunks: number;
   dedupRatio: number;
@@ -84,7 +84,8 @@ export async function repositoryStats(repo: Repository, snapshots: readonly Snap
       u!.add(id, length, st);
       total.add(id, length, st);
     };
-    for (const r of s.dump.list) account(r.id, r.length);
+    // Chunk-list chunks are stored (stored bytes) but are not dump bytes: unique ≤ logical.
+    for (const r of s.dump.list) account(r.id, 0);
     for await (const r of repo.refs(s.dump.list)) account(r.id, r.length);
   }
   return {

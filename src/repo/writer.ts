@@ -18,7 +18,7 @@ export interface SavedStream {
   sha256: string | null;
   /** Data chunks referenced (with repeats). */
   chunks: number;
-  /** What this stream added to the repository (data and list chunks). */
+  /** What this stream added: new chunks and stored bytes of data and list chunks; newBytes counts dump bytes only (≤ size). */
   added: UploadStats;
 }
 
@@ -29,6 +29,8 @@ export class StreamWriter {
   readonly #listRefs: ChunkRef[] = [];
   readonly #hash: Hash | null;
   readonly #added: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+  /** Uploads of chunk-list chunks: they count as new chunks and stored bytes, not as new dump bytes. */
+  readonly #listAdded: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
   #size = 0;
   #count = 0;
   #finished = false;
@@ -87,7 +89,9 @@ export class StreamWriter {
       throw await this.#failed(e);
     }
     await this.#chunks.flush();
-    return { list: this.#listRefs, size: this.#size, sha256: this.#hash?.digest('hex') ?? null, chunks: this.#count, added: { ...this.#added } };
+    const added: UploadStats = { newChunks: this.#added.newChunks + this.#listAdded.newChunks, newBytes: this.#added.newBytes,
+      storedBytes: this.#added.storedBytes + this.#listAdded.storedBytes };
+    return { list: this.#listRefs, size: this.#size, sha256: this.#hash?.digest('hex') ?? null, chunks: this.#count, added };
   }
 
   /** After a failure: stop, index what was stored (so the next run reuses it), return the first error. */
@@ -110,7 +114,7 @@ export class StreamWriter {
 
   async #listChunk(c: Uint8Array): Promise<void> {
     const id = this.#chunks.idOf(c);
-    await this.#chunks.save(id, c, this.#added);
+    await this.#chunks.save(id, c, this.#listAdded);
     this.#listRefs.push({ id, length: c.length });
   }
 }
