@@ -114,7 +114,7 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
     });
   }
 
-  const UNSUPPORTED = ['security label gu_provider on table gu.plain'];
+  const UNSUPPORTED = ['extension configuration data gu.settings WHERE id > 1', 'security label gu_provider on table gu.plain'];
 
   test('objects pgvault cannot write make the dump fail before any byte is written, naming each', async () => {
     let bytes = 0;
@@ -137,11 +137,15 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
   });
 
   test('objects excluded on purpose by a filter do not trip the guard', async () => {
+    // --schema gu: the extension (and so its configuration data) is out of scope; the label on gu.plain is not.
     await assert.rejects(dump('gu', { schemas: ['gu'] }), (e: unknown) => e instanceof UnsupportedObjectsError
+      && e.objects.map((o) => `${o.kind} ${o.name}`).join() === UNSUPPORTED[1]);
+    // --exclude-table gu.plain: the label's table is out of scope; the extension is dumped, with its configuration data.
+    await assert.rejects(dump('gu', { excludeTables: ['gu.plain'] }), (e: unknown) => e instanceof UnsupportedObjectsError
       && e.objects.map((o) => `${o.kind} ${o.name}`).join() === UNSUPPORTED[0]);
-    const { summary } = await dump('gu', { excludeSchemas: ['gu'] });
-    assert.deepEqual(summary.unsupported, []);
-    assert.deepEqual((await dump('gu', { excludeTables: ['gu.plain'] })).summary.unsupported, [], 'a label on a table the filter leaves out');
+    const { summary } = await dump('gu', { excludeTables: ['gu.plain'], excludeTableData: ['gu.settings'] });
+    assert.deepEqual(summary.unsupported, [], '--exclude-table-data leaves the configuration data out on purpose');
+    assert.deepEqual((await dump('gu', { excludeSchemas: ['gu'] })).summary.unsupported, [], 'as pg_dump: no configuration data from an excluded schema');
   });
 
   test('objects the dump role cannot read (subscriptions, for a non-superuser) fail the dump by name, with the reason', async () => {
@@ -188,16 +192,16 @@ describe(`completeness guard (PostgreSQL ${major})`, () => {
 
       r = await pgvault(['backup', '--allow-unsupported', cluster.url('gu')]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /lacks 1 object\(s\)/);
+      assert.match(r.stderr, /lacks 2 object\(s\)/);
       r = await pgvault(['--json', 'snapshots']);
       const snaps = JSON.parse(r.stdout) as { unsupported: { kind: string; name: string }[] }[];
       assert.deepEqual(snaps.map((s) => s.unsupported.map((o) => `${o.kind} ${o.name}`)), [UNSUPPORTED]);
       r = await pgvault(['snapshots']);
-      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} \(gu\) lacks 1 object\(s\)[^\n]*\n {2}- security label gu_provider on table gu\.plain\n/);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} \(gu\) lacks 2 object\(s\)[^\n]*\n {2}- extension configuration data gu\.settings WHERE id > 1\n {2}- security label gu_provider on table gu\.plain\n/);
       r = await pgvault(['verify', 'latest', '--scratch', cluster.url('postgres')]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /restores exactly/);
-      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} lacks 1 object\(s\)/);
+      assert.match(r.stdout, /WARNING: snapshot [0-9a-f]{8} lacks 2 object\(s\)/);
     } finally {
       tmp.cleanup();
     }

@@ -140,8 +140,10 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
       case 'extconfig':
         if (status(key(r.classid, r.objid)) === 'rendered' && r.rel !== null && !g.ledger.has(extConfigKey(r.rel))) {
           const relRow = objects.get(key(PG_CLASS, r.rel));
-          // pg_dump writes the data of configuration tables (relkind r) only; sequences' values likewise.
-          if (relRow && (relRow.extra === 'r' || relRow.extra === 'S') && (relRow.nsp === null || g.scope.dataDumped(r.rel))) {
+          // pg_dump writes the data of configuration tables and the values of configuration sequences, unless the
+          // table, its schema or its data is excluded (processExtensionTables).
+          if (relRow && (relRow.extra === 'r' || relRow.extra === 'S') && relRow.nsp !== null
+            && g.scope.tableDumped(r.rel, relRow.nsp) && g.scope.dataDumped(r.rel)) {
             missing.push({ classid: PG_CLASS, objid: r.rel, subid: 0, what: 'extconfig', extra: r.extra });
           }
         }
