@@ -13,7 +13,8 @@
  * - with `HEAD`s (`Store.stat`), one per chunk, while that is cheaper than listing, or
  * - against one listing of `data/` taken in this session (ceil(objects / 1000) LIST requests on S3/B2),
  *   once the HEADs spent plus the batch would cost more than that listing (a ski-rental rule: never more
- *   than twice the cheaper of the two). After the listing, membership checks cost nothing.
+ *   than twice the cheaper of the two). After the listing, each reused chunk is looked up at once (no
+ *   batch, no plaintext held).
  *
  * Sizes: an object shorter than the smallest sealed chunk (empty or truncated) counts as missing.
  * A missing chunk is uploaded again from the plaintext in hand (logged as a warning and counted), so
@@ -100,6 +101,13 @@ export class ReusedChunkVerifier<S extends object = object> {
    */
   async reuse(id: string, plain: Uint8Array, stats?: S): Promise<void> {
     if (this.#proven.has(id) || this.#batchIds.has(id) || this.#inflightIds.has(id)) return;
+    if (this.#listing && !this.#inflight && this.#batch.length === 0) {
+      // Listed already: a lookup, no need to hold the plaintext in a batch.
+      this.stats.checked++;
+      this.#proven.add(id);
+      if (!this.#listing.has(id)) await this.#missing({ id, plain, stats });
+      return;
+    }
     this.#batch.push({ id, plain, stats });
     this.#batchIds.add(id);
     this.#batchBytes += plain.length;
@@ -149,16 +157,18 @@ export class ReusedChunkVerifier<S extends object = object> {
     }
     this.stats.checked += batch.length;
     for (const w of batch) this.#proven.add(w.id);
-    for (const w of missing) {
-      this.stats.missing++;
-      if (this.stats.missing <= MAX_WARNINGS) {
-        this.#o.logger.warn(`chunk data/${w.id} is listed in the index but ${this.#listing ? 'absent from' : 'missing or truncated in'} the repository; ` +
-          'uploading it again (run "pgvault check" to see which older snapshots it damaged)');
-      } else if (this.stats.missing === MAX_WARNINGS + 1) {
-        this.#o.logger.warn('more indexed chunks are missing; uploading them again (the count is in the backup summary)');
-      }
-      await this.#o.reupload(w.id, w.plain, w.stats);
+    for (const w of missing) await this.#missing(w);
+  }
+
+  async #missing(w: Waiting<S>): Promise<void> {
+    this.stats.missing++;
+    if (this.stats.missing <= MAX_WARNINGS) {
+      this.#o.logger.warn(`chunk data/${w.id} is listed in the index but ${this.#listing ? 'absent from' : 'missing or truncated in'} the repository; ` +
+        'uploading it again (run "pgvault check" to see which older snapshots it damaged)');
+    } else if (this.stats.missing === MAX_WARNINGS + 1) {
+      this.#o.logger.warn('more indexed chunks are missing; uploading them again (the count is in the backup summary)');
     }
+    await this.#o.reupload(w.id, w.plain, w.stats);
   }
 
   async #list(): Promise<void> {
