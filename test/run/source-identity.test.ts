@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { TEST_KDF } from '../repo/helpers.js';
 import { parseConfigText } from '../../src/config/load.js';
+import { parseConnectionUrl } from '../../src/db/connection.js';
 import { silentLogger } from '../../src/log.js';
 import { Repository } from '../../src/repo/repository.js';
 import { restoreToStream } from '../../src/restore/to-file.js';
@@ -156,5 +157,26 @@ test('backup NAME uses the configured connection of NAME; run --db runs only the
     assert.match(await scriptOf(repo, shop.id), /1\tserver A/);
   } finally {
     await repo.close();
+  }
+});
+
+test('a role that may not read pg_control_system() still backs up: origin has the name and port, an empty system identifier', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgvault-source-revoked-'));
+  dirs.push(dir);
+  const { backupDatabase } = await import('../../src/backup/backup.js');
+  await serverA.query('postgres', 'CREATE ROLE limited LOGIN; GRANT CONNECT ON DATABASE app TO limited;');
+  // Function privileges live in each database's catalog.
+  await serverA.query('app', 'GRANT SELECT ON marker TO limited; REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC;');
+  try {
+    const repo = await Repository.init(new FsStore(join(dir, 'repo'), { fsync: false }), PASSWORD, { kdf: TEST_KDF, cacheDir: null });
+    try {
+      const url = serverA.url('app').replace(/\/\/[^@/]*@/, '//limited@');
+      const { manifest } = await backupDatabase(repo, { connection: parseConnectionUrl(url) }, { name: 'shop', host: 'h' });
+      assert.deepEqual(manifest.origin, { name: 'shop', systemIdentifier: '', port: serverA.port });
+    } finally {
+      await repo.close();
+    }
+  } finally {
+    await serverA.query('app', 'GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC;');
   }
 });
