@@ -78,6 +78,13 @@ CREATE TRANSFORM FOR kinds.label LANGUAGE plkinds (FROM SQL WITH FUNCTION kinds.
 COMMENT ON TRANSFORM FOR kinds.label LANGUAGE plkinds IS 'never called';
 
 -- A subscription (never connects; pg_dump writes it with connect = false), with a comment.
+-- The binary option exists from PostgreSQL 14 on.
+SELECT current_setting('server_version_num')::int >= 140000 AS pg14 \gset
+\if :pg14
 CREATE SUBSCRIPTION kinds_sub CONNECTION 'host=/nonexistent dbname=nowhere application_name=''kinds''' PUBLICATION "pub one", pub2
   WITH (connect = false, slot_name = NONE, binary = true, synchronous_commit = local);
+\else
+CREATE SUBSCRIPTION kinds_sub CONNECTION 'host=/nonexistent dbname=nowhere application_name=''kinds''' PUBLICATION "pub one", pub2
+  WITH (connect = false, slot_name = NONE, synchronous_commit = local);
+\endif
 COMMENT ON SUBSCRIPTION kinds_sub IS 'restored disabled';
