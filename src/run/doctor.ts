@@ -13,6 +13,7 @@ import { credentialEnv } from '../config/store.js';
 import type { DatabaseConfig, PgvaultConfig, RepositoryConfig } from '../config/types.js';
 import { connect } from '../db/connect.js';
 import { describeConnection } from '../db/connection.js';
+import { RepoNotFoundError, StoreUnavailableError, WrongPasswordError } from '../errors.js';
 import { redact } from '../redact.js';
 import type { Repository } from '../repo/repository.js';
 import { credentialsFromEnv } from '../store/credentials.js';
@@ -213,6 +214,22 @@ export interface DoctorOptions {
   databases?: boolean;
 }
 
+/** Why the repository did not open, blamed on the right thing (a missing repository is not a password problem). */
+export function repositoryFailure(e: unknown): DoctorCheck {
+  if (e instanceof RepoNotFoundError) {
+    return { check: 'repository', status: 'fail', detail: msg(e),
+      fix: 'create it with "pgvault --config FILE init", or correct the location (repository path, or endpoint, bucket and prefix)' };
+  }
+  if (e instanceof WrongPasswordError) {
+    return { check: 'repository password', status: 'fail', detail: msg(e),
+      fix: 'check the password source (password_file, password_command or PGVAULT_PASSWORD): it must be the password the repository was created with (or added with "pgvault key add")' };
+  }
+  if (e instanceof StoreUnavailableError) {
+    return { check: 'repository access', status: 'fail', detail: msg(e), fix: 'check the endpoint, the network and the credentials (B2_ACCOUNT_ID/B2_ACCOUNT_KEY or credentials_file)' };
+  }
+  return { check: 'repository', status: 'fail', detail: msg(e), fix: 'see the message; "pgvault check" tells more about a damaged repository' };
+}
+
 export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const r = o.config.repository;
@@ -241,7 +258,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorCheck[]> {
     checks.push({ check: 'repository password', status: 'ok', detail: `opens repository ${repo.id.slice(0, 8)} at ${repo.store.location} (key ${repo.keyName.slice(0, 8)})` });
     await repo.close();
   } catch (e) {
-    checks.push({ check: 'repository password', status: 'fail', detail: msg(e), fix: 'check the password source (password_file, password_command or PGVAULT_PASSWORD) and the repository location' });
+    checks.push(repositoryFailure(e));
   }
   if (o.databases !== false) for (const d of o.config.databases) checks.push(...await checkDatabase(d));
   checks.push(checkStateDir(o.stateDir));
