@@ -70,6 +70,15 @@ export interface PingsConfig {
   retries: number;
 }
 
+/** Restore drills run by `pgvault run` when due (and the default scratch server of `pgvault drill`). */
+export interface DrillConfig {
+  /** Scratch server connection (URL); never production. */
+  scratch: string;
+  /** Drill when the last drill is older than this (ms); default 7 days. */
+  everyMs: number;
+  jobs?: number;
+}
+
 export interface PgvaultConfig {
   /** Absolute path of the file this came from. */
   file: string;
@@ -85,6 +94,7 @@ export interface PgvaultConfig {
   databases: DatabaseConfig[];
   retention?: RetentionConfig;
   prune?: PruneConfig;
+  drill?: DrillConfig;
   pings?: PingsConfig;
   metricsFile?: string;
   logFile?: string;

@@ -361,6 +361,18 @@ export function validateConfig(value: JsonValue, lines: Map<string, number>, fil
     if (pr) config.prune = pr;
     if (!retention) p.warn(root.kp('prune'), 'prune without "retention" only removes data of snapshots forgotten by hand');
   }
+  const drill = root.object('drill');
+  if (drill) {
+    const scratch = drill.string('scratch');
+    const every = drill.duration('every');
+    const jobs = drill.int('jobs', 1, 64);
+    drill.done();
+    if (scratch === undefined) drill.p.error(drill.kp('scratch'), 'a restore drill needs a scratch server: "scratch": "postgres://postgres@127.0.0.1:5499/postgres" (never production)');
+    else {
+      config.drill = { scratch, everyMs: every ?? 7 * 86_400_000 };
+      if (jobs !== undefined) config.drill.jobs = jobs;
+    }
+  }
   const pings = root.object('pings');
   if (pings) config.pings = readPings(pings);
   const metrics = root.object('metrics');

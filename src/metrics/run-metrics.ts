@@ -3,6 +3,7 @@ import type { Snapshot } from '../snapshot/manifest.js';
 import { parseTime } from '../snapshot/time.js';
 import type { RunReport } from '../run/report.js';
 import type { MetricFamily } from './textfile.js';
+import type { DrillResult } from '../drill/drill.js';
 
 export interface ConfiguredDatabase {
   /** Configured name (the `database` label; `origin.name` of version 2 snapshots). */
@@ -30,6 +31,8 @@ export interface MetricsInput {
   lastPruneMs?: number;
   /** Last known newest-snapshot times (Unix seconds) by configured name, used when `snapshots` is null. */
   lastSuccessFallback?: Record<string, number>;
+  /** The last restore drill (from the state file), if any. */
+  drill?: { at: string; results: DrillResult[] };
   /** Store requests retried during the run (remote stores only). */
   store?: { retries: number; stalls: number };
 }
@@ -97,6 +100,22 @@ export function runMetrics(m: MetricsInput): MetricFamily[] {
     out.push({ name: 'pgvault_store_retries_total', help: 'Store requests retried during the last run (throttling, 5xx, network errors, stalls).', type: 'counter', samples: [{ value: m.store.retries }] });
     out.push({ name: 'pgvault_store_stalls_total', help: 'Store requests retried during the last run because they stalled (no data for the socket idle limit).', type: 'counter', samples: [{ value: m.store.stalls }] });
   }
+  if (m.drill) out.push(...drillMetrics(m.drill));
   if (m.lastPruneMs !== undefined) out.push(run('pgvault_last_prune_timestamp_seconds', 'Time of the last successful prune (Unix seconds).', m.lastPruneMs / 1000));
   return out;
+}
+
+/** pgvault_drill_*: the last restore drill, per database. */
+export function drillMetrics(d: { at: string; results: readonly DrillResult[] }): MetricFamily[] {
+  const f = (name: string, help: string, value: (r: DrillResult) => number): MetricFamily => ({
+    name, help, type: 'gauge', samples: d.results.map((r) => ({ labels: { database: r.database }, value: value(r) })),
+  });
+  return [
+    { name: 'pgvault_drill_timestamp_seconds', help: 'When the last restore drill ran (Unix seconds).', type: 'gauge', samples: [{ value: Date.parse(d.at) / 1000 }] },
+    f('pgvault_drill_success', '1 if the last restore drill rebuilt and verified the database, else 0.', (r) => (r.ok ? 1 : 0)),
+    f('pgvault_drill_recovery_seconds', 'Recovery time measured by the last drill: restore (download + load) and verify.', (r) => r.recoverySeconds),
+    f('pgvault_drill_restore_seconds', 'Download and load time of the last drill (streamed together).', (r) => r.restoreSeconds),
+    f('pgvault_drill_verify_seconds', 'Verification time of the last drill (every table re-read and compared with its checksum).', (r) => r.verifySeconds),
+    f('pgvault_drill_data_age_seconds', 'Age of the snapshot the last drill restored, when it ran (what a recovery then would have lost).', (r) => r.dataAgeSeconds),
+  ];
 }

@@ -42,7 +42,19 @@ export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: Con
   const logger = opts.logger ?? silentLogger;
   const restored = await restoreInto(repo, s, scratch, { clean: opts.clean ?? false, logger, progressOperation: 'verify', ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   const started = Date.now();
-  const c = await connect(scratch, { checkVersion: false });
+  const checks = await compareTables(s, scratch, logger);
+  return {
+    snapshot: s.id, database: s.database, ok: checks.every((x) => x.ok), tables: checks,
+    restoreMs: restored.durationMs, checkMs: Date.now() - started, unsupported: s.unsupported ?? [],
+  };
+}
+
+/**
+ * Read every table of `s` back from the database at `conn` with COPY exactly as the backup did and
+ * compare rows, bytes and SHA-256 with the manifest (used by verify and by restore drills).
+ */
+export async function compareTables(s: Snapshot, conn: ConnectionOptions, logger: Logger = silentLogger): Promise<TableCheck[]> {
+  const c = await connect(conn, { checkVersion: false });
   const checks: TableCheck[] = [];
   try {
     await c.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -62,10 +74,7 @@ export async function verifySnapshot(repo: Repository, s: Snapshot, scratch: Con
   } finally {
     await c.close();
   }
-  return {
-    snapshot: s.id, database: s.database, ok: checks.every((x) => x.ok), tables: checks,
-    restoreMs: restored.durationMs, checkMs: Date.now() - started, unsupported: s.unsupported ?? [],
-  };
+  return checks;
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { DrillResult } from '../drill/drill.js';
+
 /** What one `pgvault run` did: printed with --json, sent to the webhook, turned into metrics. */
 export interface DatabaseOutcome {
   /** The configured name. */
@@ -34,6 +36,14 @@ export interface PruneOutcome {
   error?: string;
 }
 
+/** The restore drill of a run (when the configuration has a "drill" section). */
+export interface DrillOutcome {
+  ran: boolean;
+  reason?: string;
+  results?: DrillResult[];
+  error?: string;
+}
+
 export interface RunReport {
   ok: boolean;
   exitCode: number;
@@ -45,6 +55,7 @@ export interface RunReport {
   databases: DatabaseOutcome[];
   forget: ForgetOutcome;
   prune: PruneOutcome;
+  drill?: DrillOutcome;
   /** A failure that stopped the whole run (repository unreachable, wrong password, ...). */
   error?: string;
   /** Other parts that failed (log file, metrics file): each makes the exit code 1. */
@@ -57,6 +68,7 @@ export function summaryLine(r: RunReport): string {
   const parts = [`${ok}/${r.databases.length} databases backed up`];
   if (r.forget.ran) parts.push(`forget removed ${r.forget.removed ?? 0} snapshot(s)`);
   if (r.prune.ran) parts.push(`prune deleted ${r.prune.deletedObjects ?? 0} object(s)`);
+  if (r.drill?.ran) parts.push(`restore drill ${r.drill.results?.every((x) => x.ok) && !r.drill.error ? 'passed' : 'FAILED'}`);
   if (r.error) parts.push(`failed: ${r.error}`);
   return `${r.ok ? 'OK' : 'FAILED'} (exit ${r.exitCode}): ${parts.join(', ')} in ${(r.durationMs / 1000).toFixed(1)} s`;
 }

@@ -16,7 +16,9 @@ import { ExitCode, exitCodeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { withLock } from '../maintenance/locks.js';
 import { prune } from '../maintenance/prune.js';
-import { newestTimes, runMetrics } from '../metrics/run-metrics.js';
+import { belongsTo, newestTimes, runMetrics } from '../metrics/run-metrics.js';
+import { runDrill } from '../drill/drill.js';
+import { parseConnectionUrl } from '../db/connection.js';
 import { renderMetrics, writeTextfileAtomic } from '../metrics/textfile.js';
 import { createNotifier } from '../notify/notify.js';
 import { redact } from '../redact.js';
@@ -39,6 +41,8 @@ export interface RunOptions {
   state: RunState;
   /** Host name to record (default: config "host", then this machine's). */
   host?: string;
+  /** Drill now even if not due; or never (default: when due by the configuration's "drill.every"). */
+  drill?: 'auto' | 'force' | 'skip';
   /** Prune now even if not due; or never. */
   prune?: 'auto' | 'force' | 'skip';
   /** Wait this long for a repository lock held elsewhere (ms). */
@@ -82,6 +86,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       }
     }, { operation: 'run (backup)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
     await retention(o, repo, report, host, now);
+    if (config.drill) await drillWhenDue(o, repo, report, host, now);
     try {
       snapshots = (await listSnapshots(repo, { hosts: [host] }));
       // Rollback check: this host's newest snapshot must not be older than the newest it saw before.
@@ -117,6 +122,7 @@ export async function runAll(o: RunOptions): Promise<RunReport> {
       const families = runMetrics({
         report, snapshots, databases, lastSuccessFallback: fallback,
         ...(lastPrune ? { lastPruneMs: Date.parse(lastPrune) } : {}),
+        ...(repoIdOf(repo) && o.state.get(repoIdOf(repo)!).drill ? { drill: o.state.get(repoIdOf(repo)!).drill! } : {}),
         ...(repo?.store.counters ? { store: { ...repo.store.counters } } : {}),
       });
       writeTextfileAtomic(config.metricsFile, renderMetrics(families));
@@ -154,6 +160,41 @@ async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultCon
     const error = messageOf(e);
     logger.error(`backup of database ${db.name} failed: ${error}`);
     return { database: db.name, ok: false, durationMs: Date.now() - t0, error, exitCode: exitCodeOf(e) };
+  }
+}
+
+/**
+ * The restore drill, when due (config "drill": every, default 7 days; the last drill's time is in the state
+ * file): the newest snapshot of each configured database of this host, rebuilt on the scratch server and verified.
+ */
+async function drillWhenDue(o: RunOptions, repo: Repository, report: RunReport, host: string, now: () => Date): Promise<void> {
+  const { config, logger } = o;
+  const d = config.drill!;
+  const mode = o.drill ?? 'auto';
+  const last = o.state.get(repo.id).drill?.at;
+  if (mode === 'skip') { report.drill = { ran: false, reason: 'skipped' }; return; }
+  if (mode === 'auto' && last !== undefined && now().getTime() - Date.parse(last) < d.everyMs) {
+    report.drill = { ran: false, reason: `not due (last drill ${last})` };
+    return;
+  }
+  try {
+    const results = await withLock(repo, 'shared', async () => {
+      const all = await listSnapshots(repo, { hosts: [host] });
+      const databases = config.databases.map((x) => ({ name: x.name, dbname: connectionFor(x).database ?? x.name }));
+      const newest = databases.flatMap((cd) => {
+        const mine = all.filter((s) => belongsTo(s, cd, host)).sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        return mine.length ? [mine[0]!] : [];
+      });
+      logger.info(`restore drill: ${newest.length} database(s) onto the scratch server ${redact(d.scratch)}`);
+      return runDrill(repo, newest, parseConnectionUrl(d.scratch), { logger, now, ...(d.jobs ? { jobs: d.jobs } : {}) });
+    }, { operation: 'run (drill)', logger, retryLockMs: o.repoLockWaitMs ?? 0 });
+    report.drill = { ran: true, results };
+    for (const r of results) if (!r.ok) report.problems.push(`restore drill of ${r.database}: ${r.error ?? `tables differ: ${r.mismatches.join(', ')}`}`);
+    o.state.update(repo.id, { drill: { at: now().toISOString(), results } });
+  } catch (e) {
+    report.drill = { ran: false, error: messageOf(e) };
+    report.problems.push(`restore drill: ${messageOf(e)}`);
+    logger.error(`restore drill failed: ${messageOf(e)}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { DrillResult } from '../drill/drill.js';
 import { LocalIoError } from '../errors.js';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -18,6 +19,8 @@ export interface RepoState {
   /** ISO time of the last successful prune. */
   lastPrune?: string;
   lastRun?: string;
+  /** The last restore drill: when, and its results (kept so every run's metrics carry them). */
+  drill?: { at: string; results: DrillResult[] };
 }
 
 interface StateFile {

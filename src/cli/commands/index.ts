@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'restore', summary: 'restore snapshots to .sql.gz files, stdout or a database', load: () => import('./restore.js') },
   { name: 'globals', summary: 'print the roles, tablespaces and database properties a bare server needs, as SQL', load: () => import('./show-globals.js') },
   { name: 'verify', summary: 'prove snapshots restore, in a temporary database', load: () => import('./verify.js') },
+  { name: 'drill', summary: 'restore drill: rebuild each database on a scratch server, verify it, report recovery time', load: () => import('./drill.js') },
   { name: 'diff', summary: 'which tables changed between two snapshots', load: () => import('./diff.js') },
   { name: 'stats', summary: 'storage use, deduplication and compression ratios, monthly cost', load: () => import('./stats.js') },
   { name: 'forget', summary: 'remove snapshots by a retention policy (restic\'s --keep-* rules)', load: () => import('./forget.js') },
