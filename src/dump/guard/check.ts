@@ -38,12 +38,13 @@ export interface GuardInput {
 
 type Status = 'rendered' | 'member' | 'system' | 'excluded' | 'missing' | 'part-of-missing';
 
-interface Missing { classid: number; objid: number; subid: number; what: 'object' | 'comment' | 'label' | 'extdep' | 'extconfig' | 'data'; extra: string | null }
+interface Missing { classid: number; objid: number; subid: number; what: 'object' | 'named' | 'comment' | 'label' | 'extdep' | 'extconfig' | 'data'; extra: string | null }
 
 const PG_CLASS = 1259;
 
 export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]> {
-  const rows = await g.query<CensusRow>(censusSql(g.version));
+  const subOids = await g.query<{ ok: boolean }>("SELECT pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'oid', 'SELECT') AS ok");
+  const rows = await g.query<CensusRow>(censusSql(g.version, subOids[0]!.ok));
   const nsNames = new Map((await g.query<{ oid: number; nspname: string }>('SELECT oid::int8::float8 AS oid, nspname FROM pg_catalog.pg_namespace'))
     .map((r) => [r.oid, r.nspname]));
   const owners = new Map<string, string>();
@@ -149,6 +150,11 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
         }
         break;
       default: {
+        if (r.cat === 'pg_subscription' && r.objid === 0) {
+          // Listed by name only (the role cannot read its OID), so it cannot have been written.
+          missing.push({ classid: r.classid, objid: 0, subid: 0, what: 'named', extra: r.extra });
+          break;
+        }
         const s = status(key(r.classid, r.objid));
         if (s === 'missing') missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'object', extra: null });
         else if (s === 'rendered' && r.cat === 'pg_class' && r.extra === 'r' && g.scope.dataDumped(r.objid) && !g.ledger.has(dataKey(r.objid))) {
@@ -166,14 +172,17 @@ async function describe(g: GuardInput, missing: Missing[]): Promise<UnsupportedO
     `SELECT m.i::int4 AS i, o.type, o.identity
        FROM ROWS FROM (pg_catalog.unnest($1::oid[]), pg_catalog.unnest($2::oid[]), pg_catalog.unnest($3::int4[])) WITH ORDINALITY m(classid, objid, subid, i)
        LEFT JOIN LATERAL pg_catalog.pg_identify_object(m.classid, m.objid, m.subid) o ON true`,
-    [missing.map((m) => m.classid), missing.map((m) => m.objid), missing.map((m) => m.subid)]);
+    // Objects listed by name only (objid 0) are not looked up: pg_identify_object would fail on them.
+    [missing.map((m) => m.classid), missing.map((m) => m.objid), missing.map((m) => m.subid)].map((col) => col.filter((_, i) => missing[i]!.what !== 'named')));
+  const ided = missing.map((m, i) => ({ m, i })).filter((x) => x.m.what !== 'named');
   const byIndex = new Map(ids.map((r) => [r.i, r]));
   const extNames = new Map((await g.query<{ oid: number; extname: string }>('SELECT oid::int8::float8 AS oid, extname FROM pg_catalog.pg_extension'))
     .map((r) => [r.oid, r.extname]));
   const out: UnsupportedObject[] = [];
   const seen = new Set<string>();
+  const idOf = new Map(ided.map((x, k) => [x.i, byIndex.get(k + 1)]));
   missing.forEach((m, idx) => {
-    const id = byIndex.get(idx + 1);
+    const id = idOf.get(idx);
     const type = id?.type ?? `object of catalog ${m.classid}`;
     const name = id?.identity ?? `${m.classid}:${m.objid}${m.subid ? `:${m.subid}` : ''}`;
     let u: UnsupportedObject;
@@ -183,6 +192,7 @@ async function describe(g: GuardInput, missing: Missing[]): Promise<UnsupportedO
       case 'extdep': u = { kind: 'dependency on extension', name: `${type} ${name} depends on extension ${extNames.get(Number(m.extra)) ?? m.extra ?? ''}` }; break;
       case 'extconfig': u = { kind: 'extension configuration data', name: `${name}${m.extra ? ` WHERE ${m.extra.replace(/^\s*WHERE\s+/i, '')}` : ''}` }; break;
       case 'data': u = { kind: 'table data', name }; break;
+      case 'named': u = { kind: 'subscription', name: m.extra ?? '' }; break;
       default: u = { kind: type, name };
     }
     const k = `${u.kind}\u0000${u.name}`;

@@ -73,8 +73,12 @@ const USER = `>= ${FIRST_NORMAL_OID}`;
 /** initdb's public schema has the fixed OID 2200 (PG_PUBLIC_NAMESPACE). */
 const PUBLIC_NS = "(t.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND t.objoid = 2200)";
 
-/** The census query for a server of `version` (server_version_num). */
-export function censusSql(version: number): string {
+/**
+ * The census query for a server of `version` (server_version_num). `subscriptionOids`: whether the role may read
+ * pg_subscription.oid (PostgreSQL 13 grants non-superusers a few columns only); if not, subscriptions are listed
+ * by name with objid 0 (they cannot be written then either).
+ */
+export function censusSql(version: number, subscriptionOids = true): string {
   const parts: Piece[] = [
     { scope: 'schema', cat: 'pg_namespace', objid: 'n.oid', nsp: 'n.oid', from: 'FROM pg_catalog.pg_namespace n' },
     {
@@ -100,7 +104,7 @@ export function censusSql(version: number): string {
       from: 'FROM pg_catalog.pg_largeobject_metadata x',
     },
     {
-      scope: 'global', cat: 'pg_subscription', objid: 'x.oid',
+      scope: 'global', cat: 'pg_subscription', objid: subscriptionOids ? 'x.oid' : '0', extra: 'x.subname::text',
       from: 'FROM pg_catalog.pg_subscription x WHERE x.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())',
     },
     { scope: 'pubrel', cat: 'pg_publication_rel', objid: 'x.oid', rel: 'x.prrelid', from: 'FROM pg_catalog.pg_publication_rel x' },
