@@ -34,6 +34,8 @@ export interface GuardInput {
   members: ReadonlySet<string>;
   /** Relations the dump selected (pg_dump's rules, owned sequences included). */
   selectedRelations: ReadonlySet<number>;
+  /** `--no-privileges`: default privileges are left out on purpose, as pg_dump -x does. */
+  noPrivileges?: boolean;
 }
 
 type Status = 'rendered' | 'member' | 'system' | 'excluded' | 'missing' | 'part-of-missing';
@@ -86,6 +88,7 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
       const s = status(owner);
       return s === 'missing' || s === 'part-of-missing' ? 'part-of-missing' : s;
     }
+    if (r.cat === 'pg_default_acl' && g.noPrivileges) return 'excluded';
     // A domain's NOT NULL (a pg_constraint row from PostgreSQL 17) is written with the domain.
     if (r.cat === 'pg_constraint' && r.extra === 'n' && r.scope === 'ns' && r.tobj !== null && status(key(r.tclass!, r.tobj)) === 'rendered') return 'rendered';
     switch (r.scope) {
@@ -102,6 +105,9 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
         if (r.scope === 'pubrel' && !g.scope.includeEverything) return 'excluded';
         if (r.rel === null || !relRow) return 'system';
         if (r.rel !== r.objid || r.scope === 'pubrel') {
+          // A default, constraint, trigger, … of a table the selection leaves out is left out with it, as
+          // pg_dump does, whatever else aliased the table in the ledger (`-n app` on pagila).
+          if (r.scope === 'rel' && !g.selectedRelations.has(r.rel) && !(relRow.nsp !== null && g.scope.tableDumped(r.rel, relRow.nsp))) return 'excluded';
           const s = status(key(PG_CLASS, r.rel));
           if (s === 'member' || s === 'system' || s === 'excluded') return s;
           if (r.cat === 'pg_constraint' && r.extra === 'n' && s === 'rendered') return 'rendered'; // NOT NULL (PostgreSQL 18+): written with its column
