@@ -179,7 +179,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
         'SELECT s.subname FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d ON d.oid = s.subdbid WHERE d.datname = $1', [name]);
       for (const s of subs) {
         const q = quoteIdent(s.subname);
-        await cluster.query(name, `ALTER SUBSCRIPTION ${q} DISABLE; ALTER SUBSCRIPTION ${q} SET (slot_name = NONE); DROP SUBSCRIPTION ${q}`);
+        // READ WRITE explicitly: the database may carry a hostile default_transaction_read_only = on.
+        await cluster.query(name, `START TRANSACTION READ WRITE; ALTER SUBSCRIPTION ${q} DISABLE; ALTER SUBSCRIPTION ${q} SET (slot_name = NONE); DROP SUBSCRIPTION ${q}; COMMIT`);
       }
       await cluster.query('postgres', `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
     },
