@@ -92,7 +92,7 @@ describe('maintenance CLI', () => {
 
     r = await run('check', '--read-data-subset', '1/2');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /read data \(partition 1\/2\): \d+ of \d+ chunk\(s\) verified/);
+    assert.match(r.stdout, /read data \(partition 1\/2\): \d+ of \d+ selected dump chunk\(s\) \(of \d+\) verified/);
 
     const victim = [...await referencedBy(repo, kept)].at(-1)!;
     await repo.store.delete('data', victim);
