@@ -14,7 +14,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import pg from 'pg';
 import { startCluster, type PgCluster } from '../test/helpers/pg.js';
 import { currentLoad, machineInfo } from './suite/machine.js';
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     ...model.map((m) => `| ${m.scenario} | ${m.tables} | ${m.rows} | ${m.literalRows} | ${m.dropped} | ${m.ops} | ${(m.deltaBytes / 1024).toFixed(1)} KiB | ${(m.rowListBytes / 2 ** 20).toFixed(2)} MiB |`),
     ''].join('\n');
   writeFileSync(join(args.out, `incremental-${stamp}.md`), md);
-  writeFileSync(join(args.out, `incremental-${stamp}.json`), JSON.stringify({ startedAt, machine: machineInfo(), loads, args, rows, model }, null, 2));
+  writeFileSync(join(args.out, `incremental-${stamp}.json`), JSON.stringify({ startedAt, machine: machineInfo(), loads, args: { ...args, out: relative(ROOT, args.out) || '.' }, rows, model }, null, 2));
   process.stdout.write(md);
 }
 
