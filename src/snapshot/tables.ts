@@ -1,17 +1,9 @@
 /** The tables a snapshot holds, as recorded at backup time (for `pgvault ls`): no chunk is read. */
+import type { TableStats } from '../dump/index.js';
 import type { Snapshot } from './manifest.js';
 
-export interface SnapshotTable {
-  schema: string;
-  name: string;
-  /** Quoted, qualified name as in the script. */
-  qualified: string;
-  rows: number;
-  /** Bytes of COPY row data. */
-  bytes: number;
-  /** SHA-256 of the COPY row data (what `verify` and `diff` compare). */
-  sha256: string;
-}
+/** A table's figures as recorded at backup time (the dump engine's statistics, without how it was read). */
+export type SnapshotTable = Pick<TableStats, 'schema' | 'name' | 'qualified' | 'rows' | 'bytes' | 'sha256'>;
 
 /** Every table with data in the snapshot, in dump order. */
 export function snapshotTables(s: Snapshot): SnapshotTable[] {

@@ -15,7 +15,7 @@ import { describeServer, describeSource } from '../../snapshot/source.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson, printLine } from '../output.js';
-import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
+import { addHostnameFilter, collectList, filterOf } from './snapshots.js';
 
 interface RestoreFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> {
   target?: string;
@@ -73,11 +73,7 @@ export function register(program: Command): void {
       const repo = await openRepository(g, logger);
       let onExit = (): void => {};
       try {
-        const filter: Parameters<typeof resolveSnapshots>[2] = {};
-        if (f.db) filter.databases = f.db;
-        const hosts = hostnamesOf(f, ['hostname', 'fromHost']);
-        if (hosts) filter.hosts = hosts;
-        const snaps = await resolveSnapshots(repo, ref, filter);
+        const snaps = await resolveSnapshots(repo, ref, filterOf(f, ['hostname', 'fromHost']));
         let extracts: Map<string, ExtractedTables> | undefined;
         let chosen = snaps;
         if (f.table) {

@@ -3,7 +3,7 @@ import { globalsHeader, globalsOfSnapshot, renderGlobals } from '../../globals/i
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { printJson } from '../output.js';
-import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
+import { addHostnameFilter, collectList, filterOf } from './snapshots.js';
 
 interface GlobalsFlags { db?: string[]; hostname?: string[]; fromHost?: string[] }
 
@@ -19,11 +19,7 @@ export function register(program: Command): void {
       const logger = loggerFor(g);
       const repo = await openRepository(g, logger);
       try {
-        const filter: Parameters<typeof resolveSnapshots>[2] = {};
-        if (f.db) filter.databases = f.db;
-        const hosts = hostnamesOf(f, ['hostname', 'fromHost']);
-        if (hosts) filter.hosts = hosts;
-        const snaps = await resolveSnapshots(repo, ref, filter);
+        const snaps = await resolveSnapshots(repo, ref, filterOf(f, ['hostname', 'fromHost']));
         const records = snaps.map((s) => globalsOfSnapshot(s));
         if (g.json) printJson(snaps.map((s, i) => ({ snapshot: s.id, database: s.database, globals: records[i] })));
         else process.stdout.write(renderGlobals(records, globalsHeader(snaps)));

@@ -4,7 +4,7 @@ import { describeServer, describeSource, hostSourceKey } from '../../snapshot/so
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatBytes, formatTable, printJson, printLine } from '../output.js';
 
-export interface FilterFlags { db?: string[]; hostname?: string[]; host?: string[]; fromHost?: string[]; tag?: string[] }
+export interface FilterFlags { db?: string[]; hostname?: string[]; /** --host: an alias of --hostname where it shipped; elsewhere the PostgreSQL server (a string, ignored here). */ host?: string[] | string; fromHost?: string[]; tag?: string[] }
 
 export { collectList } from '../dump-flags.js';
 import { collectList } from '../dump-flags.js';
@@ -35,10 +35,11 @@ export function addFilterFlags(cmd: Command): Command {
   return cmd.option('--tag <tags>', 'only snapshots with these tags (comma = all of them; repeat = any group)', collectList);
 }
 
-export function filterOf(f: FilterFlags): SnapshotFilter {
+/** The snapshot filter of --db, --hostname (with the aliases `hostKeys`) and --tag. */
+export function filterOf(f: FilterFlags, hostKeys?: readonly HostKey[]): SnapshotFilter {
   const out: SnapshotFilter = {};
   if (f.db) out.databases = f.db;
-  const hosts = hostnamesOf(f);
+  const hosts = hostnamesOf(f, hostKeys);
   if (hosts) out.hosts = hosts;
   if (f.tag) out.tags = f.tag;
   return out;

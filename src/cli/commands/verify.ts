@@ -6,7 +6,7 @@ import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { globalsOf, loggerFor, openRepository } from '../globals.js';
 import { formatTable, printJson, printLine } from '../output.js';
-import { addHostnameFilter, collectList, hostnamesOf } from './snapshots.js';
+import { addHostnameFilter, collectList, filterOf } from './snapshots.js';
 
 interface VerifyFlags extends Pick<DumpFlags, 'host' | 'port' | 'username'> { scratch: string; db?: string[]; hostname?: string[]; keep?: boolean }
 
@@ -26,8 +26,7 @@ export function register(program: Command): void {
     const reports = [];
     const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     try {
-      const hosts = hostnamesOf(f, ['hostname']);
-      for (const s of await resolveSnapshots(repo, ref, { ...(f.db ? { databases: f.db } : {}), ...(hosts ? { hosts } : {}) })) {
+      for (const s of await resolveSnapshots(repo, ref, filterOf(f, ['hostname']))) {
         const opts: { logger: typeof logger; keep?: boolean; onProgress: typeof progress.update } = { logger, onProgress: progress.update };
         if (f.keep) opts.keep = true;
         const r = await verifyInTemporaryDatabase(repo, s, connectionOf(f.scratch, f), opts);
