@@ -1,0 +1,63 @@
+/**
+ * Row hashes for matching a table's current rows against its base (docs/incremental.md): keyed
+ * BLAKE2b (key = the repository's chunk-ID key, so the hashes reveal nothing without it) of
+ *
+ * - the whole row (its bytes with the newline), 12 bytes kept: an unchanged row is found by it;
+ * - the row's key fields (the ORDER BY key's columns, tab-separated as in the row), 8 bytes kept: an
+ *   updated row is found by it, which moves the matching window past the row's old version.
+ *
+ * Both are returned as latin1 strings (one character per byte) to key JavaScript Maps.
+ */
+import { sodium } from '../crypto/sodium.js';
+
+export const ROW_HASH_BYTES = 12;
+export const KEY_HASH_BYTES = 8;
+/** libsodium's smallest BLAKE2b output; the kept bytes are a prefix of it. */
+const HASH_OUT = 16;
+const TAB = 0x09;
+const NL = 0x0a;
+
+const prefix = (h: Uint8Array, n: number): string => Buffer.from(h.buffer, h.byteOffset, n).toString('latin1');
+
+export class RowHasher {
+  readonly #key: Uint8Array;
+  /** Column positions (0-based, in COPY order) of the key; sorted ascending. */
+  readonly #keyColumns: readonly number[];
+
+  /** `keyColumns`: positions of the ORDER BY key's columns in the COPY column list ([0] when unknown). */
+  constructor(key: Uint8Array, keyColumns: readonly number[] = [0]) {
+    if (key.length < 16) throw new RangeError('row hash key must be at least 16 bytes');
+    this.#key = key;
+    this.#keyColumns = keyColumns.length ? [...keyColumns].sort((a, b) => a - b) : [0];
+  }
+
+  row(row: Uint8Array): string {
+    return prefix(sodium.crypto_generichash(HASH_OUT, row, this.#key), ROW_HASH_BYTES);
+  }
+
+  /** Hash of the key fields: a single key column is hashed in place; several are joined with tabs. */
+  key(row: Uint8Array): string {
+    const fields: Uint8Array[] = [];
+    let col = 0;
+    let start = 0;
+    let want = 0;
+    for (let i = 0; i <= row.length && want < this.#keyColumns.length; i++) {
+      const b = i < row.length ? row[i] : NL;
+      if (b !== TAB && b !== NL) continue;
+      if (col === this.#keyColumns[want]) { fields.push(row.subarray(start, i)); want++; }
+      col++;
+      start = i + 1;
+      if (b === NL) break;
+    }
+    // A row with fewer columns than the key names cannot come from COPY; hash what there is.
+    const bytes = fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
+    return prefix(sodium.crypto_generichash(HASH_OUT, bytes, this.#key), KEY_HASH_BYTES);
+  }
+}
+
+/** Positions of `orderKey`'s columns in `columns` (both quoted as in the script); [0] if any is missing. */
+export function keyColumnsOf(columns: readonly string[], orderKey: readonly string[] | undefined): number[] {
+  if (!orderKey?.length) return [0];
+  const at = orderKey.map((k) => columns.indexOf(k));
+  return at.every((i) => i >= 0) ? at : [0];
+}

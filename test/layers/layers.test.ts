@@ -1,0 +1,255 @@
+/**
+ * src/layers: the row splitter, row lists, the windowed matcher, op lists and the rebuild. The property
+ * test edits random tables (inserts, deletes, updates, reorders, duplicate rows, empty tables, huge rows)
+ * and checks, for every window size down to 1, that base + delta rebuilds the current rows byte for byte.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IntegrityError } from '../../src/errors.js';
+import {
+  DeltaBuilder, OpEncoder, RowCursor, RowHasher, RowListEncoder, RowSplitter, WindowMatcher, decodeOps, keyColumnsOf, readRowList,
+  rebuildRows, splitRows, ROW_ENTRY_BYTES, type DeltaStats,
+} from '../../src/layers/index.js';
+
+const KEY = new Uint8Array(32).fill(9);
+
+/** xorshift32: reproducible randomness (the seed is in the test's name and messages). */
+function rng(seed: number): (n: number) => number {
+  let s = seed >>> 0 || 1;
+  return (n: number) => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s % n;
+  };
+}
+
+/** Split `bytes` into pieces of random sizes (1 byte up to 3 × avg), as a store's reads would. */
+function pieces(bytes: Uint8Array, r: (n: number) => number, small = 64): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const avg = Math.max(small, bytes.length >> 6); // at most ~100 pieces: huge rows are cut, yet not byte by byte
+  for (let at = 0; at < bytes.length;) {
+    const n = 1 + r(avg * 3);
+    out.push(bytes.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+async function* stream(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const p of parts) yield p;
+}
+
+async function collect(src: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const out: Uint8Array[] = [];
+  for await (const b of src) out.push(b);
+  return Buffer.concat(out);
+}
+
+const cat = (rows: Uint8Array[]): Buffer => Buffer.concat(rows);
+
+function rowListOf(rows: Uint8Array[], hasher: RowHasher, batch = 64 * 1024): Buffer {
+  const enc = new RowListEncoder(batch);
+  const out: Uint8Array[] = [];
+  for (const row of rows) {
+    const b = enc.add({ row: hasher.row(row), key: hasher.key(row) });
+    if (b) out.push(b);
+  }
+  const last = enc.flush();
+  if (last) out.push(last);
+  return Buffer.concat(out);
+}
+
+interface Layer { ops: Buffer; literals: Buffer; stats: DeltaStats }
+
+/** What a backup does: the delta of `rows` against `base`, the row list and op list streamed in random pieces. */
+async function delta(base: Uint8Array[], rows: Uint8Array[], window: number, r: (n: number) => number, hasher = new RowHasher(KEY)): Promise<Layer> {
+  const d = new DeltaBuilder(stream(pieces(rowListOf(base, hasher), r, 40)), base.length, hasher, { window });
+  const ops: Uint8Array[] = [];
+  const lits: Uint8Array[] = [];
+  for (const row of rows) {
+    if (await d.add(row)) lits.push(row);
+    if (r(50) === 0) ops.push(d.takeOps());
+  }
+  const end = await d.finish();
+  ops.push(end.ops);
+  return { ops: Buffer.concat(ops), literals: cat(lits), stats: end.stats };
+}
+
+async function rebuilt(base: Uint8Array[], layer: Layer, r: (n: number) => number): Promise<Buffer> {
+  return collect(rebuildRows({
+    base: stream(pieces(cat(base), r)), baseRows: base.length,
+    ops: stream(pieces(layer.ops, r, 3)), literals: stream(pieces(layer.literals, r)), literalRows: layer.stats.literalRows,
+    what: 'table t of the test',
+  }));
+}
+
+const row = (id: number, body: string): Buffer => Buffer.from(`${id}\t${body}\n`);
+
+/** A random table in key order: ids ascending with gaps, some huge rows, escaped characters as COPY writes them. */
+function table(r: (n: number) => number, n: number): { id: number; body: string }[] {
+  const out: { id: number; body: string }[] = [];
+  let id = r(5);
+  for (let i = 0; i < n; i++) {
+    id += 1 + r(4);
+    const body = r(40) === 0 ? 'x'.repeat(100_000 + r(200_000)) : r(7) === 0 ? `tab\\there\\nnewline ${r(1000)}` : r(9) === 0 ? '\\N' : `v${r(100)}`;
+    out.push({ id, body });
+  }
+  return out;
+}
+
+/** Random edits of a table: deletes, updates, inserts (in key order), duplicated rows, and swaps that reorder rows. */
+function edit(r: (n: number) => number, t: { id: number; body: string }[]): { id: number; body: string }[] {
+  const out: { id: number; body: string }[] = [];
+  for (const x of t) {
+    const roll = r(100);
+    if (roll < 8) continue;                                            // delete
+    if (roll < 16) out.push({ id: x.id, body: `${x.body.slice(0, 50)}!upd${r(9)}` }); // update
+    else out.push(x);
+    if (roll >= 16 && roll < 22) out.push({ id: x.id, body: x.body });  // a duplicate row (identical bytes)
+    if (roll >= 22 && roll < 30) out.push({ id: x.id + 0.5, body: `ins${r(1000)}` }); // insert after it
+  }
+  if (r(3) === 0) out.unshift({ id: -1, body: 'first' });
+  for (let k = r(4); k > 0 && out.length > 1; k--) {                   // reorder: swap two rows anywhere
+    const a = r(out.length); const b = r(out.length);
+    [out[a], out[b]] = [out[b]!, out[a]!];
+  }
+  if (r(5) === 0) out.reverse();
+  return out;
+}
+
+const WINDOWS = [1, 2, 3, 4, 7, 16, 64, 1024, 8192];
+
+test('property: base + delta rebuilds the current rows byte for byte, for random edits and every window size', async () => {
+  for (let seed = 1; seed <= 60; seed++) {
+    const r = rng(seed * 7919);
+    const sizes = [0, 1, 2, 5, 30, 200];
+    const t0 = table(r, seed <= 3 ? [0, 1, 0][seed - 1]! : sizes[r(sizes.length)]!);
+    const t1 = seed === 3 ? [] : edit(r, t0);
+    const base = t0.map((x) => row(x.id, x.body));
+    const now = t1.map((x) => row(x.id, x.body));
+    for (const w of WINDOWS) {
+      const layer = await delta(base, now, w, r);
+      const got = await rebuilt(base, layer, r);
+      assert.ok(got.equals(cat(now)), `seed ${seed}, window ${w}: rebuilt rows differ from the current rows`);
+      const s = layer.stats;
+      assert.equal(s.matched + s.literalRows, now.length, `seed ${seed}, window ${w}`);
+      assert.equal(s.matched + s.dropped, base.length, `seed ${seed}, window ${w}`);
+      assert.equal(s.literalBytes, layer.literals.length);
+    }
+  }
+});
+
+test('an unchanged table is one base run and no literal; a fully changed one is all literals', async () => {
+  const r = rng(5);
+  const base = table(r, 500).map((x) => row(x.id, x.body));
+  const same = await delta(base, base, 8192, r);
+  assert.deepEqual([same.stats.matched, same.stats.literalRows, same.stats.dropped, same.stats.ops], [500, 0, 0, 1]);
+  const other = base.map((b, i) => Buffer.concat([b.subarray(0, b.length - 1), Buffer.from(` changed ${i}\n`)]));
+  const all = await delta(base, other, 8192, r);
+  assert.deepEqual([all.stats.matched, all.stats.literalRows, all.stats.dropped, all.stats.ops], [0, 500, 500, 1]);
+  assert.ok((await rebuilt(base, all, r)).equals(cat(other)));
+});
+
+test('updates move the window past their old versions by key, so a run of updates longer than the window does not stall it', async () => {
+  const r = rng(11);
+  const base = Array.from({ length: 200 }, (_, i) => row(i, `row ${i}`));
+  const now = Array.from({ length: 200 }, (_, i) => row(i, `row ${i}${i < 100 ? ' updated' : ''}`));
+  const s = (await delta(base, now, 16, r)).stats;
+  assert.deepEqual([s.literalRows, s.matched, s.dropped], [100, 100, 100]);
+});
+
+test('the key hash uses the ORDER BY key columns, wherever they are in the row', () => {
+  const h = new RowHasher(KEY, keyColumnsOf(['"a"', '"id"', '"b"'], ['"id"']));
+  assert.equal(h.key(Buffer.from('x\t7\ty\n')), h.key(Buffer.from('other\t7\tz\n')));
+  assert.notEqual(h.key(Buffer.from('x\t7\ty\n')), h.key(Buffer.from('x\t8\ty\n')));
+  const two = new RowHasher(KEY, keyColumnsOf(['"a"', '"b"', '"c"'], ['"c"', '"a"']));
+  assert.equal(two.key(Buffer.from('1\tq\t2\n')), two.key(Buffer.from('1\tz\t2\n')));
+  assert.notEqual(two.key(Buffer.from('1\tq\t2\n')), two.key(Buffer.from('2\tq\t1\n')));
+  assert.deepEqual(keyColumnsOf(['"a"'], ['"missing"']), [0]);
+  // Different hash keys give different hashes (the repository's chunk-ID key keys them).
+  assert.notEqual(new RowHasher(new Uint8Array(32).fill(1)).row(Buffer.from('1\n')), new RowHasher(KEY).row(Buffer.from('1\n')));
+});
+
+test('RowSplitter joins rows split across pieces and agrees with splitRows; a missing final newline is an error', () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const r = rng(seed);
+    const text = cat(table(r, 50).map((x) => row(x.id, x.body)));
+    const sp = new RowSplitter();
+    const got = pieces(text, r, 30).flatMap((p) => sp.push(p).map((x) => Buffer.from(x)));
+    sp.end();
+    assert.deepEqual(got, splitRows(text).map((x) => Buffer.from(x)));
+  }
+  const sp = new RowSplitter();
+  sp.push(Buffer.from('1\ta\n2\tb'));
+  assert.throws(() => sp.end(), IntegrityError);
+  assert.throws(() => splitRows(Buffer.from('1\ta\n2')), IntegrityError);
+  assert.deepEqual(splitRows(new Uint8Array(0)), []);
+});
+
+test('RowCursor takes and skips whole rows and fails when the stream is short', async () => {
+  const text = Buffer.from('a\nbb\nccc\ndddd\n');
+  const c = new RowCursor(stream(pieces(text, rng(3), 2)), 'test rows');
+  assert.equal((await collect(c.take(1))).toString(), 'a\n');
+  await c.skip(2);
+  assert.equal(c.position, 3);
+  assert.equal((await collect(c.take(1))).toString(), 'dddd\n');
+  assert.equal(await c.atEnd(), true);
+  const short = new RowCursor(stream([Buffer.from('a\nb\n')]), 'test rows');
+  await assert.rejects(collect(short.take(3)), /ended after 2 rows, 1 rows short/);
+});
+
+test('row lists: 20-byte entries, decoded across any piece boundaries; a partial entry is an error', async () => {
+  const h = new RowHasher(KEY);
+  const rows = Array.from({ length: 1000 }, (_, i) => row(i, `r${i}`));
+  const bytes = rowListOf(rows, h, 100);
+  assert.equal(bytes.length, 1000 * ROW_ENTRY_BYTES);
+  const got: string[] = [];
+  for await (const batch of readRowList(stream(pieces(bytes, rng(4), 7)))) for (const e of batch) got.push(e.row + e.key);
+  assert.deepEqual(got, rows.map((x) => h.row(x) + h.key(x)));
+  await assert.rejects(async () => { for await (const b of readRowList(stream([bytes.subarray(0, 45)]))) void b; }, IntegrityError);
+});
+
+test('op lists: runs merge, skips encode forward jumps, and damage or a count mismatch fails loudly', async () => {
+  const e = new OpEncoder();
+  for (const k of [0, 1, 2]) e.base(k);
+  e.literal(); e.literal();
+  e.base(10); e.base(11);
+  e.literal();
+  e.base(300);
+  const bytes = e.finish();
+  assert.deepEqual(e.stats, { ops: 5, bytes: bytes.length, literalRows: 3, baseRows: 6 });
+  const ops = [];
+  for await (const op of decodeOps(stream([bytes]), { baseRows: 301, literalRows: 3 })) ops.push(op);
+  assert.deepEqual(ops, [
+    { kind: 'base', start: 0, count: 3 }, { kind: 'literal', count: 2 }, { kind: 'base', start: 10, count: 2 },
+    { kind: 'literal', count: 1 }, { kind: 'base', start: 300, count: 1 },
+  ]);
+  const drain = async (b: Uint8Array, lim: { baseRows: number; literalRows: number }): Promise<void> => { for await (const op of decodeOps(stream([b]), lim)) void op; };
+  await assert.rejects(drain(bytes, { baseRows: 300, literalRows: 3 }), /base rows up to 300, but the base has 300/);
+  await assert.rejects(drain(bytes, { baseRows: 301, literalRows: 4 }), /3 literal rows, but the delta has 4/);
+  await assert.rejects(drain(bytes.subarray(0, bytes.length - 1), { baseRows: 301, literalRows: 3 }), /ends inside an op/);
+  await assert.rejects(drain(Uint8Array.from([0]), { baseRows: 1, literalRows: 0 }), /empty run/);
+  assert.throws(() => { const x = new OpEncoder(); x.base(5); x.base(3); }, /must grow/);
+});
+
+test('the rebuild checks the recorded counts: a row list or literal stream that does not match fails', async () => {
+  const r = rng(8);
+  const base = Array.from({ length: 50 }, (_, i) => row(i, `b${i}`));
+  const now = [...base.slice(0, 20), row(1000, 'new'), ...base.slice(30)];
+  const layer = await delta(base, now, 64, r);
+  // Extra literal bytes, a base shorter than the ops need, a wrong row count for the row list.
+  await assert.rejects(collect(rebuildRows({ base: stream([cat(base)]), baseRows: 50, ops: stream([layer.ops]), literals: stream([layer.literals, Buffer.from('x\n')]), literalRows: 1, what: 't' })), /hold more than/);
+  await assert.rejects(collect(rebuildRows({ base: stream([cat(base.slice(0, 40))]), baseRows: 50, ops: stream([layer.ops]), literals: stream([layer.literals]), literalRows: 1, what: 't' })), /rows short/);
+  const h = new RowHasher(KEY);
+  const d = new DeltaBuilder(stream([rowListOf(base, h)]), 51, h);
+  await assert.rejects((async () => { for (const x of now) await d.add(x); })(), /has 50 entries, but the base has 51 rows/);
+});
+
+test('the matcher keeps its memory to the window: entries beyond it are not requested', () => {
+  const m = new WindowMatcher(4);
+  assert.equal(m.wants(), 4);
+  for (let i = 0; i < 4; i++) m.addBase({ row: `r${i}`.padEnd(12), key: `k${i}`.padEnd(8) });
+  assert.equal(m.wants(), 0);
+  assert.equal(m.match('r2'.padEnd(12), () => 'none'.padEnd(8)), 2);
+  assert.equal(m.wants(), 3);
+  assert.deepEqual(m.summary(4), { matched: 1, dropped: 3 });
+});
