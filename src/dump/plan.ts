@@ -74,6 +74,12 @@ export interface TableDataSpec {
   /** Relation size estimate in bytes (pg_relation_size), to schedule parallel jobs largest first. */
   estimatedBytes: number;
   /**
+   * Optional (additive): the row filter of an extension configuration table, exactly as registered with
+   * `pg_extension_config_dump(table, filter)` (e.g. `WHERE NOT shipped`); only the rows it selects are dumped,
+   * read with `COPY (SELECT <columns> FROM ONLY <table> <filter>) TO STDOUT`, as pg_dump does. Undefined = every row.
+   */
+  filter?: string;
+  /**
    * Optional (additive): owner role name, only for the cosmetic `-- Data for Name: ...; Owner: x` comment the engine
    * prints before the COPY line (pg_dump prints `Owner: -` with --no-owner). Omitted or null → `-`.
    */

@@ -64,6 +64,7 @@ export async function compareTables(s: Snapshot, conn: ConnectionOptions, logger
       // The dump engine's own definition of a table's hash (same session settings, same COPY statement).
       const spec: TableHashSpec = { qualified: t.qualified, columns: t.columns, order: t.order };
       if (t.orderKey) spec.orderKey = t.orderKey;
+      if (t.filter !== undefined) spec.filter = t.filter;
       const actual = await hashTableData(c.client, spec, c.endpoint);
       const expected = { rows: t.rows, bytes: t.bytes, sha256: t.sha256 };
       const ok = actual.rows === expected.rows && actual.bytes === expected.bytes && actual.sha256 === expected.sha256;

@@ -49,3 +49,9 @@ CREATE LANGUAGE gk_lang HANDLER gk.plh;
 CREATE FUNCTION gk.lbl_from(internal) RETURNS internal LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
 CREATE TRANSFORM FOR gk.lbl LANGUAGE gk_lang (FROM SQL WITH FUNCTION gk.lbl_from(internal));
 CREATE SUBSCRIPTION gk_sub CONNECTION 'host=/nonexistent dbname=nowhere' PUBLICATION nopub WITH (connect = false, slot_name = NONE);
+-- Data of an extension configuration table (what pg_extension_config_dump() records from an extension's script;
+-- registered directly here, since that function only runs inside CREATE EXTENSION).
+CREATE TABLE gk.settings (id integer PRIMARY KEY, value text);
+INSERT INTO gk.settings VALUES (1, 'shipped'), (2, 'user row');
+ALTER EXTENSION seg ADD TABLE gk.settings;
+UPDATE pg_catalog.pg_extension SET extconfig = ARRAY['gk.settings'::regclass::oid], extcondition = ARRAY['WHERE id > 1'] WHERE extname = 'seg';

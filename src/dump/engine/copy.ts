@@ -20,15 +20,20 @@ export type ReadMode =
   | { kind: 'orderedRange'; key: string[]; lower: string | null; upper: string | null };
 
 /** The server-side COPY statement for a table (or block range), producing exactly the rows of `spec.copyFromLine`. */
-export function copyOutSql(spec: TableDataSpec, mode: ReadMode): string {
+export function copyOutSql(spec: Pick<TableDataSpec, 'qualified' | 'columns' | 'filter'>, mode: ReadMode): string {
   const cols = spec.columns.join(', ');
+  // An extension configuration table's filter (pg_dump: `COPY (SELECT cols FROM t <filter>) TO stdout;`). The
+  // parallel reader never splits such a table into ranges (src/dump/engine/parallel.ts), so only these two modes see one.
+  const filter = spec.filter !== undefined ? ` ${spec.filter}` : '';
+  if (filter !== '' && mode.kind !== 'heap' && mode.kind !== 'ordered') throw new Error(`internal error: a filtered table (${spec.qualified}) is read whole`);
   switch (mode.kind) {
     case 'heap':
+      if (filter !== '') return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified}${filter}) TO STDOUT`;
       // pg_dump: `COPY nsp.t (c1, c2) TO stdout;` (zero-column tables: no list).
       return spec.columns.length > 0 ? `COPY ${spec.qualified} (${cols}) TO STDOUT` : `COPY ${spec.qualified} TO STDOUT`;
     case 'ordered':
       // ONLY: COPY t TO never includes inheritance children, a SELECT would.
-      return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified} ORDER BY ${mode.key.join(', ')}) TO STDOUT`;
+      return `COPY (SELECT ${cols} FROM ONLY ${spec.qualified}${filter} ORDER BY ${mode.key.join(', ')}) TO STDOUT`;
     case 'orderedRange': {
       const conds: string[] = [];
       if (mode.lower !== null) conds.push(`${mode.key[0]} >= ${mode.lower}`);

@@ -237,6 +237,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
           stats = { schema: spec.schema, name: spec.name, qualified: spec.qualified, rows: tallies[i]!.rows, bytes, sha256,
             order: mode.kind === 'ordered' ? 'ordered' : 'heap' };
           if (mode.kind === 'ordered') stats.orderKey = mode.key;
+          if (spec.filter !== undefined) stats.filter = spec.filter;
           tableStats.push(stats);
           yield trailer;
         })();

@@ -26,7 +26,8 @@ export interface Segment {
 /** Split a heap-order table into block ranges when it is big enough to be worth it; one segment otherwise. */
 export function segmentModes(spec: TableDataSpec, mode: ReadMode, o: { jobs: number; serverVersionNum: number; blockSize: number; chunkBytes: number }): ReadMode[] {
   // TID range scans exist from PostgreSQL 14; a zero-column table has nothing to select.
-  if (mode.kind !== 'heap' || o.jobs < 2 || o.serverVersionNum < 140000 || spec.columns.length === 0) return [mode];
+  // A filtered extension configuration table is read whole (they are small, and the filter is free text).
+  if (mode.kind !== 'heap' || o.jobs < 2 || o.serverVersionNum < 140000 || spec.columns.length === 0 || spec.filter !== undefined) return [mode];
   const blocks = Math.ceil(spec.estimatedBytes / o.blockSize);
   const per = Math.max(1, Math.floor(o.chunkBytes / o.blockSize));
   if (blocks < 2 * per) return [mode];
@@ -46,7 +47,7 @@ export function segmentModes(spec: TableDataSpec, mode: ReadMode, o: { jobs: num
  */
 export async function keyRangeModes(client: pg.Client, spec: TableDataSpec, mode: ReadMode,
   o: { jobs: number; chunkBytes: number }): Promise<ReadMode[] | null> {
-  if (mode.kind !== 'ordered' || o.jobs < 2 || spec.estimatedBytes < 2 * o.chunkBytes) return null;
+  if (mode.kind !== 'ordered' || o.jobs < 2 || spec.estimatedBytes < 2 * o.chunkBytes || spec.filter !== undefined) return null;
   const wanted = Math.min(256, Math.ceil(spec.estimatedBytes / o.chunkBytes));
   const col = await client.query<{ type: string; coll: string | null; bounds: string | null }>(`
     SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,

@@ -18,4 +18,6 @@ export interface TableStats {
   order: 'heap' | 'ordered';
   /** The ORDER BY key (quoted columns) when order = 'ordered'. */
   orderKey?: string[];
+  /** An extension configuration table's row filter (`WHERE …`, as registered): only those rows were read. */
+  filter?: string;
 }

@@ -14,6 +14,8 @@ export interface TableHashSpec {
   columns: string[];
   order: 'heap' | 'ordered';
   orderKey?: string[];
+  /** An extension configuration table's recorded row filter (`TableStats.filter`). */
+  filter?: string;
 }
 
 export interface TableHash {
@@ -32,7 +34,8 @@ export async function hashTableData(client: pg.Client, spec: TableHashSpec, endp
     ? { kind: 'ordered' as const, key: spec.orderKey ?? [] }
     : { kind: 'heap' as const };
   if (mode.kind === 'ordered' && mode.key.length === 0) throw new Error(`ordered table ${spec.qualified} has no orderKey`);
-  const sql = copyOutSql({ oid: 0, schema: '', name: '', qualified: spec.qualified, columns: spec.columns, copyFromLine: '', orderKey: null, estimatedBytes: 0 }, mode);
+  const sql = copyOutSql(spec.filter !== undefined ? { qualified: spec.qualified, columns: spec.columns, filter: spec.filter }
+    : { qualified: spec.qualified, columns: spec.columns }, mode);
   const h = createHash('sha256');
   const tally: RowTally = { rows: 0 };
   let bytes = 0;

@@ -27,7 +27,8 @@ import { readRareObjects } from './rare.js';
 import { readMoreKinds } from './kinds.js';
 import { readLanguages } from './languages.js';
 import { readSubscriptions } from './subscriptions.js';
-import { dataKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
+import { addExtensionConfigData, readExtensionConfig, type ConfigRel } from './extconfig.js';
+import { dataKey, extConfigKey, findUnrendered, unsupportedError, unsupportedWarning } from '../guard/index.js';
 
 export const MIN_SERVER_VERSION = 130000;
 /** The first server_version_num pgvault does not read (PostgreSQL 19: catalogs it has not been tested against). */
@@ -78,11 +79,13 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   const sel = await buildSelection(ctx);
   await readExtensionMembers(ctx);
   const relList = await readRelationList(ctx, sel);
-  await lockTables(ctx, relList);
+  const config = await readExtensionConfig(ctx, sel);
+  await lockTables(ctx, [...relList, ...config.values()]);
 
   await readComments(ctx);
   await readNamespaces(ctx, sel);
   await readExtensions(ctx, sel);
+  await addExtensionConfigData(ctx, config);
   await readCollations(ctx, sel);
   await readTypes(ctx, sel);
   await readFunctions(ctx, sel);
@@ -117,7 +120,8 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   // Data specs.
   const dataRels = new Map<number, Rel>();
   for (const rel of rels.values()) if (rel.dumpData) dataRels.set(rel.oid, rel);
-  const extra = await readDataExtras(ctx, [...dataRels.keys()]);
+  const configData = [...config.values()].filter((c) => c.obj !== null && c.relkind === 'r');
+  const extra = await readDataExtras(ctx, [...dataRels.keys(), ...configData.map((c) => c.oid)]);
 
   const placed: PlacedEntry[] = [];
   const tables: TableDataSpec[] = [];
@@ -126,6 +130,15 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   for (const o of sorted) {
     if (o === pre) { phase = 'data'; continue; }
     if (o === post) { phase = 'post'; continue; }
+    const cfg = o.type === 'tableData' || o.type === 'sequenceSet' ? config.get(o.oid) : undefined;
+    if (cfg && cfg.obj === o) {
+      // Extension configuration data (the test-only switch `extconfig` leaves it out, for the guard test).
+      if (ctx.skip.has('extconfig')) continue;
+      if (o.type === 'tableData') tables.push(configTableSpec(ctx, cfg, extra.get(cfg.oid)));
+      else sequences.push({ oid: cfg.oid, qualified: cfg.qual, schema: cfg.nspname, name: cfg.relname, owner: ctx.owner(cfg.owner) });
+      ctx.ledger.add(extConfigKey(cfg.oid));
+      continue;
+    }
     if (o.type === 'tableData') {
       const rel = dataRels.get(o.oid)!;
       if (ctx.skip.has('table-data')) continue;
@@ -217,6 +230,25 @@ function tableSpec(ctx: Ctx, rel: Rel, extra: DataExtra | undefined): TableDataS
     estimatedBytes: extra?.bytes ?? 0,
     owner: ctx.owner(rel.owner),
   };
+}
+
+/** A configuration table's data: its filter applies to the rows read (pg_dump's `COPY (SELECT … <filter>) TO stdout`). */
+function configTableSpec(ctx: Ctx, cfg: ConfigRel, extra: DataExtra | undefined): TableDataSpec {
+  const { q } = ctx;
+  const columns = cfg.columns.map((c) => q.id(c));
+  const spec: TableDataSpec = {
+    oid: cfg.oid,
+    schema: cfg.nspname,
+    name: cfg.relname,
+    qualified: cfg.qual,
+    columns,
+    copyFromLine: `COPY ${cfg.qual} ${columns.length > 0 ? `(${columns.join(', ')})` : ''} FROM stdin;\n`,
+    orderKey: extra?.key ? extra.key.map((k) => q.id(k)) : null,
+    estimatedBytes: extra?.bytes ?? 0,
+    owner: ctx.owner(cfg.owner),
+  };
+  if (cfg.filter !== null) spec.filter = cfg.filter;
+  return spec;
 }
 
 export { literal };

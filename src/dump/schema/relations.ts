@@ -115,13 +115,13 @@ export async function readRelationList(ctx: Ctx, sel: Selection): Promise<RelRow
 }
 
 /** LOCK TABLE … IN ACCESS SHARE MODE for plain/partitioned tables, in batches, with lock_timeout. */
-export async function lockTables(ctx: Ctx, rels: RelRow[]): Promise<void> {
+export async function lockTables(ctx: Ctx, rels: Pick<RelRow, 'oid' | 'nspname' | 'relname' | 'relkind'>[]): Promise<void> {
   const targets = rels.filter((r) => r.relkind === 'r' || r.relkind === 'p');
   if (targets.length === 0) return;
   const { q } = ctx;
   const timeout = ctx.opts.lockWaitTimeoutMs;
   await ctx.query(`SET LOCAL lock_timeout = ${Math.max(0, Math.floor(timeout))}`);
-  let batch: RelRow[] = [];
+  let batch: typeof targets = [];
   let size = 0;
   const flush = async (): Promise<void> => {
     if (batch.length === 0) return;
