@@ -19,20 +19,27 @@ export interface GlobalOptions {
   allowExpensiveKdf?: boolean;
 }
 
+/**
+ * The global options as data: `addGlobalOptions` gives them to commander, and ./help.ts renders `pgvault --help`
+ * from the same table without loading commander (start-up cost; test/cli/help.test.ts compares the two).
+ */
+export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] = [
+  { flags: '-r, --repo <location>', description: 'repository: /path, s3:https://endpoint/bucket/prefix (env PGVAULT_REPOSITORY)' },
+  { flags: '--password-file <file>', description: 'read the repository password from the first line of FILE, at most 4 KiB; a FIFO works (env PGVAULT_PASSWORD_FILE)' },
+  { flags: '--password-command <cmd>', description: 'run CMD through /bin/sh -c and use the first line of its output as the password; stopped after 60 s (env PGVAULT_PASSWORD_COMMAND)' },
+  { flags: '--cache-dir <dir>', description: 'local cache directory (default $XDG_CACHE_HOME/pgvault)' },
+  { flags: '--no-cache', description: 'do not use or write the local cache' },
+  { flags: '--concurrency <n>', description: 'uploads/downloads in flight (default 8)' },
+  { flags: '-q, --quiet', description: 'only warnings and errors on stderr' },
+  { flags: '-v, --verbose', description: 'debug messages on stderr' },
+  { flags: '--log-file <file>', description: 'also append log lines to FILE' },
+  { flags: '--json', description: 'machine-readable output on stdout' },
+  { flags: '--config <file>', description: 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it' },
+  { flags: '--allow-expensive-kdf', description: 'also try key files whose Argon2id cost exceeds what pgvault writes (3 passes, 64 MiB); only for key files you made so (env PGVAULT_ALLOW_EXPENSIVE_KDF=1)' },
+];
+
 export function addGlobalOptions(program: Command): void {
-  program
-    .option('-r, --repo <location>', 'repository: /path, s3:https://endpoint/bucket/prefix (env PGVAULT_REPOSITORY)')
-    .option('--password-file <file>', 'read the repository password from the first line of FILE, at most 4 KiB; a FIFO works (env PGVAULT_PASSWORD_FILE)')
-    .option('--password-command <cmd>', 'run CMD through /bin/sh -c and use the first line of its output as the password; stopped after 60 s (env PGVAULT_PASSWORD_COMMAND)')
-    .option('--cache-dir <dir>', 'local cache directory (default $XDG_CACHE_HOME/pgvault)')
-    .option('--no-cache', 'do not use or write the local cache')
-    .option('--concurrency <n>', 'uploads/downloads in flight (default 8)')
-    .option('-q, --quiet', 'only warnings and errors on stderr')
-    .option('-v, --verbose', 'debug messages on stderr')
-    .option('--log-file <file>', 'also append log lines to FILE')
-    .option('--json', 'machine-readable output on stdout')
-    .option('--config <file>', 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it')
-    .option('--allow-expensive-kdf', 'also try key files whose Argon2id cost exceeds what pgvault writes (3 passes, 64 MiB); only for key files you made so (env PGVAULT_ALLOW_EXPENSIVE_KDF=1)');
+  for (const o of GLOBAL_OPTIONS) program.option(o.flags, o.description);
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {

@@ -1,16 +1,16 @@
 /**
  * pgvault command line: a thin shell over the library API. Each command lives in its own file under
  * ./commands and is loaded only when it runs (see ./commands/index.ts); the library never prints, this layer does.
+ * `pgvault --help` and `--version` are answered by ./help.ts without loading commander (start-up cost).
  */
 import './warnings.js';
-import { Command } from 'commander';
-import { runCli } from './run.js';
-import { registerCommands } from './commands/index.js';
+import { quickAnswer } from './help.js';
 
-const program = new Command();
-program
-  .name('pgvault')
-  .description('Native, encrypted, deduplicated PostgreSQL backups to Backblaze B2, S3 or a local directory')
-  .version('0.1.0');
-await registerCommands(program, process.argv.slice(2));
-await runCli(program, process.argv);
+const quick = quickAnswer(process.argv.slice(2));
+if (quick !== undefined) {
+  process.exitCode = quick;
+} else {
+  const { buildProgram } = await import('./program.js');
+  const { runCli } = await import('./run.js');
+  await runCli(await buildProgram(process.argv.slice(2)), process.argv);
+}

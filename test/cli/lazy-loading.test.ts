@@ -31,12 +31,16 @@ function packagesLoaded(args: string[], env: Record<string, string> = {}): Promi
 
 const HEAVY = ['pg', 'pg-copy-streams', '@aws-sdk/client-s3', 'libsodium-wrappers-sumo', 'fastcdc-wasm'];
 
-test('pgvault --help lists every command and loads none of the heavy packages', async () => {
-  const r = await packagesLoaded(['--help']);
+test('pgvault --help and --version list every command and load no package at all, not even commander', async () => {
+  const [r, v, sub] = await Promise.all([packagesLoaded(['--help']), packagesLoaded(['--version']), packagesLoaded(['help', 'stats'])]);
   assert.equal(r.code, 0, r.stderr);
   for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`^  ${c.name}\\b`, 'm'), `${c.name} is listed`);
-  for (const p of HEAVY) assert.ok(!r.packages.has(p), `--help loaded ${p}`);
-  assert.ok(r.packages.has('commander'), 'the recorder works');
+  assert.deepEqual([...r.packages], [], '--help loads no package');
+  assert.equal(v.code, 0, v.stderr);
+  assert.deepEqual([...v.packages], [], '--version loads no package');
+  assert.equal(sub.code, 0, sub.stderr);
+  assert.ok(sub.packages.has('commander'), 'the recorder works: a command\'s help loads commander');
+  for (const p of HEAVY) assert.ok(!sub.packages.has(p), `help stats loaded ${p}`);
 });
 
 test('pgvault snapshots on a local repository loads libsodium but not pg or the AWS SDK; backup --help shows its flags', async () => {
