@@ -12,6 +12,10 @@
  * 3. raises an error that says what happened (psql with ON_ERROR_STOP=1 stops here with exit code 3);
  * 4. terminates its own session (`pg_terminate_backend(pg_backend_pid())`): a non-interactive psql
  *    whose connection is lost exits with code 2 even without ON_ERROR_STOP.
+ * Like psql (14+), a semicolon inside `CREATE [OR REPLACE] FUNCTION|PROCEDURE … BEGIN ATOMIC … END` (and a
+ * CASE … END within it) does not end the statement: the tracker counts that depth with psql's own heuristic
+ * (the first identifiers of the statement, then BEGIN/CASE/END outside parentheses), and the trailer closes
+ * it with END so that psql sends the truncated statement (which fails) and then runs the rest of the trailer.
  * Nothing after the trailer runs. Under psql's `\restrict` mode all of this is plain SQL and COPY data.
  */
 
@@ -50,6 +54,13 @@ export class PsqlScriptTracker {
   #dollarMatch = 0;
   /** A `$` that may open a dollar quote: the tag read so far (null: not in one). */
   #tagOpen: number[] | null = null;
+  /** The unquoted identifier being read, lower-cased and cut at 16 bytes (null: not in one). */
+  #word: number[] | null = null;
+  /** psql's statement heuristic: the first letters of CREATE/OR/REPLACE/FUNCTION/PROCEDURE among the first four identifiers. */
+  #ids: string[] = [];
+  #idCount = 0;
+  /** psql's `begin_depth`: open BEGIN (and CASE inside one) of a function body; semicolons do not end the statement. */
+  #begin = 0;
 
   update(bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
@@ -105,7 +116,24 @@ export class PsqlScriptTracker {
     this.#stmtHasContent = this.#stmt.some((c) => c !== 0x20 && c !== NL && c !== 0x09 && c !== 0x0d);
   }
 
+  /** An unquoted identifier ended: psql's BEGIN … END tracking (psqlscan.l, `{identifier}`). */
+  #endWord(): void {
+    const w = Buffer.from(this.#word ?? []).toString('latin1');
+    this.#word = null;
+    if (this.#idCount === 0) this.#ids = [];
+    if (['create', 'function', 'procedure', 'or', 'replace'].includes(w) && this.#idCount < 4) this.#ids[this.#idCount] = w[0]!;
+    this.#idCount++;
+    const [a, b, c, d] = this.#ids;
+    const routine = a === 'c' && (b === 'f' || b === 'p' || (b === 'o' && c === 'r' && (d === 'f' || d === 'p')));
+    if (!routine || this.#paren !== 0) return;
+    if (w === 'begin') this.#begin++;
+    else if (w === 'case') { if (this.#begin >= 1) this.#begin++; } else if (w === 'end') { if (this.#begin > 0) this.#begin--; }
+  }
+
   #endStatement(): void {
+    this.#idCount = 0;
+    this.#begin = 0;
+    this.#word = null;
     this.#state = { kind: 'normal' };
     this.#stmt = [];
     this.#stmtLong = false;
@@ -169,6 +197,15 @@ export class PsqlScriptTracker {
       if ((this.#tagOpen.length === 0 ? isIdentStart(b) : isIdentByte(b) && b !== 0x24)) { this.#tagOpen.push(b); this.#keep(b); return; }
       this.#tagOpen = null; // `$1`, or `$` inside an identifier: not a dollar quote
     }
+    if (this.#word !== null) {
+      if (isIdentByte(b)) {
+        if (this.#word.length < 16) this.#word.push(b >= 0x41 && b <= 0x5a ? b + 0x20 : b);
+      } else {
+        this.#endWord();
+      }
+    } else if (isIdentStart(b) && !isIdentByte(prev) && !(b === 0x24)) {
+      this.#word = [b >= 0x41 && b <= 0x5a ? b + 0x20 : b];
+    }
     if (b === 0x2d && prev === 0x2d) { this.#state = { kind: 'line-comment' }; this.#uncomment(); return; }
     if (b === 0x2a && prev === 0x2f) { this.#state = { kind: 'block-comment', depth: 1 }; this.#uncomment(); this.#prev = 0; return; }
     if (b === BACKSLASH) { this.#state = { kind: 'meta' }; return; }
@@ -184,7 +221,7 @@ export class PsqlScriptTracker {
       this.#paren++;
     } else if (b === 0x29) {
       if (this.#paren > 0) this.#paren--;
-    } else if (b === 0x3b && this.#paren === 0) {
+    } else if (b === 0x3b && this.#paren === 0 && this.#begin === 0) {
       const copy = !this.#stmtLong && /^\s*COPY\b[\s\S]*\bFROM\s+stdin\s*;$/i.test(Buffer.from(this.#stmt).toString('latin1'));
       this.#endStatement();
       if (copy) { this.#state = { kind: 'copy' }; this.#copyLine = []; this.#backslashes = 0; }
@@ -203,6 +240,8 @@ export class PsqlScriptTracker {
       if (this.#backslashes % 2 === 1) parts.push('\\');
       parts.push('\\.pgvault: restore aborted\n\\.\n');
     } else {
+      // An identifier at the cut ends there for psql too (the trailer starts with a space or a newline).
+      if (s.kind === 'normal' && this.#word !== null) this.#endWord();
       if (this.#tagOpen !== null) parts.push(' ');
       if (s.kind === 'line-comment' || s.kind === 'meta') parts.push('\n');
       else if (s.kind === 'block-comment') parts.push(' */'.repeat(s.depth));
@@ -210,7 +249,7 @@ export class PsqlScriptTracker {
       else if (s.kind === 'ident') parts.push('"');
       else if (s.kind === 'dollar') parts.push(`$${s.tag}$`);
       if (this.#stmtHasContent || s.kind === 'quote' || s.kind === 'ident' || s.kind === 'dollar') {
-        parts.push('\n $1', ')'.repeat(this.#paren), ';\n');
+        parts.push('\n $1', ')'.repeat(this.#paren), ';', this.#begin > 0 ? `${' END'.repeat(this.#begin)};` : '', '\n');
       } else if (this.#prev !== NL) {
         parts.push('\n');
       }

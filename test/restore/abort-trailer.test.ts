@@ -52,7 +52,12 @@ before(async () => {
       RETURN 'it''s ' || who || $$ and $$ || '; DROP TABLE nothing; ';
     END
     $body$;
-    COMMENT ON TABLE public.items IS 'the ''items'' table; (with a paren';`]);
+    COMMENT ON TABLE public.items IS 'the ''items'' table; (with a paren';
+    CREATE FUNCTION public.n_items(lim int) RETURNS bigint LANGUAGE sql
+    BEGIN ATOMIC
+      SELECT 1;
+      SELECT CASE WHEN lim > 0 THEN (SELECT count(*) FROM public.items) ELSE 0 END;
+    END;`]);
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -79,6 +84,11 @@ test('wherever the script is cut, the trailer makes psql fail and loads no trunc
     cutAt('open parenthesis', script.indexOf('(name, (lower(name') + 9),
     cutAt('between statements', script.indexOf('\n', script.indexOf('CREATE INDEX items_name')) + 1),
     cutAt('line comment', script.indexOf('--', script.indexOf('CREATE INDEX items_name') - 200) + 3),
+    // psql does not end a statement at a semicolon inside CREATE FUNCTION … BEGIN ATOMIC … END (nor CASE … END in it).
+    cutAt('right after BEGIN of BEGIN ATOMIC', script.indexOf('BEGIN ATOMIC') + 5),
+    cutAt('after a statement inside BEGIN ATOMIC', script.indexOf('SELECT 1;', script.indexOf('BEGIN ATOMIC')) + 9),
+    cutAt('inside CASE inside BEGIN ATOMIC', script.indexOf('WHEN', script.indexOf('BEGIN ATOMIC')) + 4),
+    cutAt('right after the END of a CASE inside BEGIN ATOMIC', script.indexOf('END', script.indexOf('WHEN', script.indexOf('BEGIN ATOMIC'))) + 3),
   ];
   for (const cut of cuts) {
     const prefix = script.slice(0, cut.at);
