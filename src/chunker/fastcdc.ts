@@ -1,5 +1,6 @@
 /**
- * The one import of fastcdc-wasm. Its only export cuts ONE buffer and always ends a chunk at the
+ * The one import of fastcdc-wasm, the reference implementation that src/chunker/chunker.ts reproduces: used by
+ * the tests (test/chunker) and the chunker bench, not by backups. Its only export cuts ONE buffer and always ends a chunk at the
  * buffer's end: it returns the boundaries [0, c1, c2, ..., length] (length ≥ 0; [0] for an empty
  * buffer). It copies the buffer into WebAssembly memory and back (the same bytes), so the buffer
  * must not be shared with concurrent writers.

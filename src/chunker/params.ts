@@ -24,14 +24,14 @@ export const DEFAULT_CHUNKER_PARAMS: Readonly<ChunkerParams> = Object.freeze({
   max: 4 * 1024 * 1024,
 });
 
-/** Ranges fastcdc-wasm accepts (it aborts with a bare "unreachable" outside them). */
+/** fastcdc-rs's ranges (its WebAssembly build, the reference the tests compare against, aborts with a bare "unreachable" outside them). */
 export const FASTCDC_LIMITS = Object.freeze({
   min: [64, 64 * 1024 * 1024],
   avg: [256, 256 * 1024 * 1024],
   max: [1024, 1024 * 1024 * 1024],
 } as const);
 
-/** pgvault's own cap on max: one object per chunk, and the chunker buffers a few × max. */
+/** pgvault's own cap on max: one object per chunk, and the chunker holds up to max bytes. */
 export const PGVAULT_MAX_CHUNK = 64 * 1024 * 1024;
 
 /**

@@ -35,7 +35,7 @@ function inputs(size: number, seed: number): Array<[string, Uint8Array]> {
   return [['random', random], ['dump text', dump], ['zeros', zeros], ['mixed', mixed]];
 }
 
-/** The reference: fastcdc over the whole input in one call. */
+/** The reference: fastcdc-wasm (fastcdc-rs 1.0.5) over the whole input in one call. */
 function oneShot(data: Uint8Array, p: ChunkerParams): Uint8Array[] {
   const c = boundaries(data.slice(), p.min, p.avg, p.max);
   const out: Uint8Array[] = [];
@@ -92,6 +92,22 @@ test('one push equals one fastcdc call; invariants hold', () => {
   }
 });
 
+test('the defaults and an average that is not a power of two give fastcdc-wasm\'s chunks', () => {
+  // Non-power-of-two average: the masks come from the rounded log2 (1500 → 11 bits), and the strict/loose
+  // switch at avg − (min + ⌈min/2⌉) = 1500 − 150 falls between offsets that are not multiples of anything.
+  const ODD: ChunkerParams = { min: 100, avg: 1500, max: 5000 };
+  for (const [name, data] of inputs(400_000, 14)) {
+    assert.deepEqual(sizes(streamed(randomSplit(data, prng(15), 3000), ODD)), sizes(oneShot(data, ODD)), `${name}, odd parameters`);
+  }
+  const r = prng(16);
+  let text = '';
+  for (let i = 0; text.length < 12_000_000; i++) text += `${i}\t${Math.floor(r() * 1e9)}\t{"kind": "k${i % 7}", "v": ${r()}}\n`;
+  const big = new TextEncoder().encode(text);
+  const ref = sizes(oneShot(big, DEFAULT_CHUNKER_PARAMS));
+  assert.ok(ref.length >= 5, `${ref.length} chunks`);
+  assert.deepEqual(sizes(streamed(randomSplit(big, r, 200_000), DEFAULT_CHUNKER_PARAMS)), ref, 'default parameters, 12 MB');
+});
+
 test('random splits give the one-shot chunks (many windows, many seeds)', () => {
   const r = prng(7);
   for (const p of [SMALL, MEDIUM]) {
@@ -123,8 +139,8 @@ test('a split at every offset of a small input gives the one-shot chunks', () =>
 });
 
 test('two splits at every pair of offsets around window boundaries', () => {
-  // The window is 2 × max (4 × max before 0.2); pieces of length near either make the scan and carry logic
-  // run at every phase.
+  // Offsets near 2 × max and 4 × max (the window sizes of the fastcdc-wasm chunker before 0.3) and near the
+  // min, the strict/loose switch and the max of each chunk: a scan that resumes in the middle of either loop.
   const data = inputs(12_000, 5)[1]![1];
   const ref = sizes(oneShot(data, SMALL));
   for (let a = 1900; a < 4200; a += a < 2200 || a >= 3900 ? 7 : 1700) {
