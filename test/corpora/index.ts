@@ -175,7 +175,6 @@ export function corpusFiles(c: Corpus, major: PgMajor): string[] {
  * fixed; remove a file from this set as soon as its round trip passes.
  */
 export const PGVAULT_KNOWN_FAILURES: ReadonlySet<string> = new Set([
-  'encoding-sql-ascii.sql',
   'objects-code-extversion.sql',
 ]);
 

@@ -75,7 +75,7 @@ describe('schema side on PostgreSQL 17', { timeout: 600_000 }, () => {
     return script;
   };
 
-  // SQL_ASCII databases with non-UTF-8 bytes are refused by the UTF-8 session (docs/dump-testing.md).
+  // This file's own UTF-8 session cannot read SQL_ASCII bytes (the engine's byte strings can: sql-ascii.test.ts).
   for (const corpus of CORPORA.filter((c) => c.encoding !== 'SQL_ASCII' && pgvaultCorpusFiles(c, 17).length > 0)) {
     it(`round-trips corpus ${corpus.name} (hostile defaults, empty database then again over it)`, async () => {
       const result = await roundTrip({ cluster, corpusFiles: pgvaultCorpusFiles(corpus, 17), dumper: dumper(corpus.name), hostileDefaults: true, encoding: corpus.encoding, name: `s17_${corpus.name.replace(/\W/g, '')}`, keepDatabases: true });

@@ -75,8 +75,8 @@ async function nativeDump(cluster: PgCluster, db: string, opts: SchemaOptions = 
 const nativeDumper: Dumper = async (cluster, db) => (await nativeDump(cluster, db)).script;
 
 /**
- * SQL_ASCII databases with bytes that are not UTF-8 are refused by pgvault's UTF-8 session (a clear
- * error, see docs/dump-testing.md "Known failures"); every other corpus must round-trip.
+ * These tests drive readSchema on their own UTF-8 session, which cannot read a SQL_ASCII database with bytes that
+ * are not UTF-8 (the engine switches to byte strings there: test/dump/sql-ascii.test.ts and the fidelity suites).
  */
 const supported = (c: { encoding?: string }): boolean => c.encoding !== 'SQL_ASCII';
 

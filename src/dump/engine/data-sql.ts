@@ -15,7 +15,8 @@ export const LO_READ_BYTES = 64 * LO_WRITE_BYTES;
 /** INV_WRITE, as pg_dump passes to lo_open in the script. */
 const INV_WRITE = 131072;
 
-export async function* sequenceValues(client: pg.Client, seqs: SequenceSpec[], noOwner: boolean, endpoint: string): AsyncGenerator<Buffer> {
+export async function* sequenceValues(client: pg.Client, seqs: SequenceSpec[], noOwner: boolean, endpoint: string,
+  enc: 'utf8' | 'latin1' = 'utf8'): AsyncGenerator<Buffer> {
   for (const s of seqs) {
     let row: { last_value: string; is_called: boolean } | undefined;
     try {
@@ -26,7 +27,7 @@ export async function* sequenceValues(client: pg.Client, seqs: SequenceSpec[], n
     }
     if (!row) throw objectError(new Error('no row returned'), { kind: 'sequence', name: s.qualified, endpoint });
     const header = tocComment('Name', s.name ?? s.qualified, 'SEQUENCE SET', s.schema, noOwner ? null : s.owner);
-    yield Buffer.from(`${header}${setvalStatement(s.qualified, String(row.last_value), row.is_called)}\n\n`);
+    yield Buffer.from(`${header}${setvalStatement(s.qualified, String(row.last_value), row.is_called)}\n\n`, enc);
   }
 }
 

@@ -11,7 +11,7 @@ import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js'
 import { DEFAULT_LO_HEADER, largeObjectContents, sequenceValues } from './data-sql.js';
 import { keyRangeModes, ParallelReader, segmentModes, type Segment } from './parallel.js';
 import { ByteQueue } from './queue.js';
-import { beginSnapshot, exportSnapshot, importSnapshot, pinSession } from './session.js';
+import { beginSnapshot, exportSnapshot, importSnapshot, pinSession, type ScriptEncoding } from './session.js';
 import { createHasher } from './hasher.js';
 import type { TableStats } from './stats.js';
 import { COPY_TRAILER, tocComment } from './text.js';
@@ -52,8 +52,8 @@ function validateJobs(j: number | undefined): number {
   return jobs;
 }
 
-async function* once(text: string): AsyncGenerator<Buffer> {
-  if (text.length > 0) yield Buffer.from(text, 'utf8');
+async function* once(text: string, enc: ScriptEncoding): AsyncGenerator<Buffer> {
+  if (text.length > 0) yield Buffer.from(text, enc);
 }
 
 function setupError(e: unknown, what: string, ep: string): DatabaseError {
@@ -123,8 +123,10 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       const leader = await connect(resolved);
       conns.push(leader);
       const ep = leader.endpoint;
+      /** Script text encoding: UTF-8, or the bytes themselves on a SQL_ASCII database (session.ts). */
+      let enc: ScriptEncoding = 'utf8';
       try {
-        await pinSession(leader.client);
+        enc = await pinSession(leader.client);
         await beginSnapshot(leader.client, { serializableDeferrable: opts.serializableDeferrable === true });
       } catch (e) {
         throw setupError(e, 'starting the dump transaction', ep);
@@ -168,11 +170,11 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       const failed = workerResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
 
-      yield part('prologue', 'prologue', once(plan.prologue));
+      yield part('prologue', 'prologue', once(plan.prologue, enc));
       assertConsumed();
 
       const header = (spec: TableDataSpec): Buffer => Buffer.from(
-        tocComment('Data for Name', spec.name, 'TABLE DATA', spec.schema, opts.noOwner ? null : spec.owner) + spec.copyFromLine);
+        tocComment('Data for Name', spec.name, 'TABLE DATA', spec.schema, opts.noOwner ? null : spec.owner) + spec.copyFromLine, enc);
       const trailer = Buffer.from(COPY_TRAILER);
 
       // Per table: the row sources (one COPY, or the parallel reader's segments of this table, in order).
@@ -249,11 +251,11 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         reader = undefined;
       }
 
-      yield part('data-sql', 'sequences', sequenceValues(leader.client, plan.sequences, opts.noOwner === true, ep));
+      yield part('data-sql', 'sequences', sequenceValues(leader.client, plan.sequences, opts.noOwner === true, ep, enc));
       assertConsumed();
       yield part('large-objects', 'large-objects', largeObjectContents(leader.client, plan.largeObjects, plan.largeObjectsHeader ?? DEFAULT_LO_HEADER, ep));
       assertConsumed();
-      yield part('epilogue', 'epilogue', once(plan.epilogue));
+      yield part('epilogue', 'epilogue', once(plan.epilogue, enc));
       assertConsumed();
 
       try {

@@ -5,6 +5,7 @@
  * See docs/dump-engine.md for why each one is there.
  */
 import type pg from 'pg';
+import { useByteStrings } from '../../db/byte-strings.js';
 
 /**
  * Settings applied with SET (session scope) on every dump connection, in this order. Values that PostgreSQL
@@ -46,8 +47,22 @@ export function sessionSetupSql(): string {
   return lines.join('\n');
 }
 
-export async function pinSession(client: pg.Client): Promise<void> {
+/** How the script's text is turned into bytes: UTF-8, or one byte per character on a byte-string session. */
+export type ScriptEncoding = 'utf8' | 'latin1';
+
+/**
+ * Pin the session (sessionSetupSql). In a SQL_ASCII database the session then switches to `client_encoding =
+ * SQL_ASCII` and byte strings (src/db/byte-strings.ts), as pg_dump uses the database encoding: such a database may
+ * hold bytes that are not UTF-8 (in names, comments, definitions and data), which a UTF8 session refuses ("invalid byte
+ * sequence") and the driver would decode lossily. Returns how script text must be encoded.
+ */
+export async function pinSession(client: pg.Client): Promise<ScriptEncoding> {
   await client.query(sessionSetupSql());
+  const r = await client.query<{ e: string }>("SELECT pg_catalog.current_setting('server_encoding') AS e");
+  if (r.rows[0]?.e !== 'SQL_ASCII') return 'utf8';
+  await client.query("SET client_encoding = 'SQL_ASCII'");
+  useByteStrings(client);
+  return 'latin1';
 }
 
 export interface SnapshotOptions {
