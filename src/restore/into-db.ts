@@ -18,6 +18,7 @@ import type { Repository } from '../repo/repository.js';
 import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
 import { inContext } from './locate.js';
+import { readScript } from './script.js';
 
 export interface RestoreIntoOptions {
   /** Allow a target that already holds objects (the script's DROP ... IF EXISTS pass replaces them). */
@@ -114,7 +115,7 @@ export async function restoreInto(repo: Repository, s: Snapshot, conn: Connectio
           'or pass --clean to drop and replace the objects the snapshot contains');
       }
     }
-    const cursor = new ByteCursor(counted(repo.readStream(s.dump.list), opts.onProgress,
+    const cursor = new ByteCursor(counted(readScript(repo, s), opts.onProgress,
       { operation: opts.progressOperation ?? 'restore', database: s.database, total: s.dump.size }, { parts: s.parts }), `the dump of snapshot ${s.id.slice(0, 8)}`);
     await client.query('BEGIN');
     for (const part of s.parts) {

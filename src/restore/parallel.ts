@@ -26,6 +26,7 @@ import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
 import { runLargeObjects, runTableData, stripMetaCommands, type RestoreIntoResult } from './into-db.js';
 import { inContext } from './locate.js';
+import { readScript } from './script.js';
 import { settingsOf } from './tables.js';
 import { parseToc, type TocEntry } from './toc.js';
 
@@ -41,7 +42,7 @@ const SESSION_TAIL = /(?:^SET default_(?:tablespace|table_access_method) = .*;\n
 async function text(repo: Repository, s: Snapshot, p: PartRecord | undefined): Promise<string> {
   if (!p || p.length === 0) return '';
   const parts: Uint8Array[] = [];
-  for await (const b of repo.readStream(s.dump.list, { start: p.offset, end: p.offset + p.length })) parts.push(b);
+  for await (const b of readScript(repo, s, { start: p.offset, end: p.offset + p.length })) parts.push(b);
   return Buffer.concat(parts).toString('utf8');
 }
 
@@ -114,7 +115,7 @@ export async function restoreParallel(repo: Repository, s: Snapshot, conn: Conne
     let rows = 0;
     let bytes = 0;
     await pool(conns, tables, async (client, p) => {
-      const cursor = new ByteCursor(repo.readStream(s.dump.list, { start: p.offset, end: p.offset + p.length }), `table ${p.name} of snapshot ${s.id.slice(0, 8)}`);
+      const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `table ${p.name} of snapshot ${s.id.slice(0, 8)}`);
       try {
         // runTableData reads relative to the part's start: a cursor over exactly this range.
         const rel: PartRecord = { ...p, offset: 0 };
@@ -130,7 +131,7 @@ export async function restoreParallel(repo: Repository, s: Snapshot, conn: Conne
     for (const p of s.parts.filter((x) => x.kind === 'data-sql' || x.kind === 'large-objects')) {
       try {
         if (p.kind === 'large-objects') {
-          const cursor = new ByteCursor(repo.readStream(s.dump.list, { start: p.offset, end: p.offset + p.length }), `large objects of snapshot ${s.id.slice(0, 8)}`);
+          const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `large objects of snapshot ${s.id.slice(0, 8)}`);
           await lead.query('BEGIN');
           await runLargeObjects(lead, cursor, { ...p, offset: 0 });
           await lead.query('COMMIT');
