@@ -51,6 +51,11 @@ export interface SchemaOptions extends DumpFilterOptions {
    * test can prove that the completeness guard notices an object the script lacks. Never set it in production.
    */
   skipRenderers?: string[];
+  /**
+   * Test-only observer: the script writer's statistics once the schema is rendered (entries written, and the most
+   * entries ever held before being written, which stays at one object's entries: rendered SQL is never kept per object).
+   */
+  onWriterStats?: (stats: { entries: number; maxHeld: number }) => void;
 }
 
 export interface TableDataSpec {

@@ -52,8 +52,11 @@ function validateJobs(j: number | undefined): number {
   return jobs;
 }
 
-async function* once(text: string, enc: ScriptEncoding): AsyncGenerator<Buffer> {
-  if (text.length > 0) yield Buffer.from(text, enc);
+/** The holder's text as one part; the holder lets go of it first, so the part's bytes are its only copy. */
+async function* once(holder: { text: string }, enc: ScriptEncoding): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(holder.text, enc);
+  holder.text = '';
+  if (bytes.length > 0) yield bytes;
 }
 
 function setupError(e: unknown, what: string, ep: string): DatabaseError {
@@ -170,7 +173,10 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       const failed = workerResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
 
-      yield part('prologue', 'prologue', once(plan.prologue, enc));
+      // The prologue (header, DROP pass, pre-data DDL: megabytes for a schema of many objects) is not kept for the data.
+      const prologue = { text: plan.prologue };
+      plan = { ...plan, prologue: '' };
+      yield part('prologue', 'prologue', once(prologue, enc));
       assertConsumed();
 
       const header = (spec: TableDataSpec): Buffer => Buffer.from(
@@ -255,7 +261,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       assertConsumed();
       yield part('large-objects', 'large-objects', largeObjectContents(leader.client, plan.largeObjects, plan.largeObjectsHeader ?? DEFAULT_LO_HEADER, ep));
       assertConsumed();
-      yield part('epilogue', 'epilogue', once(plan.epilogue, enc));
+      yield part('epilogue', 'epilogue', once({ text: plan.epilogue }, enc));
       assertConsumed();
 
       try {

@@ -28,9 +28,20 @@ export interface NewObject {
   inline?: boolean;
 }
 
+/** Shared by every object without tie breakers (never modified). */
+const NO_TIE: (string | number)[] = [];
+
+/** `classid:oid` as one number (catalog OIDs are below 2^16, object OIDs below 2^32: exact in a double). */
+function catalogKey(classid: number, oid: number): number {
+  return classid * 4294967296 + oid;
+}
+
+/** Longest string value that `Ctx.query` shares between rows (names, types, ACL items; not definitions). */
+const INTERN_MAX = 64;
+
 export class Ctx {
   readonly objects: DumpObject[] = [];
-  private readonly byCatalog = new Map<string, DumpObject>();
+  private readonly byCatalog = new Map<number, DumpObject>();
   readonly warnings: string[] = [];
   /** Why objects may be missing (e.g. a catalog the role cannot read), added to the completeness guard's error. */
   readonly guardHints: string[] = [];
@@ -47,6 +58,7 @@ export class Ctx {
   /** Test-only: catalogs whose renderers are switched off (SchemaOptions.skipRenderers). */
   readonly skip: ReadonlySet<string>;
   private nextId = 1;
+  private readonly strings = new Map<string, string>();
 
   constructor(
     readonly client: pg.Client,
@@ -56,6 +68,19 @@ export class Ctx {
     readonly raw: SchemaOptions,
   ) {
     this.skip = new Set(raw.skipRenderers ?? []);
+  }
+
+  /**
+   * Drop the object graph and what only it needs (objects, catalog keys, comments, shared strings) once the script is
+   * rendered, so the completeness guard's queries do not run on top of it.
+   */
+  releaseGraph(): void {
+    this.objects.length = 0;
+    this.byCatalog.clear();
+    this.aliases.clear();
+    this.comments.clear();
+    this.extDeps.clear();
+    this.strings.clear();
   }
 
   /** Whether the renderer of objects of this catalog is switched off (test-only injection point). */
@@ -79,29 +104,61 @@ export class Ctx {
     return entries;
   }
 
+  /**
+   * Rows as plain objects keyed by column name. Read as arrays and rebuilt here: the driver's own row objects are
+   * clones of a dictionary-mode template, each with a hidden class of its own (about 25 bytes per column per row, kept
+   * for as long as the row is), while objects built field by field in one order share one.
+   */
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
-    const r = await this.client.query(sql, params);
-    return r.rows as R[];
+    const r = await this.client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+    const names = r.fields.map((f) => f.name);
+    const rows = r.rows as unknown[];
+    for (let i = 0; i < rows.length; i++) {
+      const a = rows[i] as unknown[];
+      const o: Record<string, unknown> = {};
+      for (let j = 0; j < names.length; j++) o[names[j]!] = this.intern(a[j]);
+      rows[i] = o;
+    }
+    return rows as R[];
+  }
+
+  /** Short strings (and those in string arrays) as one shared copy: type, owner, schema and ACL texts repeat per row. */
+  private intern(v: unknown): unknown {
+    if (typeof v === 'string') {
+      if (v.length > INTERN_MAX) return v;
+      const seen = this.strings.get(v);
+      if (seen !== undefined) return seen;
+      this.strings.set(v, v);
+      return v;
+    }
+    if (Array.isArray(v)) {
+      for (let k = 0; k < v.length; k++) if (typeof v[k] === 'string') v[k] = this.intern(v[k]);
+    }
+    return v;
   }
 
   add(o: NewObject): DumpObject {
-    const obj: DumpObject = { id: this.nextId++, deps: new Set(), tie: [], ...o } as DumpObject;
-    obj.tie = o.tie ?? [];
+    // One literal, field by field: every object shares one hidden class (a spread of the caller's literal did not).
+    const obj: DumpObject = {
+      id: this.nextId++, type: o.type, classid: o.classid, oid: o.oid, schema: o.schema, name: o.name,
+      tie: o.tie ?? NO_TIE, deps: new Set(), section: o.section, emit: o.emit,
+    };
+    if (o.inline !== undefined) obj.inline = o.inline;
     this.objects.push(obj);
-    if (o.classid !== 0) this.byCatalog.set(`${o.classid}:${o.oid}`, obj);
+    if (o.classid !== 0) this.byCatalog.set(catalogKey(o.classid, o.oid), obj);
     return obj;
   }
 
   /** Make `classid:oid` resolve to an existing object (e.g. a constraint's index, a view's rule). */
   alias(classid: number, oid: number, obj: DumpObject): void {
-    this.byCatalog.set(`${classid}:${oid}`, obj);
+    this.byCatalog.set(catalogKey(classid, oid), obj);
     const list = this.aliases.get(obj.id) ?? [];
     list.push([classid, oid]);
     this.aliases.set(obj.id, list);
   }
 
   find(classid: number, oid: number): DumpObject | undefined {
-    return this.byCatalog.get(`${classid}:${oid}`);
+    return this.byCatalog.get(catalogKey(classid, oid));
   }
 
   isMember(classid: number, oid: number): boolean {

@@ -47,11 +47,11 @@ export async function addDependencies(ctx: Ctx, g: Graph): Promise<void> {
   // Matview refreshes after the refreshes of matviews they read.
   const refreshOf = new Map<number, DumpObject>();
   for (const rel of g.rels.values()) {
-    const r = (rel as Rel & { refreshObj?: DumpObject }).refreshObj;
+    const r = rel.refreshObj;
     if (r) refreshOf.set(rel.obj.id, r);
   }
   for (const rel of g.rels.values()) {
-    const r = (rel as Rel & { refreshObj?: DumpObject }).refreshObj;
+    const r = rel.refreshObj;
     if (!r || !rel.ruleObj) continue;
     for (const dep of rel.ruleObj.deps) {
       const other = refreshOf.get(dep);

@@ -17,7 +17,7 @@ import { readComments, readExtensionMembers, readExtensions, readNamespaces } fr
 import { literal, Quoter } from './quote.js';
 import { lockTables, readRelationList, readRelations, type Rel } from './relations.js';
 import { buildSelection } from './select.js';
-import { dropPass, EntryPrinter, footer, header, type PlacedEntry } from './render.js';
+import { footer, header, ScriptWriter } from './render.js';
 import { sortDumpObjects } from './sort.js';
 import { domainChecks, readTypes } from './types.js';
 import { readFunctions } from './functions.js';
@@ -104,6 +104,47 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await readSubscriptions(ctx, sel);
   await readExtensionMemberAcls(ctx, sel);
 
+  const { tables, sequences, writer } = await renderScript(ctx, rels, config);
+  // The object graph and the catalog rows are garbage from here on (the guard needs only its ledger).
+  ctx.releaseGraph();
+
+  // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
+  const unsupported = await findUnrendered({
+    query: (sql, params) => ctx.query(sql, params), version: versionNum, scope: sel, ledger: ctx.ledger,
+    members: ctx.extMembers, selectedRelations: new Set(relList.map((r) => r.oid)), noPrivileges: opts.noPrivileges === true,
+  });
+  if (unsupported.length > 0) {
+    if (!opts.allowUnsupported) {
+      const db = await client.query<{ d: string }>('SELECT pg_catalog.current_database() AS d');
+      throw unsupportedError(db.rows[0]!.d, unsupported, ctx.guardHints);
+    }
+    ctx.warnings.push(unsupportedWarning(unsupported), ...ctx.guardHints);
+  }
+
+  const enc = await client.query<{ e: string }>("SELECT pg_catalog.current_setting('client_encoding') AS e");
+  const { prologue, epilogue } = writer.finish(header(versionStr, restrictKey, enc.rows[0]!.e), footer(restrictKey));
+  opts.onWriterStats?.(writer.stats);
+
+  return {
+    serverVersionNum: versionNum,
+    serverVersion: versionStr,
+    prologue,
+    tables,
+    sequences,
+    largeObjects,
+    largeObjectsHeader: largeObjects.length > 0 ? '--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n' : '',
+    epilogue,
+    warnings: ctx.warnings,
+    unsupported,
+  };
+}
+
+/**
+ * Build the object graph, sort it, and render it in sort order straight into the script's sections: each object's
+ * entries are printed (flat text) as soon as they exist and its renderer is released, so no per-object SQL lives until
+ * the end. Everything but the writer and the data specs is unreachable once this returns.
+ */
+async function renderScript(ctx: Ctx, rels: Map<number, Rel>, config: Map<number, ConfigRel>): Promise<{ tables: TableDataSpec[]; sequences: SequenceSpec[]; writer: ScriptWriter }> {
   const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
   const post = ctx.add({ type: 'postBoundary', classid: 0, oid: 0, schema: null, name: 'POST-DATA BOUNDARY', section: 'post', emit: null });
   const g: Graph = { pre, post, rels, relByObj: new Map(), attrdefByObj: new Map(), checkByObj: new Map(), domCheckByObj: new Map() };
@@ -123,7 +164,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   const configData = [...config.values()].filter((c) => c.obj !== null && c.relkind === 'r');
   const extra = await readDataExtras(ctx, [...dataRels.keys(), ...configData.map((c) => c.oid)]);
 
-  const placed: PlacedEntry[] = [];
+  const writer = new ScriptWriter(ctx.q, ctx.opts.clean);
   const tables: TableDataSpec[] = [];
   const sequences: SequenceSpec[] = [];
   let phase: 'pre' | 'data' | 'post' = 'pre';
@@ -151,49 +192,11 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
       sequences.push({ oid: rel.oid, qualified: rel.qual, schema: rel.nspname, name: rel.relname, owner: ctx.owner(rel.owner) });
       continue;
     }
-    const p = phase === 'data' ? 'post' : phase;
-    for (const entry of ctx.render(o)) placed.push({ entry, phase: p });
+    writer.write(ctx.render(o), phase === 'data' ? 'post' : phase);
+    o.emit = null;
   }
 
-  // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
-  const unsupported = await findUnrendered({
-    query: (sql, params) => ctx.query(sql, params), version: versionNum, scope: sel, ledger: ctx.ledger,
-    members: ctx.extMembers, selectedRelations: new Set(relList.map((r) => r.oid)), noPrivileges: opts.noPrivileges === true,
-  });
-  if (unsupported.length > 0) {
-    if (!opts.allowUnsupported) {
-      const db = await client.query<{ d: string }>('SELECT pg_catalog.current_database() AS d');
-      throw unsupportedError(db.rows[0]!.d, unsupported, ctx.guardHints);
-    }
-    ctx.warnings.push(unsupportedWarning(unsupported), ...ctx.guardHints);
-  }
-
-  const printer = new EntryPrinter(q);
-  const enc = await client.query<{ e: string }>("SELECT pg_catalog.current_setting('client_encoding') AS e");
-  let prologue = header(versionStr, restrictKey, enc.rows[0]!.e);
-  if (ctx.opts.clean) prologue += dropPass(placed);
-  for (const p of placed) if (p.entry.pass === 1 && p.phase === 'pre') prologue += printer.print(p.entry);
-  let epilogue = '';
-  for (const p of placed) if (p.entry.pass === 1 && p.phase === 'post') epilogue += printer.print(p.entry);
-  for (const p of placed) if (p.entry.pass === 2) epilogue += printer.print(p.entry);
-  // Last pass: matview refreshes before event triggers (pg_dump runs them after, so a DDL-logging
-  // event trigger fires on the restore's own REFRESH statements).
-  for (const p of placed) if (p.entry.pass === 3 && p.entry.desc === 'MATERIALIZED VIEW DATA') epilogue += printer.print(p.entry);
-  for (const p of placed) if (p.entry.pass === 3 && p.entry.desc !== 'MATERIALIZED VIEW DATA') epilogue += printer.print(p.entry);
-  epilogue += footer(restrictKey);
-
-  return {
-    serverVersionNum: versionNum,
-    serverVersion: versionStr,
-    prologue,
-    tables,
-    sequences,
-    largeObjects,
-    largeObjectsHeader: largeObjects.length > 0 ? '--\n-- Data for Name: BLOBS; Type: BLOBS; Schema: -; Owner: -\n--\n\n' : '',
-    epilogue,
-    warnings: ctx.warnings,
-    unsupported,
-  };
+  return { tables, sequences, writer };
 }
 
 interface DataExtra { bytes: number; key: string[] | null }

@@ -73,3 +73,109 @@ export function dropPass(entries: PlacedEntry[]): string {
   }
   return s;
 }
+
+/** Characters gathered before the pieces of a TextSpool are joined into one flat segment. */
+const SEGMENT_CHARS = 64 * 1024;
+
+/**
+ * Script text appended piece by piece and kept flat: pieces (often ropes built by `+`, which cost several times
+ * their text) are joined into flat segments every 64 K characters, so the spool holds about its text and no
+ * per-object strings. `reversed` spools give their pieces last first (the DROP pass).
+ */
+export class TextSpool {
+  private pieces: string[] = [];
+  private pending = 0;
+  private readonly segments: string[] = [];
+  constructor(private readonly reversed = false) {}
+
+  append(s: string): void {
+    if (s.length === 0) return;
+    this.pieces.push(s);
+    this.pending += s.length;
+    if (this.pending >= SEGMENT_CHARS) this.seal();
+  }
+
+  private seal(): void {
+    if (this.pieces.length === 0) return;
+    if (this.reversed) this.pieces.reverse();
+    this.segments.push(this.pieces.join(''));
+    this.pieces = [];
+    this.pending = 0;
+  }
+
+  /** The whole text (one flat string); the spool is empty afterwards. */
+  take(): string {
+    this.seal();
+    if (this.reversed) this.segments.reverse();
+    const out = this.segments.join('');
+    this.segments.length = 0;
+    return out;
+  }
+}
+
+/** What ScriptWriter has seen: entries written, and the most ever received but not yet written (a test's guard). */
+export interface WriterStats { entries: number; maxHeld: number }
+
+/**
+ * The plain-script writer as a stream: objects' entries arrive in sort order, one object at a time, and are printed
+ * at once into the sections they belong to (DROP pass, pre-data, post-data, ACL pass, matview refreshes, event
+ * triggers); nothing per object is kept. Byte-identical to printing the whole TOC pass by pass: one printer tracks
+ * `SET default_tablespace`/`default_table_access_method` through the main pass (every pre-data entry arrives before
+ * every post-data one), and only main-pass entries carry a tablespace or access method.
+ */
+export class ScriptWriter {
+  private readonly printer: EntryPrinter;
+  private readonly drops = new TextSpool(true);
+  private readonly pre = new TextSpool();
+  private readonly post = new TextSpool();
+  private readonly acl = new TextSpool();
+  private readonly refresh = new TextSpool();
+  private readonly last = new TextSpool();
+  private held = 0;
+  readonly stats: WriterStats = { entries: 0, maxHeld: 0 };
+
+  constructor(q: Quoter, private readonly clean: boolean) {
+    this.printer = new EntryPrinter(q);
+  }
+
+  /** The entries of one object, in the phase it sorted into. */
+  write(entries: TocEntry[], phase: 'pre' | 'post'): void {
+    this.held += entries.length;
+    this.stats.maxHeld = Math.max(this.stats.maxHeld, this.held);
+    for (const e of entries) {
+      if (this.clean && e.drop) this.drops.append(e.drop);
+      if (e.pass === 1) (phase === 'pre' ? this.pre : this.post).append(this.printer.print(e));
+      else {
+        if ((e.tablespace !== undefined && e.tablespace !== null) || (e.tableam !== undefined && e.tableam !== null)) {
+          throw new Error(`internal error: ${e.desc} entry ${e.tag} outside the main pass carries a tablespace or access method`);
+        }
+        const text = this.printer.print(e);
+        if (e.pass === 2) this.acl.append(text);
+        else if (e.desc === 'MATERIALIZED VIEW DATA') this.refresh.append(text);
+        else this.last.append(text);
+      }
+      this.stats.entries++;
+      this.held--;
+    }
+  }
+
+  /**
+   * The prologue (header, DROP pass, pre-data) and epilogue (post-data, ACL pass, matview refreshes, event
+   * triggers — refreshes first, see below — and footer), each one flat string.
+   */
+  finish(header: string, footer: string): { prologue: string; epilogue: string } {
+    const prologue = new TextSpool();
+    prologue.append(header);
+    prologue.append(this.drops.take());
+    prologue.append(this.pre.take());
+    const epilogue = new TextSpool();
+    epilogue.append(this.post.take());
+    epilogue.append(this.acl.take());
+    // Last pass: matview refreshes before event triggers (pg_dump runs them after, so a DDL-logging
+    // event trigger fires on the restore's own REFRESH statements).
+    epilogue.append(this.refresh.take());
+    epilogue.append(this.last.take());
+    epilogue.append(footer);
+    return { prologue: prologue.take(), epilogue: epilogue.take() };
+  }
+}
