@@ -8,8 +8,11 @@
  *   small  a database of ~850 KiB of SQL, backed up again unchanged
  *   one-of-20  twenty tables; a few rows of one table updated
  *
- *   npm run bench:incremental                    # U1 at 200 k + 300 k rows (~90 MiB of SQL)
- *   npm run bench:incremental -- --u1-rows 20000 # a quick run
+ *   week   U1's tables backed up 14 times (twice a day), each run after 1 % inserts, 0.5 % updates, 0.2 % deletes:
+ *          the sum of what the 14 backups stored, against one full backup
+ *
+ *   npm run bench:incremental                    # U1 at 200 k + 300 k rows (~90 MiB of SQL); the week on the same size
+ *   npm run bench:incremental -- --u1-rows 20000 --week-rows 20000 # a quick run
  * Results: bench/results/incremental-<YYYYmmdd-HHMM>.{md,json}.
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -26,16 +29,18 @@ import { dumpDatabase } from '../src/dump/index.js';
 import { rowDelta, type RowDeltaStats } from './lib/row-delta.js';
 import { DEFAULT_WINDOW, keyColumnsOf } from '../src/layers/index.js';
 
-interface Args { u1Rows: number; out: string }
+interface Args { u1Rows: number; weekRows: number; out: string }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { u1Rows: 500_000, out: join(ROOT, 'bench', 'results') };
+  const a: Args = { u1Rows: 500_000, weekRows: 500_000, out: join(ROOT, 'bench', 'results') };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--u1-rows') a.u1Rows = Number(argv[++i]);
+    else if (argv[i] === '--week-rows') a.weekRows = Number(argv[++i]);
     else if (argv[i] === '--out') a.out = argv[++i]!;
-    else { process.stderr.write(`unknown argument ${argv[i]}\nusage: npm run bench:incremental -- [--u1-rows N] [--out DIR]\n`); process.exit(2); }
+    else { process.stderr.write(`unknown argument ${argv[i]}\nusage: npm run bench:incremental -- [--u1-rows N] [--week-rows N (0: skip the week)] [--out DIR]\n`); process.exit(2); }
   }
   if (!Number.isInteger(a.u1Rows) || a.u1Rows < 1000) { process.stderr.write('--u1-rows needs an integer >= 1000\n'); process.exit(2); }
+  if (!Number.isInteger(a.weekRows) || (a.weekRows !== 0 && a.weekRows < 1000)) { process.stderr.write('--week-rows needs 0 or an integer >= 1000\n'); process.exit(2); }
   return a;
 }
 
@@ -90,6 +95,49 @@ async function changeU1(db: Db, rows: number): Promise<void> {
     VACUUM ANALYZE;`);
 }
 
+/** One run of the week: 1 % inserts, 0.5 % updates, 0.2 % deletes over both tables (run `k` varies the sample). */
+async function changeWeek(db: Db, rows: number, k: number): Promise<void> {
+  const orders = Math.round(rows * 0.4);
+  const events = rows - orders;
+  await sql(db, `
+    INSERT INTO public.orders (customer, amount, status, created_at, note)
+      SELECT gen_random_uuid(), 19.99, 'new', timestamptz '2026-07-01' + (${k} * 100000 + g) * interval '1 second', 'run ${k} ' || g FROM generate_series(1, ${Math.round(orders / 100)}) g;
+    INSERT INTO public.events (order_id, kind, at, payload)
+      SELECT gen_random_uuid(), 'run${k}', timestamptz '2026-07-01' + (${k} * 100000 + g) * interval '1 second', '{"run": ${k}}' FROM generate_series(1, ${Math.round(events / 100)}) g;
+    UPDATE public.orders SET status = 'run ${k}' WHERE ctid IN (SELECT ctid FROM public.orders TABLESAMPLE BERNOULLI (0.5) REPEATABLE (${100 + k}));
+    UPDATE public.events SET kind = 'edit ${k}' WHERE ctid IN (SELECT ctid FROM public.events TABLESAMPLE BERNOULLI (0.5) REPEATABLE (${200 + k}));
+    DELETE FROM public.orders WHERE ctid IN (SELECT ctid FROM public.orders TABLESAMPLE BERNOULLI (0.2) REPEATABLE (${300 + k}));
+    DELETE FROM public.events WHERE ctid IN (SELECT ctid FROM public.events TABLESAMPLE BERNOULLI (0.2) REPEATABLE (${400 + k}));
+    VACUUM ANALYZE;`);
+}
+
+interface WeekRow { tool: string; fullBytes: number; weekBytes: number; timesFull: number; runs: number }
+
+/** The week: 14 backups, the data changing between them; what the repository grew by in all, against the first backup. */
+async function week(cluster: PgCluster, work: string, rows: number, restic: string, resticName: string, cli: Awaited<ReturnType<typeof pgvaultCli>>): Promise<WeekRow[]> {
+  await cluster.createDatabase('week');
+  const db = dbOf(cluster, 'week');
+  log(`week (${rows} rows, 14 runs): building ...`);
+  await buildU1(db, rows);
+  const dir = join(work, 'week');
+  mkdirSync(dir);
+  const tools = [new Pgvault({ name: 'pgvault', work: dir, cli }), new ResticStdin(dir, restic, resticName)];
+  for (const t of tools) { if (t instanceof Pgvault) await t.init({ cheapKdf: true }); else await t.init(); }
+  const full = [0, 0];
+  const total = [0, 0];
+  for (let run = 0; run < 14; run++) {
+    if (run > 0) await changeWeek(db, rows, run);
+    const time = new Date(Date.UTC(2026, 10, 2 + Math.floor(run / 2), run % 2 ? 18 : 6)).toISOString().replace('.000Z', 'Z');
+    for (const [i, t] of tools.entries()) {
+      const r = await t.backup(db, time);
+      if (run === 0) full[i] = r.addedBytes;
+      total[i]! += r.addedBytes;
+    }
+    log(`  run ${run + 1}/14: pgvault ${(total[0]! / full[0]!).toFixed(2)}× one full so far, restic ${(total[1]! / full[1]!).toFixed(2)}×`);
+  }
+  return tools.map((t, i) => ({ tool: t.name, fullBytes: full[i]!, weekBytes: total[i]!, timesFull: total[i]! / full[i]!, runs: 14 }));
+}
+
 async function buildSmall(db: Db): Promise<void> {
   await sql(db, `CREATE TABLE public.notes (id int PRIMARY KEY, body text);
     INSERT INTO public.notes SELECT g, repeat(md5(g::text), 5) FROM generate_series(1, 5000) g; VACUUM ANALYZE;`);
@@ -139,6 +187,7 @@ async function main(): Promise<void> {
   const cluster = await startCluster({ major: 15, settings: { shared_buffers: '256MB', autovacuum: 'off' } });
   const rows: Row[] = [];
   const model: ModelRow[] = [];
+  let weekRows: WeekRow[] = [];
   try {
     const scenarios: { name: string; db: string; build: (d: Db) => Promise<void>; change: (d: Db) => Promise<void> }[] = [
       { name: `U1 (${args.u1Rows} rows, random UUID keys; +1 %, 0.5 % updated)`, db: 'u1', build: (d) => buildU1(d, args.u1Rows), change: (d) => changeU1(d, args.u1Rows) },
@@ -195,6 +244,10 @@ async function main(): Promise<void> {
       }
       loads.push(currentLoad());
     }
+    if (args.weekRows > 0) {
+      weekRows = await week(cluster, work, args.weekRows, restic.path, `pg_dump | restic ${restic.version.split(' ')[1] ?? ''} --stdin`, cli);
+      loads.push(currentLoad());
+    }
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -210,9 +263,12 @@ async function main(): Promise<void> {
     'The base also stores its row list once (20 bytes per row: 12-byte row hash + 8-byte key hash).', '',
     '| scenario | keyed tables | rows now | literal rows | base rows dropped | ops | delta stored | row list per base |', '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...model.map((m) => `| ${m.scenario} | ${m.tables} | ${m.rows} | ${m.literalRows} | ${m.dropped} | ${m.ops} | ${(m.deltaBytes / 1024).toFixed(1)} KiB | ${(m.rowListBytes / 2 ** 20).toFixed(2)} MiB |`),
+    '', ...(weekRows.length ? [`## The week (${args.weekRows} rows of U1's tables; 14 backups; 1 % inserts, 0.5 % updates, 0.2 % deletes before each)`, '',
+      '| tool | first (full) backup stored | all 14 backups stored | × one full |', '|---|---:|---:|---:|',
+      ...weekRows.map((w) => `| ${w.tool} | ${(w.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(w.weekBytes / 2 ** 20).toFixed(2)} MiB | ${w.timesFull.toFixed(2)}× |`), ''] : []),
     ''].join('\n');
   writeFileSync(join(args.out, `incremental-${stamp}.md`), md);
-  writeFileSync(join(args.out, `incremental-${stamp}.json`), JSON.stringify({ startedAt, machine: machineInfo(), loads, args: { ...args, out: relative(ROOT, args.out) || '.' }, rows, model }, null, 2));
+  writeFileSync(join(args.out, `incremental-${stamp}.json`), JSON.stringify({ startedAt, machine: machineInfo(), loads, args: { ...args, out: relative(ROOT, args.out) || '.' }, rows, model, week: weekRows }, null, 2));
   process.stdout.write(md);
 }
 

@@ -176,12 +176,12 @@ export class Pgvault {
     this.#sizeOf = o.sizeOf ?? (async () => ({ bytes: dir ? duBytes(dir) : 0, objects: dir ? fileCount(dir) : 0 }));
   }
 
-  /** Run a pgvault command (global options first). */
-  async cli(args: string[], opts: { globals?: string[]; captureStdout?: boolean } = {}): Promise<Measured> {
+  /** Run a pgvault command (global options first; `node`: options for Node.js itself, e.g. --cpu-prof). */
+  async cli(args: string[], opts: { globals?: string[]; captureStdout?: boolean; node?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
     return measure({
       cmd: process.execPath,
-      args: [...this.#cli.nodeArgs, '-q', '--cache-dir', this.#cache, ...(opts.globals ?? []), ...args],
-      env: this.#env, captureStdout: opts.captureStdout ?? false,
+      args: [...(opts.node ?? []), ...this.#cli.nodeArgs, '-q', '--cache-dir', this.#cache, ...(opts.globals ?? []), ...args],
+      env: { ...this.#env, ...opts.env }, captureStdout: opts.captureStdout ?? false,
     });
   }
 

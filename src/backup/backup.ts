@@ -22,9 +22,17 @@ import { stripMetaCommands } from '../restore/into-db.js';
 import { crashPoint } from '../crash-points.js';
 import { splitKeyLines } from './restrict-lines.js';
 import { captureGlobals } from '../globals/capture.js';
+import { listSnapshots } from '../snapshot/snapshots.js';
+import { sourceKey } from '../snapshot/source.js';
+import type { Snapshot } from '../snapshot/manifest.js';
+import type { UploadStats } from '../repo/chunk-store.js';
+import { keyColumnsOf, RowHasher } from '../layers/index.js';
+import { LAYER_MIN_BYTES, planLayer, tablesOf } from '../layers/plan.js';
+import { rowHashKey, TableLayerWriter } from '../layers/write.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
-const COPY_TRAILER_BYTES = Buffer.byteLength('\\.\n\n\n');
+const COPY_TRAILER = Buffer.from('\\.\n\n\n');
+const COPY_TRAILER_BYTES = COPY_TRAILER.length;
 
 export interface BackupTarget {
   connection: ConnectionOptions;
@@ -54,6 +62,12 @@ export interface BackupOptions {
   beforeCommit?: () => void | Promise<void>;
   /** Progress (dump bytes written, of a total estimated from the catalog's relation sizes; current table). */
   onProgress?: OnProgress;
+  /**
+   * Row-level layers for keyed tables (docs/incremental.md): `false` stores every table in the dump stream;
+   * `minBytes` (default 4 MiB of relation size) is the smallest table layered when the parent did not layer it;
+   * `window` the matcher's window (default 8192 rows).
+   */
+  layers?: false | { minBytes?: number; window?: number };
 }
 
 export interface BackupResult {
@@ -85,6 +99,19 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   // Resolved once (environment, ~/.pgpass) for the identity and the dump connections.
   const resolved = resolveConnection(target.connection);
   const server = await readServerIdentity(resolved);
+  const origin = { name: opts.name ?? resolved.database ?? '', systemIdentifier: server.systemIdentifier, port: server.port };
+  const layerOpts = opts.layers === false ? null : { minBytes: opts.layers?.minBytes ?? LAYER_MIN_BYTES, window: opts.layers?.window };
+  // The parent: the newest snapshot of the same source (origin); its layered tables' bases are reused.
+  let parent: Snapshot | undefined;
+  if (layerOpts && origin.systemIdentifier && origin.name) {
+    const same = (await listSnapshots(repo, {}, { unreadable: () => {} })).filter((x) => x.origin && sourceKey(x) === sourceKey({ host: '', database: '', origin }));
+    parent = same[same.length - 1];
+  }
+  const parentTables = tablesOf(parent);
+  const hashKey = layerOpts ? rowHashKey(repo) : null;
+  const layerAdded: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+  /** Script bytes not in the dump stream (layered tables' rows): script offset = writer.offset + skipped. */
+  let skipped = 0;
   // Progress: the total is estimated from the plan's relation sizes (pg_relation_size) when the schema is read.
   let estimate: number | undefined;
   const onProgress = opts.onProgress;
@@ -97,7 +124,8 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     };
   }
   const progressOf = (item: string): void => {
-    onProgress?.({ operation: 'backup', database: opts.name ?? resolved.database ?? '', done: writer.offset, ...(estimate !== undefined ? { total: Math.max(estimate, writer.offset), estimated: true } : {}), item });
+    const done = writer.offset + skipped;
+    onProgress?.({ operation: 'backup', database: opts.name ?? resolved.database ?? '', done, ...(estimate !== undefined ? { total: Math.max(estimate, done), estimated: true } : {}), item });
   };
   const dump = dumpDatabase(resolved, dumpOpts);
   // The dump engine hashes the whole script already; the writer checks the size.
@@ -113,7 +141,52 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       if (next.done) { summary = next.value; break; }
       const part = next.value;
       await writer.cut(partCut);
-      const offset = writer.offset;
+      const offset = writer.offset + skipped;
+      const plan = part.kind === 'table-data' && part.table && layerOpts
+        ? planLayer(part.table, dumpOpts.stableOrder !== false, parentTables.get(part.table.qualified), layerOpts.minBytes) : null;
+      if (plan && part.table && hashKey && layerOpts) {
+        // A layered table: its COPY line and trailer stay in the dump stream, its rows go to the layer.
+        const lw = new TableLayerWriter(repo, new RowHasher(hashKey, keyColumnsOf(part.table.columns, part.table.orderKey ?? undefined)), plan,
+          { time, what: `table ${part.name}`, ...(layerOpts.window ? { window: layerOpts.window } : {}) });
+        const rowsHash = createHash('sha256');
+        let header = true;
+        let held: Uint8Array | null = null;
+        let rowBytes = 0;
+        for await (const piece of part.stream) {
+          if (header) { await writer.write(piece); header = false; continue; }
+          if (held) {
+            rowsHash.update(held);
+            rowBytes += held.length;
+            await lw.write(held);
+            skipped += held.length;
+          }
+          held = piece;
+          progressOf(part.name);
+          crashPoint('during-dump');
+        }
+        if (!held || !COPY_TRAILER.equals(held)) throw new IntegrityError(`internal check failed: the data of ${part.name} does not end with the COPY terminator; no snapshot was written`);
+        await writer.write(held);
+        const written = await lw.finish();
+        const st = part.stats();
+        const sha256 = rowsHash.digest('hex');
+        const layerRows = written.delta ? written.delta.rows : written.layer.base.rows;
+        // Prove what the manifest records: the layer holds exactly the rows the dump engine read and hashed.
+        if (!st || st.bytes !== rowBytes || st.sha256 !== sha256 || st.rows !== layerRows || (!written.delta && written.layer.base.sha256 !== st.sha256)) {
+          throw new IntegrityError(`internal check failed: the rows layered for ${part.name} differ from the rows the dump read ` +
+            `(${layerRows} rows, ${rowBytes} bytes instead of ${st?.rows ?? '?'} rows, ${st?.bytes ?? '?'} bytes); no snapshot was written`);
+        }
+        layerAdded.newChunks += written.added.newChunks;
+        layerAdded.newBytes += written.added.newBytes;
+        layerAdded.storedBytes += written.added.storedBytes;
+        const length = writer.offset + skipped - offset;
+        parts.push({ kind: part.kind, name: part.name, offset, length, table: {
+          ...st, columns: part.table.columns, dataOffset: offset + length - COPY_TRAILER_BYTES - st.bytes, dataLength: st.bytes, layer: written.layer,
+        } });
+        logger.debug(`${st.qualified}: ${st.rows} rows, ${formatBytes(st.bytes)}, ` + (written.delta
+          ? `delta: ${written.delta.literalRows} literal rows, ${written.delta.ops} ops against a base of ${written.layer.base.rows} rows`
+          : 'new base'));
+        continue;
+      }
       // Schema parts are kept (they are small) to hash them without the per-dump random \restrict key.
       const schemaText: Uint8Array[] | null = part.kind === 'prologue' || part.kind === 'epilogue' ? [] : null;
       const partHash = part.kind === 'table-data' || schemaText ? null : createHash('sha256');
@@ -132,7 +205,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
         progressOf(part.name);
         if (part.kind === 'table-data') crashPoint('during-dump');
       }
-      const length = writer.offset - offset;
+      const length = writer.offset + skipped - offset;
       const rec: PartRecord = { kind: part.kind, name: part.name, offset, length };
       if (partHash) rec.sha256 = partHash.digest('hex');
       if (schemaText) rec.sha256 = createHash('sha256').update(stripMetaCommands(Buffer.concat(schemaText).toString('utf8'))).digest('hex');
@@ -153,10 +226,12 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     throw e;
   }
   const saved = await writer.finish();
-  if (saved.size !== summary.totalBytes) {
+  if (saved.size + skipped !== summary.totalBytes) {
     throw new IntegrityError(`internal check failed: the dump of ${summary.database} has ${summary.totalBytes} bytes ` +
-      `but ${saved.size} bytes were stored; no snapshot was written`);
+      `but ${saved.size + skipped} bytes were stored; no snapshot was written`);
   }
+  const added: UploadStats = { newChunks: saved.added.newChunks + layerAdded.newChunks, newBytes: saved.added.newBytes + layerAdded.newBytes,
+    storedBytes: saved.added.storedBytes + layerAdded.storedBytes };
   const finished = now();
   const manifest: SnapshotManifest = {
     version: MANIFEST_VERSION,
@@ -168,11 +243,12 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     server: { version: summary.serverVersion, versionNum: summary.serverVersionNum },
     origin: { name: opts.name ?? summary.database, systemIdentifier: server.systemIdentifier, port: server.port },
     pgvaultVersion: PGVAULT_VERSION,
-    dump: { size: saved.size, sha256: summary.sha256, chunks: saved.chunks, list: saved.list, options: recordedOptions(dumpOpts, summary) },
+    dump: { size: summary.totalBytes, sha256: summary.sha256, ...(skipped > 0 ? { stored: saved.size } : {}), chunks: saved.chunks, list: saved.list,
+      options: recordedOptions(dumpOpts, summary) },
     parts,
     globals,
     ...(summary.unsupported.length > 0 ? { unsupported: summary.unsupported } : {}),
-    added: saved.added,
+    added,
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
@@ -185,6 +261,6 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       + `(--allow-unsupported): ${summary.unsupported.map((u) => `${u.kind} ${u.name}`).join('; ')}`);
   }
   logger.info(`snapshot ${snapshotId.slice(0, 8)} of ${summary.database}: ${formatBytes(saved.size)} dump, ` +
-    `${saved.added.newChunks} new chunks (${formatBytes(saved.added.storedBytes)} stored) in ${formatSeconds(manifest.durationMs)}`);
+    `${added.newChunks} new chunks (${formatBytes(added.storedBytes)} stored) in ${formatSeconds(manifest.durationMs)}`);
   return { snapshotId, manifest };
 }

@@ -13,7 +13,7 @@
  * Hence every decision depends only on the bytes from `s` on and on whether the input has ended, so this
  * chunker scans each byte once, as it arrives, whatever the split into buffers (docs/chunking-and-crypto.md),
  * and never looks back. The bytes of the current chunk are copied into a buffer of `max` bytes; a finished
- * chunk is returned as a fresh copy of its bytes.
+ * chunk is returned as a copy of its bytes, in memory from the `alloc` option (default: freshly allocated).
  */
 import { GEAR } from './gear.js';
 import { validateChunkerParams, type ChunkerParams } from './params.js';
@@ -57,10 +57,15 @@ export class Chunker {
   readonly #buf: Uint8Array;
   #len = 0;
   #hash = 0;
+  readonly #alloc: (length: number) => Uint8Array;
 
-  /** Throws ConfigError if the parameters are invalid. */
-  constructor(p: ChunkerParams) {
+  /**
+   * Throws ConfigError if the parameters are invalid. `alloc` provides the memory of each returned chunk (default:
+   * a fresh Uint8Array; the repository writer takes it from a {@link ChunkPool}).
+   */
+  constructor(p: ChunkerParams, opts: { alloc?: (length: number) => Uint8Array } = {}) {
     this.params = validateChunkerParams(p);
+    this.#alloc = opts.alloc ?? ((length) => new Uint8Array(length));
     const { min, avg, max } = this.params;
     const bits = Math.round(Math.log2(avg));
     this.#maskS = 2 ** (bits + 1) - 1;
@@ -71,7 +76,7 @@ export class Chunker {
 
   /**
    * Feed the next bytes of the stream. Returns the chunks completed so far (possibly none), in
-   * order. Returned chunks are fresh copies; `data` is copied too and may be reused by the caller.
+   * order. Returned chunks are copies (in memory from `alloc`); `data` is copied too and may be reused by the caller.
    */
   push(input: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -126,7 +131,8 @@ export class Chunker {
   }
 
   #emit(): Uint8Array {
-    const chunk = this.#buf.slice(0, this.#len);
+    const chunk = this.#alloc(this.#len);
+    chunk.set(this.#buf.subarray(0, this.#len));
     this.#len = 0;
     this.#hash = 0;
     return chunk;

@@ -26,6 +26,8 @@ export const ZSTD_LEVEL = 1;
 /** zlib works through its input in steps of this size; larger steps mean fewer thread-pool round trips. */
 const ZLIB_CHUNK = 256 * 1024;
 const MAX_PLAIN = 0xffffffff;
+/** Plaintexts up to this size are decompressed into one buffer (data chunks are at most 4 MiB; docs/format.md). */
+const SINGLE_BUFFER_MAX = 8 * 1024 * 1024;
 
 /** How chunks are compressed: a repository setting, fixed at `init`. */
 export type ChunkCompression = 'gzip' | 'zstd';
@@ -116,7 +118,9 @@ export async function decompressChunk(packed: Uint8Array, label: string): Promis
     if (method === METHOD_ZSTD && !zstdAvailable()) throw zstdMissing(`object ${label} (compressed with zstd)`);
     let out: Buffer;
     try {
-      const opts = { maxOutputLength: Math.max(1, plainLength), chunkSize: ZLIB_CHUNK };
+      // One output buffer for the whole plaintext of a data chunk (no concatenation of pieces afterwards);
+      // larger objects are collected in pieces, so a damaged length never allocates gigabytes up front.
+      const opts = { maxOutputLength: Math.max(1, plainLength), chunkSize: Math.max(64, Math.min(plainLength + 1, SINGLE_BUFFER_MAX)) };
       out = method === METHOD_GZIP ? await gunzipAsync(payload, opts) : await zstdCall(zstdApi.zstdDecompress, payload, opts);
     } catch (cause) {
       throw new IntegrityError(`object ${label}: its ${name} payload does not decompress to the recorded ` +

@@ -20,6 +20,7 @@ import { Limiter } from '../repo/limiter.js';
 import type { Repository } from '../repo/repository.js';
 import { describeSubset, subsetFilter, type DataSubset } from './subset.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
+import { streamsOf } from '../snapshot/manifest.js';
 
 export type Severity = 'error' | 'info';
 
@@ -139,20 +140,20 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     }
   };
 
-  for (const s of snapshots) {
+  for (const s of snapshots) for (const st of streamsOf(s)) {
     let listOk = true;
-    for (const ref of s.dump.list) {
+    for (const ref of st.list) {
       referenced.add(ref.id);
       listChunks.add(ref.id);
       if (!data.has(ref.id)) listOk = false;
-      chunkProblem(ref.id, s, 'chunk-list chunk');
+      chunkProblem(ref.id, s, `${st.what === 'chunk list' ? '' : `${st.what}: `}chunk-list chunk`);
     }
     if (!listOk) continue; // cannot read its references; the missing list chunk is reported
     try {
-      for await (const ref of repo.refs(s.dump.list, `chunk list of snapshot ${short(s.id)}`)) {
+      for await (const ref of repo.refs(st.list, `${st.what} of snapshot ${short(s.id)}`)) {
         referenced.add(ref.id);
         dataChunks.add(ref.id);
-        chunkProblem(ref.id, s, 'chunk');
+        chunkProblem(ref.id, s, st.what === 'chunk list' ? 'chunk' : `${st.what}: chunk`);
         if (filter && data.has(ref.id) && !selected.has(ref.id) && filter(ref.id)) {
           selected.set(ref.id, { length: ref.length, snapshot: s.id, database: s.database });
         }
@@ -160,7 +161,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
     } catch (e) {
       if (!(e instanceof PgvaultError)) throw e;
       problems.push({ severity: 'error', code: 'list-unreadable', snapshot: s.id, database: s.database, object: e instanceof IntegrityError ? e.object : undefined,
-        message: `the chunk list of snapshot ${short(s.id)} (database ${s.database}) cannot be read: ${e.message}` });
+        message: `the ${st.what} of snapshot ${short(s.id)} (database ${s.database}) cannot be read: ${e.message}` });
     }
   }
 

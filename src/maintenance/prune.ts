@@ -29,7 +29,7 @@ import { ID_BYTES, KnownChunks } from '../repo/known-chunks.js';
 import { Limiter } from '../repo/limiter.js';
 import type { IndexEntry } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
-import type { Snapshot } from '../snapshot/manifest.js';
+import { streamsOf, type Snapshot } from '../snapshot/manifest.js';
 import { removeLocks } from './locks.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
 import { removalHint } from '../snapshot/snapshots.js';
@@ -108,11 +108,18 @@ export interface PruneResult {
 
 /** Every chunk a snapshot references: its chunk-list chunks and every data chunk the list names. */
 async function addReferences(repo: Repository, s: Snapshot, into: KnownChunks): Promise<void> {
-  for (const r of s.dump.list) into.add(r.id);
+  // The dump stream, and for layered tables their base (even one written by a snapshot since forgotten), row list, op list and literal rows.
+  for (const st of streamsOf(s)) {
+    for (const r of st.list) into.add(r.id);
+  }
+  let what = 'chunk list';
   try {
-    for await (const r of repo.refs(s.dump.list, `chunk list of snapshot ${short(s.id)}`)) into.add(r.id);
+    for (const st of streamsOf(s)) {
+      what = st.what;
+      for await (const r of repo.refs(st.list, `${st.what} of snapshot ${short(s.id)}`)) into.add(r.id);
+    }
   } catch (e) {
-    throw new IntegrityError(`prune stopped before deleting anything: the chunk list of snapshot ${short(s.id)} (database ${s.database}) cannot be read ` +
+    throw new IntegrityError(`prune stopped before deleting anything: the ${what} of snapshot ${short(s.id)} (database ${s.database}) cannot be read ` +
       `(${(e as Error).message}), so the chunks it needs are unknown. Run "pgvault check", then "pgvault forget ${short(s.id)}" if the snapshot is lost.`,
     e instanceof IntegrityError ? e.object : `snapshots/${s.id}`, { cause: e });
   }

@@ -29,6 +29,7 @@ import type { IndexEntry } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import { INDEX_ENTRIES_PER_OBJECT } from './prune.js';
 import { listData, loadSnapshots, readIndexes, short } from './scan.js';
+import { streamsOf } from '../snapshot/manifest.js';
 
 export interface RepairOptions {
   logger?: Logger;
@@ -102,13 +103,15 @@ export async function rebuildIndex(repo: Repository, opts: RepairOptions & { exc
     fromSnapshots++;
   };
   for (const s of snapshots) {
-    for (const r of s.dump.list) recover(r.id, r.length);
-    try {
-      for await (const r of repo.refs(s.dump.list, `chunk list of snapshot ${short(s.id)}`)) recover(r.id, r.length);
-    } catch (e) {
-      if (!(e instanceof PgvaultError)) throw e;
-      unreadableSnapshots.push(s.id);
-      logger.warn(`the chunk list of snapshot ${short(s.id)} (database ${s.database}) cannot be read (${e.message}); "pgvault check" reports it`);
+    for (const st of streamsOf(s)) {
+      for (const r of st.list) recover(r.id, r.length);
+      try {
+        for await (const r of repo.refs(st.list, `${st.what} of snapshot ${short(s.id)}`)) recover(r.id, r.length);
+      } catch (e) {
+        if (!(e instanceof PgvaultError)) throw e;
+        if (!unreadableSnapshots.includes(s.id)) unreadableSnapshots.push(s.id);
+        logger.warn(`the ${st.what} of snapshot ${short(s.id)} (database ${s.database}) cannot be read (${e.message}); "pgvault check" reports it`);
+      }
     }
   }
 

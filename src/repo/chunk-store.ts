@@ -83,38 +83,61 @@ export class ChunkStore {
   /**
    * Make sure `plain` (whose id is `id`) is stored; resolves once the upload has been *started*
    * (backpressure), not finished: call `flush()` before relying on it. Returns true if it is new.
+   * With `release`, the caller lends `plain` (e.g. from a {@link ChunkPool}): the store calls `release` exactly
+   * once, when it will not read `plain` again (an upload: once it is compressed; otherwise before returning),
+   * and keeps a copy where it must hold the bytes longer (a reused chunk waiting for its existence check).
    */
-  async save(id: string, plain: Uint8Array, stats?: UploadStats): Promise<boolean> {
-    const known = await this.known();
-    if (this.#pending.has(id)) return false;
-    if (known.has(id)) {
-      // Reused: proven to exist before flush() returns, or uploaded again (verify-reused.ts).
-      await this.#reused.reuse(id, plain, stats);
-      return false;
+  async save(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void): Promise<boolean> {
+    let lent = release;
+    try {
+      const known = await this.known();
+      if (this.#pending.has(id)) return false;
+      if (known.has(id)) {
+        // Reused: proven to exist before flush() returns, or uploaded again (verify-reused.ts).
+        await this.#reused.reuse(id, release ? plain.slice() : plain, stats);
+        return false;
+      }
+      lent = undefined; // #upload releases it
+      await this.#upload(id, plain, stats, release);
+      return true;
+    } finally {
+      lent?.();
     }
-    await this.#upload(id, plain, stats);
-    return true;
   }
 
-  /** Upload one chunk; resolves once the upload has started (backpressure). */
-  async #upload(id: string, plain: Uint8Array, stats?: UploadStats): Promise<void> {
-    const known = await this.known();
+  /** Upload one chunk; resolves once the upload has started (backpressure). Calls `release` once `plain` is compressed. */
+  async #upload(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void): Promise<void> {
+    let lent = release;
+    const giveBack = (): void => { const r = lent; lent = undefined; r?.(); };
+    const length = plain.length;
+    let known: KnownChunks;
+    try {
+      known = await this.known();
+    } catch (e) {
+      giveBack();
+      throw e;
+    }
     let done!: () => void;
     this.#pending.set(id, new Promise<void>((r) => { done = r; }));
     const abandon = (): void => { this.#pending.delete(id); done(); };
     await this.#limiter.run(async () => {
       try {
-        const packed = await compressChunk(plain, this.#opts.compression);
+        let packed: Uint8Array;
+        try {
+          packed = await compressChunk(plain, this.#opts.compression);
+        } finally {
+          giveBack();
+        }
         const body = seal(this.#keys.encryption, packed, `data/${id}`);
         await this.#store.put('data', id, body);
         known.add(id);
         this.#reused.markProven(id);
         for (const s of stats ? [this.stats, stats] : [this.stats]) {
           s.newChunks++;
-          s.newBytes += plain.length;
+          s.newBytes += length;
           s.storedBytes += body.length;
         }
-        this.#unindexed.push({ id, length: plain.length, stored: body.length });
+        this.#unindexed.push({ id, length, stored: body.length });
         if (this.stats.newChunks === 3) crashPoint('during-upload');
       } finally {
         abandon();
@@ -122,6 +145,7 @@ export class ChunkStore {
       if (this.#unindexed.length >= this.#opts.indexBatch) await this.#writeIndex();
     }).catch((e: unknown) => {
       // The upload never started (an earlier one failed): forget it, so a later save uploads it.
+      giveBack();
       abandon();
       throw e;
     });

@@ -2,7 +2,7 @@
  * Storage statistics: logical bytes (what restores produce), unique plaintext bytes after
  * deduplication, stored bytes (compressed + encrypted), and what that costs per month.
  */
-import type { Snapshot } from '../snapshot/manifest.js';
+import { streamsOf, type Snapshot } from '../snapshot/manifest.js';
 import { describeServer, hostSourceKey, sourceName } from '../snapshot/source.js';
 import { Limiter } from './limiter.js';
 import type { Repository } from './repository.js';
@@ -85,8 +85,10 @@ export async function repositoryStats(repo: Repository, snapshots: readonly Snap
       total.add(id, length, st);
     };
     // Chunk-list chunks are stored (stored bytes) but are not dump bytes: unique ≤ logical.
-    for (const r of s.dump.list) account(r.id, 0);
-    for await (const r of repo.refs(s.dump.list)) account(r.id, r.length);
+    for (const st of streamsOf(s)) {
+      for (const r of st.list) account(r.id, 0);
+      for await (const r of repo.refs(st.list)) account(r.id, r.length);
+    }
   }
   return {
     databases: [...per.values()].map((u) => ({ database: u.database!, host: u.host!, ...(u.server ? { server: u.server } : {}), ...u.figures(price) })),

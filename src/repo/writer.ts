@@ -5,7 +5,7 @@
  * data). The result is small: the list's own chunk refs, the size and the SHA-256 of the stream.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { Chunker, type ChunkerParams } from '../chunker/index.js';
+import { Chunker, ChunkPool, type ChunkerParams } from '../chunker/index.js';
 import type { ChunkStore, UploadStats } from './chunk-store.js';
 import { encodeRef, type ChunkRef } from './records.js';
 
@@ -25,6 +25,8 @@ export interface SavedStream {
 export class StreamWriter {
   readonly #chunks: ChunkStore;
   readonly #data: Chunker;
+  /** Memory of the data chunks, given back by the chunk store once each is compressed (src/chunker/pool.ts). */
+  readonly #pool: ChunkPool;
   readonly #list: Chunker;
   readonly #listRefs: ChunkRef[] = [];
   readonly #hash: Hash | null;
@@ -39,7 +41,9 @@ export class StreamWriter {
   constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean } = {}) {
     this.#chunks = chunks;
     this.#hash = opts.hash === false ? null : createHash('sha256');
-    this.#data = new Chunker(params);
+    // Nearly every chunk fits a buffer of 2 × avg; the pool keeps up to 4 free buffers beside those in flight.
+    this.#pool = new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 4 });
+    this.#data = new Chunker(params, { alloc: (n) => this.#pool.take(n) });
     this.#list = new Chunker(params);
   }
 
@@ -107,9 +111,10 @@ export class StreamWriter {
 
   async #dataChunk(c: Uint8Array): Promise<void> {
     const id = this.#chunks.idOf(c);
+    const length = c.length;
     this.#count++;
-    await this.#chunks.save(id, c, this.#added);
-    for (const lc of this.#list.push(encodeRef({ id, length: c.length }))) await this.#listChunk(lc);
+    await this.#chunks.save(id, c, this.#added, () => this.#pool.give(c));
+    for (const lc of this.#list.push(encodeRef({ id, length }))) await this.#listChunk(lc);
   }
 
   async #listChunk(c: Uint8Array): Promise<void> {

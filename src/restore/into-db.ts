@@ -18,6 +18,7 @@ import type { Repository } from '../repo/repository.js';
 import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
 import { inContext } from './locate.js';
+import { readScript } from './script.js';
 
 export interface RestoreIntoOptions {
   /** Allow a target that already holds objects (the script's DROP ... IF EXISTS pass replaces them). */
@@ -76,14 +77,23 @@ async function* lines(source: AsyncIterable<Uint8Array>): AsyncGenerator<string>
   if (carry) yield carry;
 }
 
-export async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRecord): Promise<void> {
+/**
+ * Load one table-data part through COPY FROM STDIN. `emptyTable`: the table was created by this restore
+ * and is empty; load it in a transaction of its own that starts with TRUNCATE (as pg_restore -j does),
+ * so a server with wal_level = minimal writes no WAL for the rows (the new file is synced at commit).
+ * Not when the rows go through the partition root (another table than the part's).
+ */
+export async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRecord, opts: { emptyTable?: boolean } = {}): Promise<void> {
   const t = part.table;
   if (!t) throw new IntegrityError(`snapshot part ${part.name} has no table record`);
   const header = (await cursor.takeAll(t.dataOffset - part.offset)).toString('utf8');
   const copyLine = header.split('\n').find((l) => /^COPY .* FROM stdin;$/.test(l));
   if (!copyLine) throw new IntegrityError(`snapshot part ${part.name} does not start with a COPY ... FROM stdin line`);
+  const own = opts.emptyTable === true && copyLine.startsWith(`COPY ${t.qualified} `);
+  if (own) await client.query(`BEGIN; TRUNCATE TABLE ONLY ${t.qualified}`);
   const sink = client.query(copyFrom(copyLine.slice(0, -1)));
   await pipeline(Readable.from(cursor.take(t.dataLength), { objectMode: false }), sink);
+  if (own) await client.query('COMMIT');
   await cursor.skip(part.offset + part.length - t.dataOffset - t.dataLength);
 }
 
@@ -114,7 +124,7 @@ export async function restoreInto(repo: Repository, s: Snapshot, conn: Connectio
           'or pass --clean to drop and replace the objects the snapshot contains');
       }
     }
-    const cursor = new ByteCursor(counted(repo.readStream(s.dump.list), opts.onProgress,
+    const cursor = new ByteCursor(counted(readScript(repo, s), opts.onProgress,
       { operation: opts.progressOperation ?? 'restore', database: s.database, total: s.dump.size }, { parts: s.parts }), `the dump of snapshot ${s.id.slice(0, 8)}`);
     await client.query('BEGIN');
     for (const part of s.parts) {

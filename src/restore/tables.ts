@@ -8,12 +8,13 @@ import { UsageError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { stripMetaCommands } from './into-db.js';
+import { readScript } from './script.js';
 import { belongsToTable, ownedSequences, parseToc, type TableRef, type TocEntry } from './toc.js';
 
 async function text(repo: Repository, s: Snapshot, p: PartRecord | undefined): Promise<string> {
   if (!p || p.length === 0) return '';
   const parts: Uint8Array[] = [];
-  for await (const b of repo.readStream(s.dump.list, { start: p.offset, end: p.offset + p.length })) parts.push(b);
+  for await (const b of readScript(repo, s, { start: p.offset, end: p.offset + p.length })) parts.push(b);
   return Buffer.concat(parts).toString('utf8');
 }
 
@@ -70,7 +71,7 @@ export async function extractTables(repo: Repository, s: Snapshot, patterns: rea
     for (const e of pro.entries) if (keep(e)) yield enc(stripMetaCommands(e.text));
     for (const t of tables) {
       const p = dataParts.get(`${t.schema}\u0000${t.name}`);
-      if (p) yield* repo.readStream(s.dump.list, { start: p.offset, end: p.offset + p.length });
+      if (p) yield* readScript(repo, s, { start: p.offset, end: p.offset + p.length });
     }
     for (const e of seqSets) yield enc(e.text);
     for (const e of epi.entries) if (keep(e)) yield enc(stripMetaCommands(e.text));

@@ -15,7 +15,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IntegrityError, LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
-import type { Snapshot } from '../snapshot/manifest.js';
+import { hasLayers, type Snapshot } from '../snapshot/manifest.js';
+import { readScript } from './script.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
 import { counted } from '../progress/count.js';
@@ -103,12 +104,41 @@ function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undef
     { parts: s.parts, sizeOf: (_, i) => s.dump.list[i]?.length ?? 0 });
 }
 
+/** The snapshot's script (layered tables rebuilt and checked), reporting progress. */
+function plainOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
+  return counted(readScript(repo, s), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts });
+}
+
+/**
+ * A snapshot with layered tables as gzip: its rows are rebuilt, so there are no stored members to reuse;
+ * the script is compressed here (level 1, on the thread pool) and hashed as plaintext on the way.
+ */
+async function gzipPlain(repo: Repository, s: Snapshot, out: Writable, onPlain: (plain: Uint8Array) => void, onProgress: OnProgress | undefined): Promise<void> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const z = createGzip({ level: 1 });
+  const pumped = (async () => { for await (const b of z as AsyncIterable<Uint8Array>) await write(out, b); })();
+  pumped.catch(() => { /* observed below */ });
+  const plain = (async function* () {
+    for await (const b of plainOf(repo, s, onProgress)) {
+      hash.update(b);
+      size += b.length;
+      onPlain(b);
+      yield b;
+    }
+  })();
+  await pipeline(Readable.from(plain, { objectMode: false }), z);
+  await pumped;
+  checkHash(s, { sha256: hash.digest('hex'), size });
+}
+
 /** Restore `s` as `<dir>/<db>_<stamp>.sql.gz` (never replacing a file; see ./output-file.ts); returns the path. */
 export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: string, opts: RestoreFileOptions = {}): Promise<string> {
   await prepareTargetDir(dir);
   const { name, overwrite } = await chosenName(dir, s, '.sql.gz', opts);
   try {
     return await writeNewFile(dir, name, async (out) => {
+      if (hasLayers(s)) { await gzipPlain(repo, s, out, () => {}, opts.onProgress); return; }
       const hasher = new GunzipHasher();
       for await (const member of membersOf(repo, s, opts.onProgress)) {
         await write(out, member);
@@ -139,6 +169,10 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
   const tracker = new PsqlScriptTracker();
   let hasher: GunzipHasher | undefined;
   try {
+    if (gzip && hasLayers(s)) {
+      await gzipPlain(repo, s, out, (plain) => tracker.update(plain), onProgress);
+      return;
+    }
     if (gzip) {
       hasher = new GunzipHasher((plain) => tracker.update(plain));
       for await (const member of membersOf(repo, s, onProgress)) {
@@ -150,7 +184,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
     }
     const hash = createHash('sha256');
     let size = 0;
-    for await (const bytes of counted(repo.readStream(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts })) {
+    for await (const bytes of plainOf(repo, s, onProgress)) {
       hash.update(bytes);
       size += bytes.length;
       tracker.update(bytes);
@@ -158,7 +192,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
     }
     checkHash(s, { sha256: hash.digest('hex'), size });
   } catch (e) {
-    await endAborted(out, tracker, hasher, e);
+    await endAborted(out, tracker, hasher, e, gzip);
     throw e;
   }
 }
@@ -167,7 +201,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
  * The script was cut (or does not match its checksum): end the output with what makes psql fail and
  * stop (./abort-trailer.ts), as a last gzip member with --gzip. Not when the output itself failed.
  */
-async function endAborted(out: Writable, tracker: PsqlScriptTracker, hasher: GunzipHasher | undefined, e: unknown): Promise<void> {
+async function endAborted(out: Writable, tracker: PsqlScriptTracker, hasher: GunzipHasher | undefined, e: unknown, gzipped = hasher !== undefined): Promise<void> {
   if (out.errored || out.destroyed || out.writableEnded || outputError(e) !== e) return;
   try {
     if (hasher) await hasher.digest(); // the members written so far, through the tracker
@@ -175,7 +209,7 @@ async function endAborted(out: Writable, tracker: PsqlScriptTracker, hasher: Gun
   const reason = e instanceof Error ? e.message : String(e);
   const trailer = Buffer.from(tracker.abortTrailer(reason.length > 300 ? `${reason.slice(0, 300)}…` : reason), 'utf8');
   try {
-    await write(out, hasher ? await gzipAsync(trailer) : trailer);
+    await write(out, gzipped ? await gzipAsync(trailer) : trailer);
   } catch { /* the reader went away: nothing more to tell it */ }
 }
 

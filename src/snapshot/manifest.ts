@@ -23,9 +23,65 @@ export type PartKind = DumpPartKind;
 export interface TableRecord extends TableStats {
   /** Quoted column names in COPY order. */
   columns: string[];
-  /** Offset and length of the row data inside the dump stream (after the COPY line, before `\.`). */
+  /**
+   * Offset and length of the row data inside the dump script (after the COPY line, before `\.`). For a
+   * layered table these bytes are not in the dump stream: `layer` gives them (docs/format.md "Layered tables").
+   */
   dataOffset: number;
   dataLength: number;
+  /** A layered table's rows (manifest version 2, optional): a base, and a delta against it unless this snapshot wrote the base. */
+  layer?: TableLayer;
+}
+
+/**
+ * A table's rows as a base plus, optionally, a delta against it (docs/incremental.md, docs/format.md
+ * "Layered tables"). Every snapshot that uses a base names all of the base's objects, so forget, prune
+ * and check treat them like any other stream of the snapshot.
+ */
+export interface TableLayer {
+  base: LayerBase;
+  /** Absent when this snapshot wrote the base: the table's rows are then the base's rows. */
+  delta?: LayerDelta;
+}
+
+export interface LayerBase {
+  /** Time of the snapshot that wrote the base (RFC 3339, as its `time`). */
+  time: string;
+  /** The base's COPY rows: refs of the chunk-list stream, rows, bytes and SHA-256 (hex) of the rows. */
+  list: ChunkRef[];
+  rows: number;
+  size: number;
+  sha256: string;
+  /** The base's row list (20 bytes per row, docs/format.md "Row lists"): refs of its chunk-list stream. */
+  rowList: ChunkRef[];
+}
+
+export interface LayerDelta {
+  /** The op list (docs/format.md "Op lists"): chunk-list refs, bytes, number of ops. */
+  ops: ChunkRef[];
+  opsSize: number;
+  opCount: number;
+  /** The literal rows, in the order the op list uses them: chunk-list refs, rows, bytes. */
+  literals: ChunkRef[];
+  literalRows: number;
+  literalSize: number;
+}
+
+/** Every saved stream of a snapshot, dump first, then each layered table's base, row list, op list and literal rows. */
+export function streamsOf(s: SnapshotManifest): { what: string; list: ChunkRef[] }[] {
+  const out: { what: string; list: ChunkRef[] }[] = [{ what: 'chunk list', list: s.dump.list }];
+  for (const p of s.parts) {
+    const l = p.table?.layer;
+    if (!l) continue;
+    out.push({ what: `base rows of ${p.name}`, list: l.base.list }, { what: `row list of ${p.name}`, list: l.base.rowList });
+    if (l.delta) out.push({ what: `op list of ${p.name}`, list: l.delta.ops }, { what: `literal rows of ${p.name}`, list: l.delta.literals });
+  }
+  return out;
+}
+
+/** True when some table of the snapshot is layered (its rows are not in the dump stream). */
+export function hasLayers(s: SnapshotManifest): boolean {
+  return s.parts.some((p) => p.table?.layer !== undefined);
 }
 
 export interface PartRecord {
@@ -71,8 +127,11 @@ export interface SnapshotManifest {
   origin?: SnapshotOrigin;
   pgvaultVersion: string;
   dump: {
+    /** Bytes and SHA-256 of the whole script (layered tables' rows included). */
     size: number;
     sha256: string;
+    /** Bytes of the stored dump stream when layered tables' rows are stored apart (absent: equal to `size`). */
+    stored?: number;
     chunks: number;
     /** Refs of the chunk-list stream (see docs/format.md). */
     list: ChunkRef[];

@@ -2,7 +2,8 @@
  * Disaster recovery onto a bare server: the ticket's two databases (owner roles bus and paperclip,
  * group and login roles, memberships, settings, database ACL and properties) backed up, then restored
  * with `restore --into <server> --create` into a freshly initialised cluster that has only its
- * superuser; owners, grants and settings compared with the source by catalog queries. On PostgreSQL 15
+ * superuser; owners, grants and settings compared with the source by catalog queries, in one
+ * transaction and with --jobs 2 (parallel load; then the data too, by fingerprint). On PostgreSQL 15
  * and 17. Then the bad inputs: each a clear error with the server left as it was.
  */
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +17,7 @@ import type { Snapshot } from '../../src/snapshot/manifest.js';
 import { loadSnapshot } from '../../src/snapshot/snapshots.js';
 import { hasServer, startCluster, type PgCluster, type PgMajor } from '../helpers/pg.js';
 import { startCutProxy } from '../helpers/cut-proxy.js';
+import { fingerprint } from '../helpers/fingerprint.js';
 import { testRepo } from '../repo/helpers.js';
 import { createGlobalsFixture } from '../globals/fixture.js';
 import { clusterCatalog, databaseCatalog } from '../globals/catalog.js';
@@ -71,6 +73,23 @@ for (const major of [15, 17] as PgMajor[]) {
       // The restored roles work as on the source: bus_ro reads events through its grant, alice logs in to bus via her database grant.
       const [n] = await bare.query<{ n: string }>('bus', 'SET ROLE bus_ro; SELECT count(*)::text AS n FROM public.events');
       assert.equal(n!.n, '2000');
+    });
+
+    test('restore --into <bare server> --create --jobs 2: the same roles, owners, grants, settings and data as the source', async () => {
+      const fresh = await startCluster({ major });
+      try {
+        const results = [];
+        for (const s of snaps) results.push(await restoreCreate(r.repo, s, parseConnectionUrl(fresh.url('postgres')), { jobs: 2 }));
+        assert.deepEqual(results.map((x) => x.rolesCreated), [['alice', 'app_readers', 'bus', 'bus_ro'], ['paperclip']]);
+        assert.deepEqual(await clusterCatalog(fresh, ROLES), await clusterCatalog(source, ROLES));
+        for (const db of ['bus', 'paperclip']) {
+          assert.deepEqual(await databaseCatalog(fresh, db), await databaseCatalog(source, db), db);
+          const [a, c] = await Promise.all([fingerprint(source.config(db)), fingerprint(fresh.config(db))]);
+          for (const k of Object.keys(a)) assert.deepEqual(c[k], a[k], `${db}: section ${k}`);
+        }
+      } finally {
+        await fresh.stop();
+      }
     });
 
     if (major === 15) {

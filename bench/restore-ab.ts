@@ -1,0 +1,113 @@
+/**
+ * `npm run bench:restore-ab`: where a restore onto a bare server spends its time, on a small set and a
+ * shared machine. Builds the suite's data set once, backs it up once, then runs the chosen variants
+ * interleaved for several rounds into a second, bare PostgreSQL 15, and reports for each: wall time, the
+ * CPU of the client (pgvault, or gunzip + psql) and the CPU of the server's backends (read from /proc:
+ * the postmaster's reaped children plus its live ones). CPU seconds move much less than wall time when
+ * other work shares the cores, so they are the numbers to compare between two versions of the code.
+ *
+ *   npm run bench:restore-ab -- --scale 3 --events 100000 --rounds 3 --variants 'j1;j2;psql'
+ *   npm run bench:restore-ab -- --prof /tmp/prof     # also write V8 CPU profiles of the pgvault runs
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataset, PG_BIN } from './suite/dataset.js';
+import { haveGnuTime, measure, type Measured } from './suite/measure.js';
+import { pgvaultCli } from './suite/pgvault-cli.js';
+import { Pgvault, q } from './suite/tools.js';
+import { startCluster, type PgCluster } from '../test/helpers/pg.js';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+}
+
+const log = (l: string): void => { process.stderr.write(`[bench:restore-ab] ${l}\n`); };
+const TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds used by the cluster's processes so far: the postmaster, its reaped children and its live ones. */
+async function serverCpu(c: PgCluster): Promise<number> {
+  const dir = (await c.query<{ data_directory: string }>('postgres', 'SHOW data_directory'))[0]!.data_directory;
+  const pm = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const fields = (pid: number): string[] | null => {
+    try {
+      const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return s.slice(s.lastIndexOf(')') + 2).split(' ');
+    } catch { return null; }
+  };
+  // After the ")": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+  const own = fields(pm)!;
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const f = fields(Number(e));
+    if (f && Number(f[1]) === pm) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / TICKS;
+}
+
+interface Sample { wall: number; client: number; server: number }
+
+async function main(): Promise<void> {
+  if (!haveGnuTime()) throw new Error('GNU time (/usr/bin/time) is needed: apt-get install time');
+  const scale = Number(arg('--scale', '3'));
+  const events = Number(arg('--events', '100000'));
+  const rounds = Number(arg('--rounds', '3'));
+  // "j2;j2 NAME=value": a kind (j1, j2, psql), then environment variables for that run.
+  const variants = arg('--variants', 'j1;j2;psql').split(';').map((v) => v.trim()).filter(Boolean);
+  const prof = arg('--prof', '');
+  const work = mkdtempSync(join(tmpdir(), 'pgvault-bench-restore-ab-'));
+  const cli = await pgvaultCli(log);
+  const ds = await buildDataset({ scale, events, log });
+  const bare = await startCluster({ major: 15, settings: { shared_buffers: '256MB', autovacuum: 'off' } });
+  try {
+    const pv = new Pgvault({ name: 'pgvault', work, cli });
+    await pv.init({ cheapKdf: true });
+    const b = await pv.backup(ds.db, '2026-12-03T12:00:00Z');
+    log(`backup: ${(b.backup.size / 1e6).toFixed(0)} MB of SQL`);
+    const gzDir = join(work, 'gz');
+    mkdirSync(gzDir);
+    await pv.cli(['restore', 'latest', '--target', gzDir]);
+    const gz = join(gzDir, readdirSync(gzDir).find((f) => f.endsWith('.sql.gz'))!);
+    const profArgs = (name: string): string[] => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : []);
+
+    const run: Record<string, (env: NodeJS.ProcessEnv) => Promise<Measured>> = {
+      j1: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create'], { node: profArgs('j1'), env }),
+      j2: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create', '--jobs', '2'], { node: profArgs('j2'), env }),
+      psql: async () => {
+        await bare.createDatabase('bench');
+        return measure({ shell: `gunzip -c ${q(gz)} | ${q(join(PG_BIN, 'psql'))} -X -q -v ON_ERROR_STOP=1 -h ${bare.host} -p ${bare.port} -U ${bare.user} -d bench > /dev/null` });
+      },
+    };
+    const samples = new Map<string, Sample[]>(variants.map((v) => [v, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const v of variants) {
+        await bare.query('postgres', 'DROP DATABASE IF EXISTS bench WITH (FORCE)');
+        await bare.query('postgres', 'CHECKPOINT');
+        const s0 = await serverCpu(bare);
+        const [kind, ...vars] = v.split(/\s+/);
+        const m = await run[kind!]!(Object.fromEntries(vars.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)])));
+        const s1 = await serverCpu(bare);
+        const s = { wall: m.wallSeconds, client: m.userSeconds + m.sysSeconds, server: s1 - s0 };
+        samples.get(v)!.push(s);
+        log(`round ${r + 1} ${v}: wall ${s.wall.toFixed(2)} s, client CPU ${s.client.toFixed(2)} s, server CPU ${s.server.toFixed(2)} s`);
+      }
+    }
+    const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+    const lines = [`| variant | wall s (median) | client CPU s | server CPU s | total CPU s |`, '|---|---:|---:|---:|---:|'];
+    for (const [v, ss] of samples) {
+      const c = med(ss.map((s) => s.client));
+      const sv = med(ss.map((s) => s.server));
+      lines.push(`| ${v} | ${med(ss.map((s) => s.wall)).toFixed(2)} | ${c.toFixed(2)} | ${sv.toFixed(2)} | ${med(ss.map((s) => s.client + s.server)).toFixed(2)} |`);
+    }
+    process.stdout.write(`scale ${scale} + ${events} events, ${(b.backup.size / 1e6).toFixed(0)} MB of SQL, ${rounds} rounds, ${new Date().toISOString()}\n${lines.join('\n')}\n`);
+  } finally {
+    await bare.stop();
+    await ds.cluster.stop();
+    cli.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => { process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`); process.exit(1); });

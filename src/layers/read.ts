@@ -1,0 +1,40 @@
+/**
+ * Read a layered table's current rows from the repository: the base's rows, or base + delta rebuilt
+ * (./rebuild.ts). Every read is checked against what the backup recorded for the table (rows, bytes,
+ * SHA-256 of the COPY rows): a mismatch is an IntegrityError at the end of the table, so no restore
+ * path can deliver wrong rows quietly.
+ */
+import { createHash } from 'node:crypto';
+import { IntegrityError } from '../errors.js';
+import type { Repository } from '../repo/repository.js';
+import type { Snapshot, TableRecord } from '../snapshot/manifest.js';
+import { rebuildRows } from './rebuild.js';
+
+/** The COPY rows of table `t` of snapshot `s` (t.layer must be set), checked against `t`'s rows, bytes and SHA-256. */
+export async function* layeredRows(repo: Repository, s: Snapshot, t: TableRecord): AsyncGenerator<Uint8Array> {
+  const layer = t.layer;
+  const what = `table ${t.qualified} of snapshot ${s.id.slice(0, 8)} (${s.database}, ${s.time})`;
+  if (!layer) throw new IntegrityError(`${what} has no layer record`, `snapshots/${s.id}`);
+  const source = layer.delta
+    ? rebuildRows({
+      base: repo.readStream(layer.base.list), baseRows: layer.base.rows,
+      ops: repo.readStream(layer.delta.ops), literals: repo.readStream(layer.delta.literals), literalRows: layer.delta.literalRows, what,
+    })
+    : repo.readStream(layer.base.list);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let rows = 0;
+  for await (const b of source) {
+    hash.update(b);
+    bytes += b.length;
+    for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) rows++;
+    if (bytes > t.bytes) break;
+    yield b;
+  }
+  const sha256 = hash.digest('hex');
+  if (bytes !== t.bytes || rows !== t.rows || sha256 !== t.sha256) {
+    throw new IntegrityError(`the rows of ${what}, rebuilt from its ${layer.delta ? 'base and delta' : 'base'}, do not match what the backup recorded ` +
+      `(${rows} rows, ${bytes} bytes, sha256 ${sha256.slice(0, 16)}… instead of ${t.rows} rows, ${t.bytes} bytes, ${t.sha256.slice(0, 16)}…); ` +
+      `nothing restored from it can be trusted: run "pgvault check --read-data" and restore an older snapshot`, `snapshots/${s.id}`);
+  }
+}

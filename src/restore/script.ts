@@ -1,0 +1,62 @@
+/**
+ * The script of a snapshot as bytes, whole or a byte range of it (offsets as recorded in the manifest).
+ * For a snapshot without layered tables this is the stored dump stream; with layered tables, whose rows
+ * are stored apart (docs/format.md "Layered tables"), the rows are spliced back in at their recorded
+ * offsets, each table checked against its recorded SHA-256 (../layers/read.ts).
+ */
+import type { Repository } from '../repo/repository.js';
+import { hasLayers, type PartRecord, type Snapshot } from '../snapshot/manifest.js';
+import { layeredRows } from '../layers/read.js';
+import { ByteCursor } from './cursor.js';
+
+/** The layered tables' row ranges in script order. */
+function layeredParts(s: Snapshot): PartRecord[] {
+  return s.parts.filter((p) => p.table?.layer).sort((a, b) => a.offset - b.offset);
+}
+
+/** Script offset → offset in the stored dump stream (rows of layered tables before `at`, or around it, are not stored). */
+function storedOffset(layered: readonly PartRecord[], at: number): number {
+  let cut = 0;
+  for (const p of layered) {
+    const t = p.table!;
+    if (t.dataOffset >= at) break;
+    cut += Math.min(t.dataLength, at - t.dataOffset);
+  }
+  return at - cut;
+}
+
+/** `bytes` of a stream restricted to [from, to) of it (the whole stream is read: a table's check needs all of it). */
+async function* slice(src: AsyncIterable<Uint8Array>, from: number, to: number): AsyncGenerator<Uint8Array> {
+  let pos = 0;
+  for await (const b of src) {
+    const a = Math.max(0, from - pos);
+    const e = Math.min(b.length, to - pos);
+    if (e > a) yield a === 0 && e === b.length ? b : b.subarray(a, e);
+    pos += b.length;
+  }
+}
+
+export async function* readScript(repo: Repository, s: Snapshot, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+  if (!hasLayers(s)) {
+    yield* repo.readStream(s.dump.list, range);
+    return;
+  }
+  const layered = layeredParts(s);
+  const start = range?.start ?? 0;
+  const end = range?.end ?? s.dump.size;
+  const label = `the dump of snapshot ${s.id.slice(0, 8)}`;
+  const stored = new ByteCursor(repo.readStream(s.dump.list, { start: storedOffset(layered, start), end: storedOffset(layered, end) }), label);
+  let pos = start;
+  for (const p of layered) {
+    const t = p.table!;
+    const a = t.dataOffset;
+    const b = t.dataOffset + t.dataLength;
+    if (b <= pos && !(t.dataLength === 0 && a === pos)) continue;
+    if (a >= end) break;
+    if (pos < a) { yield* stored.take(a - pos); pos = a; }
+    const to = Math.min(b, end);
+    yield* slice(layeredRows(repo, s, t), pos - a, to - a);
+    pos = to;
+  }
+  if (pos < end) yield* stored.take(end - pos);
+}
