@@ -10,9 +10,11 @@ import { createRequire } from 'node:module';
 type GetChunks = (bytes: Uint8Array, min: number, avg: number, max: number) => Uint32Array;
 
 const require = createRequire(import.meta.url);
-const fastcdc = require('fastcdc-wasm') as { get_chunks: GetChunks };
+/** Loaded at the first call, not at import (compiling its WebAssembly costs ~5–20 ms). */
+let getChunks: GetChunks | undefined;
 
 /** Chunk boundaries of `bytes` (see module comment). Parameters must be validated beforehand. */
 export function boundaries(bytes: Uint8Array, min: number, avg: number, max: number): Uint32Array {
-  return fastcdc.get_chunks(bytes, min, avg, max);
+  getChunks ??= (require('fastcdc-wasm') as { get_chunks: GetChunks }).get_chunks;
+  return getChunks(bytes, min, avg, max);
 }

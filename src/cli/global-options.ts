@@ -35,7 +35,7 @@ export const GLOBAL_OPTIONS: readonly { flags: string; description: string }[] =
   { flags: '--log-file <file>', description: 'also append log lines to FILE' },
   { flags: '--json', description: 'machine-readable output on stdout' },
   { flags: '--config <file>', description: 'configuration file (env PGVAULT_CONFIG); flags and environment variables override it' },
-  { flags: '--allow-expensive-kdf', description: 'also try key files whose Argon2id cost exceeds what pgvault writes (3 passes, 64 MiB); only for key files you made so (env PGVAULT_ALLOW_EXPENSIVE_KDF=1)' },
+  { flags: '--allow-expensive-kdf', description: 'also try key files whose Argon2id cost exceeds the most pgvault has ever written (3 passes, 64 MiB); only for key files you made so (env PGVAULT_ALLOW_EXPENSIVE_KDF=1)' },
 ];
 
 export function addGlobalOptions(program: Command): void {

@@ -2,7 +2,7 @@
 export { chunkId, generateMasterKey, isChunkId, type MasterKey } from './keys.js';
 export { open, seal, SEAL_OVERHEAD } from './aead.js';
 export {
-  createKeyFile, DEFAULT_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams, type KeyFileMeta,
+  createKeyFile, DEFAULT_KDF_PARAMS, MAX_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams, type KeyFileMeta,
 } from './keyfile.js';
 export { compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW } from './compress.js';
 export {

@@ -12,7 +12,7 @@ import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
 import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
-import { createKeyFile, DEFAULT_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
+import { createKeyFile, MAX_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -36,8 +36,8 @@ export interface OpenOptions {
   /** Write an index object every N new chunks (default 1000). */
   indexBatch?: number;
   /**
-   * The most expensive Argon2id parameters a key file may ask for before it is tried (default: what
-   * `init` writes, DEFAULT_KDF_PARAMS). Key files asking for more are skipped with a warning: anyone who
+   * The most expensive Argon2id parameters a key file may ask for before it is tried (default: the most any
+   * pgvault release has written, MAX_KDF_PARAMS: 3 passes, 64 MiB). Key files asking for more are skipped with a warning: anyone who
    * can write to the bucket could add one with 64 passes x 1 GiB and make every command take minutes and
    * a gigabyte. null: no cap (key files made so on purpose).
    */
@@ -154,7 +154,7 @@ export class Repository {
     for await (const k of store.list('keys')) names.push(k.name);
     if (names.length === 0) throw new IntegrityError(`the repository at ${store.location} has no key files (keys/ is empty): it cannot be unlocked`, 'keys/');
     let lastIntegrity: PgvaultError | null = null;
-    const cap = opts.maxKdf === undefined ? DEFAULT_KDF_PARAMS : opts.maxKdf;
+    const cap = opts.maxKdf === undefined ? MAX_KDF_PARAMS : opts.maxKdf;
     const skipped: string[] = [];
     for (const name of names.sort()) {
       const label = `keys/${name}`;
@@ -166,7 +166,7 @@ export class Repository {
           if (kdf.opslimit > cap.opslimit || kdf.memlimit > cap.memlimit) {
             skipped.push(name);
             opts.logger?.warn(`key file ${label} asks for Argon2id with ${kdf.opslimit} passes and ${formatMiB(kdf.memlimit)}, more than pgvault ` +
-              `writes (${cap.opslimit} passes, ${formatMiB(cap.memlimit)}): skipped, since anyone who can write to the bucket could have planted it ` +
+              `has ever written (${cap.opslimit} passes, ${formatMiB(cap.memlimit)}): skipped, since anyone who can write to the bucket could have planted it ` +
               'to make every command slow. If you made it so, pass --allow-expensive-kdf (or PGVAULT_ALLOW_EXPENSIVE_KDF=1).');
             continue;
           }
@@ -191,7 +191,7 @@ export class Repository {
     }
     if (skipped.length > 0 && skipped.length + (lastIntegrity ? 1 : 0) >= names.length) {
       throw new IntegrityError(`no key file of the repository at ${store.location} could be tried: ${skipped.length} ask for a more expensive ` +
-        `Argon2id than pgvault writes (first: keys/${skipped[0]!}). If you made them so, pass --allow-expensive-kdf (or PGVAULT_ALLOW_EXPENSIVE_KDF=1); ` +
+        `Argon2id than pgvault has ever written (first: keys/${skipped[0]!}). If you made them so, pass --allow-expensive-kdf (or PGVAULT_ALLOW_EXPENSIVE_KDF=1); ` +
         'otherwise remove them (someone with write access to the bucket may have added them).', `keys/${skipped[0]!}`);
     }
     if (lastIntegrity && names.length === 1) throw lastIntegrity;

@@ -1,7 +1,7 @@
 /**
  * Start-up cost (issue 12, item 17): `pgvault --help` loads no command module and no heavy package (pg,
  * libsodium, the AWS SDK); `pgvault snapshots` on a local repository loads libsodium (it decrypts) but neither
- * pg nor the AWS SDK. Which packages a process loads is recorded by a module hook (fixtures/record-packages.mjs).
+ * pg, the AWS SDK nor the chunker's WebAssembly. Which packages a process loads is recorded by a module hook (fixtures/record-packages.mjs).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,7 +43,7 @@ test('pgvault --help and --version list every command and load no package at all
   for (const p of HEAVY) assert.ok(!sub.packages.has(p), `help stats loaded ${p}`);
 });
 
-test('pgvault snapshots on a local repository loads libsodium but not pg or the AWS SDK; backup --help shows its flags', async () => {
+test('pgvault snapshots on a local repository loads libsodium but not pg, the AWS SDK or fastcdc; backup --help shows its flags', async () => {
   const tmp = tempDir();
   try {
     const repo = join(tmp.path, 'repo');
@@ -53,7 +53,7 @@ test('pgvault snapshots on a local repository loads libsodium but not pg or the 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /0 snapshot\(s\)/);
     assert.ok(r.packages.has('libsodium-wrappers-sumo'));
-    for (const p of ['pg', 'pg-copy-streams', '@aws-sdk/client-s3']) assert.ok(!r.packages.has(p), `snapshots loaded ${p}`);
+    for (const p of ['pg', 'pg-copy-streams', '@aws-sdk/client-s3', 'fastcdc-wasm']) assert.ok(!r.packages.has(p), `snapshots loaded ${p}`);
     const h = await packagesLoaded(['help', 'backup']);
     assert.equal(h.code, 0, h.stderr);
     assert.match(h.stdout, /--tag <tag>/, 'the full definition of the command is loaded for its help');

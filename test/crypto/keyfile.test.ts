@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IntegrityError, WrongPasswordError } from '../../src/errors.js';
-import { createKeyFile, DEFAULT_KDF_PARAMS, openKeyFile, parseKeyFile } from '../../src/crypto/keyfile.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createKeyFile, DEFAULT_KDF_PARAMS, MAX_KDF_PARAMS, openKeyFile, parseKeyFile } from '../../src/crypto/keyfile.js';
 import { generateMasterKey } from '../../src/crypto/keys.js';
 
 // Cheap Argon2id parameters keep the suite fast; the defaults are exercised once below.
@@ -30,15 +32,26 @@ test('a key file opens with its password and yields the master key', async () =>
 
 // Unlock time with these parameters is measured by bench/crypto.ts (docs/chunking-and-crypto.md), not here:
 // a timed test on a shared machine proves nothing.
-test('default parameters: Argon2id 3 passes, 64 MiB, recorded in the key file, which opens', async () => {
-  assert.deepEqual({ ...DEFAULT_KDF_PARAMS }, { opslimit: 3, memlimit: 64 * 1024 * 1024 });
+test('default parameters: Argon2id 3 passes, 19 MiB (above OWASP\'s minimum), recorded in the key file, which opens', async () => {
+  assert.deepEqual({ ...DEFAULT_KDF_PARAMS }, { opslimit: 3, memlimit: 19 * 1024 * 1024 });
+  assert.ok(DEFAULT_KDF_PARAMS.memlimit >= 19456 * 1024 && DEFAULT_KDF_PARAMS.opslimit >= 2, 'OWASP: at least 19 MiB and 2 passes');
+  assert.ok(DEFAULT_KDF_PARAMS.opslimit <= MAX_KDF_PARAMS.opslimit && DEFAULT_KDF_PARAMS.memlimit <= MAX_KDF_PARAMS.memlimit, 'within the readers\' cap');
   const master = generateMasterKey();
   const file = await createKeyFile(master, 'pw', meta);
   const kdf = (JSON.parse(new TextDecoder().decode(file)) as { kdf: { opslimit: number; memlimit: number } }).kdf;
   assert.equal(kdf.opslimit, 3);
-  assert.equal(kdf.memlimit, 64 * 1024 * 1024);
+  assert.equal(kdf.memlimit, 19 * 1024 * 1024);
   const opened = await openKeyFile(file, 'pw', 'keys/d');
   assert.deepEqual(opened.encryption, master.encryption);
+});
+
+test('a key file of pgvault 0.1.0 (3 passes, 64 MiB, made with libsodium) still opens', async () => {
+  const file = readFileSync(join(import.meta.dirname, 'fixtures', 'keyfile-0.1.0.json'));
+  const kdf = (JSON.parse(file.toString('utf8')) as { kdf: { opslimit: number; memlimit: number } }).kdf;
+  assert.deepEqual({ opslimit: kdf.opslimit, memlimit: kdf.memlimit }, { ...MAX_KDF_PARAMS });
+  const opened = await openKeyFile(file, 'pgvault 0.1.0 fixture', 'keys/fixture');
+  assert.equal(Buffer.from(opened.encryption).toString('hex'), 'a0'.repeat(32));
+  assert.equal(Buffer.from(opened.chunkId).toString('hex'), 'b1'.repeat(32));
 });
 
 test('wrong password → WrongPasswordError naming the key file', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Repository } from '../../src/repo/repository.js';
 import { FsStore } from '../../src/store/fs.js';
 import { IntegrityError, WrongPasswordError } from '../../src/errors.js';
-import { DEFAULT_KDF_PARAMS } from '../../src/crypto/keyfile.js';
+import { DEFAULT_KDF_PARAMS, MAX_KDF_PARAMS } from '../../src/crypto/keyfile.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { testRepo } from './helpers.js';
 import { openOptionsFor } from '../../src/cli/globals.js';
@@ -41,14 +41,24 @@ describe('KDF cost cap on key files', () => {
 
   test('a planted key file above the cap is skipped with a warning; the real key opens', async () => {
     const store = new FsStore(dir, { fsync: false });
-    await plant(store, DEFAULT_KDF_PARAMS.opslimit + 1, DEFAULT_KDF_PARAMS.memlimit);
+    await plant(store, MAX_KDF_PARAMS.opslimit + 1, MAX_KDF_PARAMS.memlimit);
     const logger = recordingLogger();
     const t0 = Date.now();
     const repo = await Repository.open(store, 'correct horse', { cacheDir, logger });
     assert.notEqual(repo.keyName, PLANTED);
     assert.equal(logger.warnings.length, 1, logger.warnings.join('\n'));
-    assert.match(logger.warnings[0]!, new RegExp(`key file keys/${PLANTED} asks for Argon2id with 4 passes and 64 MiB, more than pgvault writes \\(3 passes, 64 MiB\\): skipped.*--allow-expensive-kdf`));
+    assert.match(logger.warnings[0]!, new RegExp(`key file keys/${PLANTED} asks for Argon2id with 4 passes and 64 MiB, more than pgvault has ever written \\(3 passes, 64 MiB\\): skipped.*--allow-expensive-kdf`));
     assert.ok(Date.now() - t0 < 5000);
+  });
+
+  test('key files with the parameters of pgvault 0.1.0 (3 passes, 64 MiB, above today\'s default) are still tried, without a warning', async () => {
+    assert.ok(MAX_KDF_PARAMS.memlimit > DEFAULT_KDF_PARAMS.memlimit, 'the cap stays above what init writes today');
+    const store = new FsStore(dir, { fsync: false });
+    await plant(store, MAX_KDF_PARAMS.opslimit, MAX_KDF_PARAMS.memlimit);
+    const logger = recordingLogger();
+    const repo = await Repository.open(store, 'correct horse', { cacheDir, logger });
+    assert.notEqual(repo.keyName, PLANTED);
+    assert.deepEqual(logger.warnings, [], 'tried (it does not open: it is an edited copy), not skipped');
   });
 
   test('with maxKdf: null (--allow-expensive-kdf) it is tried (and here fails: it is not ours)', async () => {
