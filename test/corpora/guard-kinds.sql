@@ -55,3 +55,8 @@ CREATE TABLE gk.settings (id integer PRIMARY KEY, value text);
 INSERT INTO gk.settings VALUES (1, 'shipped'), (2, 'user row');
 ALTER EXTENSION seg ADD TABLE gk.settings;
 UPDATE pg_catalog.pg_extension SET extconfig = ARRAY['gk.settings'::regclass::oid], extcondition = ARRAY['WHERE id > 1'] WHERE extname = 'seg';
+-- A security label (no label provider is loaded in a stock server: written into pg_seclabel directly, as a provider
+-- would store it).
+INSERT INTO pg_catalog.pg_seclabel VALUES ('gk.t'::regclass, 'pg_catalog.pg_class'::regclass, 0, 'gk_provider', 'secret');
+INSERT INTO pg_catalog.pg_shseclabel SELECT s.oid, 'pg_catalog.pg_subscription'::regclass, 'gk_provider', 'secret'
+  FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d ON d.oid = s.subdbid WHERE s.subname = 'gk_sub' AND d.datname = pg_catalog.current_database();

@@ -4,6 +4,8 @@
 SET client_min_messages = warning;
 CREATE SCHEMA gu;
 CREATE TABLE gu.plain (id integer PRIMARY KEY);
--- Security label: no label provider is loaded in a stock server, so the row is written directly, as a
--- provider would store it.
-INSERT INTO pg_catalog.pg_seclabel VALUES ('gu.plain'::regclass, 'pg_catalog.pg_class'::regclass, 0, 'gu_provider', 'secret');
+-- A security label on a foreign-data wrapper: SECURITY LABEL cannot name one (no provider can set it, and pg_dump
+-- leaves it out), so pgvault has no statement for it; the row is written into pg_seclabel directly.
+CREATE FOREIGN DATA WRAPPER gu_fdw;
+INSERT INTO pg_catalog.pg_seclabel VALUES ((SELECT oid FROM pg_catalog.pg_foreign_data_wrapper WHERE fdwname = 'gu_fdw'),
+  'pg_catalog.pg_foreign_data_wrapper'::regclass, 0, 'gu_provider', 'secret');

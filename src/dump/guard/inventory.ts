@@ -10,7 +10,8 @@
  *              servers, user mappings, event triggers, publications, subscriptions, large objects,
  *              global default privileges): dumped only when no --schema/--table filter is given
  *   pubrel     a publication's table (global and its table selected); pubns: a publication's schema
- *   comment    a pg_description row on (tclass, tobj, tsub); label: a pg_seclabel row (provider in extra)
+ *   comment    a pg_description row on (tclass, tobj, tsub); label: a pg_seclabel row, or a pg_shseclabel row of one
+ *              of this database's subscriptions (provider in extra)
  *   extdep     an `ALTER … DEPENDS ON EXTENSION` marker (pg_depend deptype 'x'; extension oid in extra)
  *   extconfig  an extension configuration table (rel) whose data pg_dump writes (filter in extra)
  *
@@ -121,6 +122,12 @@ export function censusSql(version: number, subscriptionOids = true): string {
       scope: 'label', cat: 'pg_seclabel', objid: '0', tclass: 't.classoid', tobj: 't.objoid', tsub: 't.objsubid', extra: 't.provider',
       from: `FROM pg_catalog.pg_seclabel t WHERE t.objoid ${USER} OR ${PUBLIC_NS}`,
     },
+    // Labels on this database's subscriptions live in the shared pg_shseclabel (pg_subscription is a shared catalog).
+    ...(subscriptionOids ? [{
+      scope: 'label', cat: 'pg_shseclabel', objid: '0', tclass: 't.classoid', tobj: 't.objoid', extra: 't.provider',
+      from: `FROM pg_catalog.pg_shseclabel t JOIN pg_catalog.pg_subscription s ON t.classoid = 'pg_catalog.pg_subscription'::pg_catalog.regclass AND t.objoid = s.oid
+             WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())`,
+    }] : []),
     {
       scope: 'extdep', cat: 'pg_depend', objid: '0', tclass: 'd.classid', tobj: 'd.objid', tsub: 'd.objsubid', extra: 'd.refobjid::text',
       from: "FROM pg_catalog.pg_depend d WHERE d.deptype = 'x'",

@@ -3,7 +3,7 @@
  * construction, and helpers for the TOC entries every object kind shares (owner, comments, ACLs).
  */
 import type pg from 'pg';
-import { commentKey, extDepKey, RenderLedger } from '../guard/index.js';
+import { commentKey, extDepKey, labelKey, RenderLedger } from '../guard/index.js';
 import type { SchemaOptions } from '../plan.js';
 import { buildAclCommands } from './acl.js';
 import { CATALOG_NAME, CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
@@ -39,6 +39,24 @@ function catalogKey(classid: number, oid: number): number {
 /** Longest string value that `Ctx.query` shares between rows (names, types, ACL items; not definitions). */
 const INTERN_MAX = 64;
 
+/** One pg_seclabel row (of the object the map key names). */
+export interface SecLabel {
+  sub: number;
+  provider: string;
+  label: string;
+  /** The column's name when `sub` > 0 on a relation. */
+  column: string | null;
+}
+
+/** What a COMMENT or SECURITY LABEL entry names: `<kind> <target>`, tag `<kind> <tagName>`, in `schema`, by `owner`. */
+interface CommentArgs { classid: number; oid: number; kind: string; tagName: string; target: string; schema: string | null; owner: string }
+
+/** The object kinds SECURITY LABEL accepts (in a database; DATABASE, ROLE and TABLESPACE are cluster-wide). */
+const LABEL_KINDS: ReadonlySet<string> = new Set([
+  'TABLE', 'VIEW', 'MATERIALIZED VIEW', 'FOREIGN TABLE', 'SEQUENCE', 'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE',
+  'SCHEMA', 'LANGUAGE', 'LARGE OBJECT', 'EVENT TRIGGER', 'PUBLICATION', 'SUBSCRIPTION',
+]);
+
 export class Ctx {
   readonly objects: DumpObject[] = [];
   private readonly byCatalog = new Map<number, DumpObject>();
@@ -47,6 +65,11 @@ export class Ctx {
   readonly guardHints: string[] = [];
   /** pg_description, keyed `classoid:objoid:objsubid`. */
   comments = new Map<string, string>();
+  /**
+   * pg_seclabel, keyed `classoid:objoid`, each list in pg_dump's order (its query's `ORDER BY classoid, objoid,
+   * objsubid`); `column` is the attribute name of a column's label.
+   */
+  labels = new Map<string, SecLabel[]>();
   /** Extension members (`classid:objid`), never dumped themselves. */
   extMembers = new Set<string>();
   /** `ALTER … DEPENDS ON EXTENSION` markers (pg_depend deptype 'x'), by `classid:objid`. */
@@ -79,6 +102,7 @@ export class Ctx {
     this.byCatalog.clear();
     this.aliases.clear();
     this.comments.clear();
+    this.labels.clear();
     this.extDeps.clear();
     this.strings.clear();
   }
@@ -200,10 +224,15 @@ export class Ctx {
     return `ALTER ${kind} ${target} OWNER TO ${this.q.id(role)};`;
   }
 
-  /** A COMMENT entry, pg_dump style (tag `<KIND> <name>`). */
-  commentEntry(args: { classid: number; oid: number; sub?: number; kind: string; tagName: string; target: string; schema: string | null; owner: string }): TocEntry[] {
+  /**
+   * A COMMENT entry, pg_dump style (tag `<KIND> <name>`), followed — as pg_dump's dumpComment + dumpSecLabel — by the
+   * object's SECURITY LABEL entry (securityLabelEntry) unless `labels` is false (tables place theirs after the
+   * column comments); `labelColumnsOf`: the relation whose column labels belong to this object (composite types).
+   */
+  commentEntry(args: CommentArgs & { sub?: number; labels?: boolean; labelColumnsOf?: number }): TocEntry[] {
+    const labels = (args.sub ?? 0) === 0 && args.labels !== false ? this.securityLabelEntry(args, args.labelColumnsOf) : [];
     const text = this.comment(args.classid, args.oid, args.sub ?? 0);
-    if (text === undefined || this.skip.has('pg_description')) return [];
+    if (text === undefined || this.skip.has('pg_description')) return labels;
     this.ledger.add(commentKey(args.classid, args.oid, args.sub ?? 0));
     return [{
       tag: `${args.kind} ${args.tagName}`,
@@ -214,7 +243,35 @@ export class Ctx {
       drop: null,
       ownerStmt: null,
       pass: 1,
-    }];
+    }, ...labels];
+  }
+
+  /**
+   * pg_dump's dumpSecLabel / dumpTableSecLabel: one SECURITY LABEL entry (tag `<KIND> <name>`) holding every label of
+   * the object — `SECURITY LABEL FOR provider ON <KIND> <target> IS '…';` — and, with `columnsOf` (a relation: the
+   * object itself for tables, views, matviews and foreign tables, the type's relation for a composite type), those of
+   * its columns (`ON COLUMN <target>.<column>`), in pg_seclabel's order. Only kinds SECURITY LABEL accepts; labels on
+   * other objects (which no provider can set) are left to the completeness guard.
+   */
+  securityLabelEntry(args: CommentArgs, columnsOf?: number): TocEntry[] {
+    if (this.skip.has('pg_seclabel') || !LABEL_KINDS.has(args.kind)) return [];
+    const { q } = this;
+    let sql = '';
+    const write = (classid: number, oid: number, l: SecLabel, on: string): void => {
+      sql += `SECURITY LABEL FOR ${q.id(l.provider)} ON ${on} IS ${literal(l.label)};\n`;
+      this.ledger.add(labelKey(classid, oid, l.sub, l.provider));
+    };
+    for (const l of this.labels.get(`${args.classid}:${args.oid}`) ?? []) {
+      if (l.sub === 0) write(args.classid, args.oid, l, `${args.kind} ${args.target}`);
+      else if (columnsOf === args.oid && args.classid === CLASS.pg_class && l.column !== null) write(args.classid, args.oid, l, `COLUMN ${args.target}.${q.id(l.column)}`);
+    }
+    if (columnsOf !== undefined && !(args.classid === CLASS.pg_class && columnsOf === args.oid)) {
+      for (const l of this.labels.get(`${CLASS.pg_class}:${columnsOf}`) ?? []) {
+        if (l.sub !== 0 && l.column !== null) write(CLASS.pg_class, columnsOf, l, `COLUMN ${args.target}.${q.id(l.column)}`);
+      }
+    }
+    if (sql === '') return [];
+    return [{ tag: `${args.kind} ${args.tagName}`, desc: 'SECURITY LABEL', schema: args.schema, owner: this.owner(args.owner), create: sql, drop: null, ownerStmt: null, pass: 1 }];
   }
 
   /** An ACL entry (pass 2) unless --no-privileges or nothing differs from the base. */

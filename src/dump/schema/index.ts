@@ -13,7 +13,7 @@ import { addBoundaries, addDependencies, makeRepair, type Graph } from './graph.
 import { readIndexes } from './indexes.js';
 import { readCollations, readDefaultAcls, readEventTriggers, readLargeObjects, readPublications, readStatistics } from './misc.js';
 import type { DumpObject } from './model.js';
-import { readComments, readExtensionMembers, readExtensions, readNamespaces } from './namespaces.js';
+import { readComments, readExtensionMembers, readExtensions, readNamespaces, readSecurityLabels } from './namespaces.js';
 import { literal, Quoter } from './quote.js';
 import { lockTables, readRelationList, readRelations, type Rel } from './relations.js';
 import { buildSelection } from './select.js';
@@ -83,6 +83,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   await lockTables(ctx, [...relList, ...config.values()]);
 
   await readComments(ctx);
+  await readSecurityLabels(ctx);
   await readNamespaces(ctx, sel);
   await readExtensions(ctx, sel);
   await addExtensionConfigData(ctx, config);

@@ -10,6 +10,31 @@ export async function readComments(ctx: Ctx): Promise<void> {
   for (const r of rows) ctx.comments.set(`${r.classoid}:${r.objoid}:${r.objsubid}`, r.description);
 }
 
+/**
+ * Security labels (pg_seclabel, through the pg_seclabels view as pg_dump's collectSecLabels reads them, so the labels
+ * of one object come in pg_dump's order); column names of column labels are looked up separately. The view also lists
+ * the cluster-wide labels (database, roles, tablespaces), which a database dump does not write.
+ */
+export async function readSecurityLabels(ctx: Ctx): Promise<void> {
+  const rows = await ctx.query<{ label: string; provider: string; classoid: number; objoid: number; objsubid: number }>(
+    // The inner query is pg_dump's (15), verbatim — on the pg_seclabels view, whose UNION ALL decides the order of
+    // the labels of one object (several providers) under this sort, so they come out in pg_dump's order.
+    `SELECT label, provider, classoid::int8::float8 AS classoid, objoid::int8::float8 AS objoid, objsubid
+       FROM (SELECT label, provider, classoid, objoid, objsubid FROM pg_catalog.pg_seclabels ORDER BY classoid, objoid, objsubid) s`);
+  if (rows.length === 0) return;
+  const cols = rows.filter((r) => r.objsubid > 0 && r.classoid === CLASS.pg_class);
+  const names = new Map((await ctx.query<{ rel: number; attnum: number; attname: string }>(
+    `SELECT a.attrelid::int8::float8 AS rel, a.attnum, a.attname
+       FROM ROWS FROM (pg_catalog.unnest($1::oid[]), pg_catalog.unnest($2::int2[])) x(rel, attnum) JOIN pg_catalog.pg_attribute a ON a.attrelid = x.rel AND a.attnum = x.attnum`,
+    [cols.map((r) => r.objoid), cols.map((r) => r.objsubid)])).map((a) => [`${a.rel}:${a.attnum}`, a.attname]));
+  for (const r of rows) {
+    const k = `${r.classoid}:${r.objoid}`;
+    const list = ctx.labels.get(k) ?? [];
+    list.push({ sub: r.objsubid, provider: r.provider, label: r.label, column: r.objsubid > 0 ? (names.get(`${r.objoid}:${r.objsubid}`) ?? null) : null });
+    ctx.labels.set(k, list);
+  }
+}
+
 export async function readExtensionMembers(ctx: Ctx): Promise<void> {
   const rows = await ctx.query<{ classid: number; objid: number }>(
     "SELECT classid::int8::float8 AS classid, objid::int8::float8 AS objid FROM pg_catalog.pg_depend WHERE deptype = 'e'");
@@ -76,6 +101,7 @@ export async function readNamespaces(ctx: Ctx, sel: Selection): Promise<void> {
               create: `COMMENT ON SCHEMA public IS ${literal(comment ?? '')};\n`, drop: null, ownerStmt: null, pass: 1 as const,
             });
           }
+          out.push(...ctx.securityLabelEntry({ classid: CLASS.pg_namespace, oid: r.oid, kind: 'SCHEMA', tagName: qn, target: qn, schema: null, owner: r.owner }));
         } else {
           out.push(...ctx.commentEntry({ classid: CLASS.pg_namespace, oid: r.oid, kind: 'SCHEMA', tagName: qn, target: qn, schema: null, owner: r.owner }));
         }

@@ -557,13 +557,16 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   }];
   // Comments: table, then columns.
   const kindWord = rel.relkind === 'v' ? 'VIEW' : rel.relkind === 'm' ? 'MATERIALIZED VIEW' : rel.relkind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
-  out.push(...ctx.commentEntry({ classid: CLASS.pg_class, oid: rel.oid, kind: kindWord, tagName: q.id(rel.relname), target: rel.qual, schema: rel.nspname, owner: rel.owner }));
+  const named = { classid: CLASS.pg_class, oid: rel.oid, kind: kindWord, tagName: q.id(rel.relname), target: rel.qual, schema: rel.nspname, owner: rel.owner };
+  out.push(...ctx.commentEntry({ ...named, labels: false }));
   for (const c of rel.cols) {
     if (c.dropped) continue;
     const text = ctx.comment(CLASS.pg_class, rel.oid, c.attnum);
     if (text === undefined || !ctx.noteComment(CLASS.pg_class, rel.oid, c.attnum)) continue;
     out.push({ tag: `COLUMN ${q.id(rel.relname)}.${q.id(c.name)}`, desc: 'COMMENT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: `COMMENT ON COLUMN ${rel.qual}.${q.id(c.name)} IS ${literal(text)};\n`, drop: null, ownerStmt: null, pass: 1 });
   }
+  // Security labels (table and columns) after the comments, before those of inline constraints (dumpTableSchema).
+  out.push(...ctx.securityLabelEntry(named, rel.oid));
   for (const ch of rel.checks) if (!ch.separate && ch.local) out.push(...constraintComment(ctx, rel, ch.obj.oid, ch.name));
   for (const c of rel.cols) {
     if (!c.dropped && c.nnName !== null && c.nnOid !== null && c.nnValid && c.nnLocal) out.push(...constraintComment(ctx, rel, c.nnOid, c.nnName));

@@ -103,7 +103,9 @@ export async function readTypes(ctx: Ctx, sel: Selection): Promise<Map<number, D
       { tag: r.typname, desc, schema: r.nspname, owner: ctx.owner(r.owner), create, drop: `DROP ${desc} IF EXISTS ${qual};\n`, ownerStmt: ctx.ownerStmt(desc === 'DOMAIN' ? 'DOMAIN' : 'TYPE', qual, r.owner), pass: 1 },
     ];
     const acl = (): TocEntry[] => ctx.aclEntry({ type: 'TYPE', name: qn, nspname: r.nspname, tag: `TYPE ${qn}`, schema: r.nspname, owner: r.owner, acl: r.acl, base: r.base });
-    const typeComment = (): TocEntry[] => ctx.commentEntry({ classid: CLASS.pg_type, oid: r.oid, kind: r.typtype === 'd' ? 'DOMAIN' : 'TYPE', tagName: qn, target: qual, schema: r.nspname, owner: r.owner });
+    // With the type's security labels; a composite type's also carry those of its columns (pg_dump 15 leaves these out).
+    const typeComment = (): TocEntry[] => ctx.commentEntry({ classid: CLASS.pg_type, oid: r.oid, kind: r.typtype === 'd' ? 'DOMAIN' : 'TYPE', tagName: qn, target: qual, schema: r.nspname, owner: r.owner,
+      ...(r.typtype === 'c' ? { labelColumnsOf: r.typrelid } : {}) });
     let emit: () => TocEntry[];
     if (r.typtype === 'e') {
       const labels = enums.filter((e) => e.typ === r.oid).map((e) => `\n    ${literal(e.label)}`);
