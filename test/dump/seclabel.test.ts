@@ -124,6 +124,17 @@ for (const major of [13, 15, 17, 18] as PgMajor[]) {
       });
     });
 
+    test('labels on extension members are left out, as pg_dump 15 leaves them out (no guard error)', async () => {
+      await withDb([], async (db) => {
+        await cluster.query(db, `CREATE EXTENSION seg;
+          INSERT INTO pg_catalog.pg_seclabel VALUES ('public.seg_size(public.seg)'::regprocedure, 'pg_proc'::regclass, 0, 'selinux', 'member func'),
+            ('public.seg'::regtype, 'pg_type'::regclass, 0, 'selinux', 'member type')`);
+        const script = (await pgvaultDumper()(cluster, db)).toString();
+        assert.deepEqual(labelEntries(script), []);
+        if (oraclePgDumpBin(major) !== null) assert.deepEqual(labelEntries((await pgDumpDumper(cluster, db)).toString()), []);
+      });
+    });
+
     if (major === 15) {
       test('without a label provider the restore stops at the first label; the rest of the script round-trips', async () => {
         await withDb([FIXTURE], async (db) => {

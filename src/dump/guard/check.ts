@@ -135,11 +135,6 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
         }
         const t = status(target);
         const k = r.scope === 'comment' ? commentKey(r.tclass!, r.tobj!, r.tsub) : labelKey(r.tclass!, r.tobj!, r.tsub, r.extra ?? '');
-        // pg_dump writes the security labels of extension members (the extension recreates the object, not its label).
-        if (t === 'member' && r.scope === 'label' && g.scope.includeEverything) {
-          if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
-          break;
-        }
         if (t !== 'rendered') break;
         if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
         break;
