@@ -20,6 +20,7 @@ interface BackupFlags extends DumpFlags {
   hostname?: string;
   time?: string;
   rolePasswords?: boolean;
+  layers?: boolean;
 }
 
 export function register(program: Command): void {
@@ -36,6 +37,7 @@ export function register(program: Command): void {
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
   cmd.option('--no-stable-order', 'read tables in heap order (backups use key order by default: it deduplicates far better)');
+  cmd.option('--no-layers', 'store every table in the dump stream: no row-level base/delta layers (docs/incremental.md)');
   cmd.action(async (databases: string[], f: BackupFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
@@ -57,6 +59,7 @@ export function register(program: Command): void {
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
+          if (f.layers === false) opts.layers = false;
           try {
             const entry = configured?.databases.find((d) => d.name === db);
             const target: BackupTarget = entry
