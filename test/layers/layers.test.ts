@@ -206,6 +206,11 @@ test('row lists: 20-byte entries, decoded across any piece boundaries; a partial
   for await (const batch of readRowList(stream(pieces(bytes, rng(4), 7)))) for (const e of batch) got.push(e.row + e.key);
   assert.deepEqual(got, rows.map((x) => h.row(x) + h.key(x)));
   await assert.rejects(async () => { for await (const b of readRowList(stream([bytes.subarray(0, 45)]))) void b; }, IntegrityError);
+  // One piece of many entries (a whole chunk) comes out in bounded batches.
+  const many = rowListOf(Array.from({ length: 10_000 }, (_, i) => row(i, 'x')), h);
+  const sizes: number[] = [];
+  for await (const batch of readRowList(stream([many]))) sizes.push(batch.length);
+  assert.deepEqual(sizes, [4096, 4096, 1808]);
 });
 
 test('op lists: runs merge, skips encode forward jumps, and damage or a count mismatch fails loudly', async () => {
