@@ -19,6 +19,7 @@ import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
 import { inContext } from './locate.js';
 import { readScript } from './script.js';
+import { scriptText } from './text.js';
 
 export interface RestoreIntoOptions {
   /** Allow a target that already holds objects (the script's DROP ... IF EXISTS pass replaces them). */
@@ -86,7 +87,7 @@ async function* lines(source: AsyncIterable<Uint8Array>): AsyncGenerator<string>
 export async function runTableData(client: pg.Client, cursor: ByteCursor, part: PartRecord, opts: { emptyTable?: boolean } = {}): Promise<void> {
   const t = part.table;
   if (!t) throw new IntegrityError(`snapshot part ${part.name} has no table record`);
-  const header = (await cursor.takeAll(t.dataOffset - part.offset)).toString('utf8');
+  const header = scriptText(await cursor.takeAll(t.dataOffset - part.offset), `the COPY line of ${part.name}`);
   const copyLine = header.split('\n').find((l) => /^COPY .* FROM stdin;$/.test(l));
   if (!copyLine) throw new IntegrityError(`snapshot part ${part.name} does not start with a COPY ... FROM stdin line`);
   const own = opts.emptyTable === true && copyLine.startsWith(`COPY ${t.qualified} `);
@@ -139,7 +140,7 @@ export async function restoreInto(repo: Repository, s: Snapshot, conn: Connectio
         } else if (part.kind === 'large-objects') {
           await runLargeObjects(client, cursor, part);
         } else {
-          const sql = stripMetaCommands((await cursor.takeAll(part.length)).toString('utf8'));
+          const sql = stripMetaCommands(scriptText(await cursor.takeAll(part.length), `the ${part.kind} of the script`));
           if (sql.trim()) await client.query(sql);
         }
       } catch (e) {

@@ -33,6 +33,7 @@ import { inContext } from './locate.js';
 import { readScript } from './script.js';
 import { settingsOf } from './tables.js';
 import { parseToc, type TocEntry } from './toc.js';
+import { scriptText } from './text.js';
 
 export interface ParallelLoadOptions {
   jobs: number;
@@ -56,7 +57,7 @@ async function text(repo: Repository, s: Snapshot, p: PartRecord | undefined): P
   if (!p || p.length === 0) return '';
   const parts: Uint8Array[] = [];
   for await (const b of readScript(repo, s, { start: p.offset, end: p.offset + p.length })) parts.push(b);
-  return Buffer.concat(parts).toString('utf8');
+  return scriptText(Buffer.concat(parts), `the ${p.kind} of the script`);
 }
 
 /**

@@ -10,12 +10,13 @@ import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
 import { stripMetaCommands } from './into-db.js';
 import { readScript } from './script.js';
 import { belongsToTable, ownedSequences, parseToc, type TableRef, type TocEntry } from './toc.js';
+import { scriptText } from './text.js';
 
 async function text(repo: Repository, s: Snapshot, p: PartRecord | undefined): Promise<string> {
   if (!p || p.length === 0) return '';
   const parts: Uint8Array[] = [];
   for await (const b of readScript(repo, s, { start: p.offset, end: p.offset + p.length })) parts.push(b);
-  return Buffer.concat(parts).toString('utf8');
+  return scriptText(Buffer.concat(parts), `the ${p.kind} of the script`);
 }
 
 function matchesPattern(schema: string, name: string, pattern: string): boolean {

@@ -9,6 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -16,6 +17,7 @@ import { startCluster, quoteIdent, type PgCluster, type PgMajor } from '../helpe
 import { assertRoundTrip, pgDumpDumper, pgvaultDumper, restoreScript, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
 import { CORPORA_DIR } from '../corpora/index.js';
 import { tempDir } from '../repo/helpers.js';
+import { CLI_MAIN } from '../helpers/cli.js';
 import { sessionSetupSql } from '../../src/dump/index.js';
 import { pinSession } from '../../src/dump/engine/session.js';
 import { readSchema } from '../../src/dump/schema/index.js';
@@ -95,6 +97,37 @@ END $$;
     });
 
     if (major === 15) {
+      test('a backup restores byte for byte with --stdout | psql; --into (pgvault\'s UTF-8 connection) refuses instead of changing bytes', async () => {
+        const a = await sqlAsciiDb('ra');
+        const b = await sqlAsciiDb('rb');
+        const t = tempDir();
+        try {
+          runPsqlFile(cluster, a, CORPUS);
+          const env = { ...process.env, PGVAULT_PASSWORD: 'sql-ascii test', XDG_CACHE_HOME: join(t.path, 'cache') };
+          // The CLI's stdout as bytes (the test helper's runCli decodes it as UTF-8).
+          const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI_MAIN, '--repo', join(t.path, 'repo'), ...args], { env, maxBuffer: 1 << 28 });
+          assert.equal(cli(['init']).status, 0);
+          let r = cli(['backup', cluster.url(a)]);
+          assert.equal(r.status, 0, r.stderr.toString());
+          r = cli(['restore', 'latest', '--into', cluster.url(b)]);
+          assert.notEqual(r.status, 0);
+          assert.match(r.stderr.toString('latin1'), /not valid UTF-8.*--stdout \| psql/s);
+          assert.deepEqual(await cluster.query(b, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'legacy'"), [], 'nothing restored');
+          r = cli(['restore', 'latest', '--stdout']);
+          assert.equal(r.status, 0, r.stderr.toString());
+          const file = join(t.path, 'restore.sql');
+          writeFileSync(file, r.stdout);
+          const rr = await restoreScript(cluster, b, file);
+          assert.equal(rr.exitCode, 0, rr.stderr);
+          const original = Buffer.from(await pgvaultDumper({ restrictKey: null })(cluster, a));
+          assert.ok(Buffer.from(await pgvaultDumper({ restrictKey: null })(cluster, b)).equals(original), 'the restored copy dumps to different bytes');
+        } finally {
+          t.cleanup();
+          await cluster.dropDatabase(a);
+          await cluster.dropDatabase(b);
+        }
+      });
+
       test("byte for byte pg_dump 15's script after the DROP pass", async () => {
         const db = await sqlAsciiDb('sp');
         try {
