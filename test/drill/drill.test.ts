@@ -55,8 +55,11 @@ for (const major of [15, 17] as PgMajor[]) {
     test('pgvault drill: both databases rebuilt on a bare scratch server, verified, timed, and removed again', async () => {
       let r = await pgvault(['backup', source.url('bus'), source.url('paperclip')]);
       assert.equal(r.code, 0, r.stderr);
-      r = await pgvault(['--json', 'drill', '--scratch', scratch.url('postgres')]);
+      // On 17 with --jobs 2: the parallel load (the run schedule below drills with jobs: 2 on both).
+      r = await pgvault(['--json', 'drill', '--scratch', scratch.url('postgres'), ...(major === 17 ? ['--jobs', '2'] : [])]);
       assert.equal(r.code, 0, r.stderr);
+      if (major === 17) assert.match(r.stderr, /loading 3 tables over 2 connections/);
+      else assert.doesNotMatch(r.stderr, /tables over \d+ connections/);
       const results = JSON.parse(r.stdout) as { database: string; ok: boolean; tables: number; dataAgeSeconds: number; restoreSeconds: number;
         verifySeconds: number; recoverySeconds: number; rolesCreated: string[] }[];
       assert.deepEqual(results.map((x) => [x.database, x.ok, x.tables]), [['bus', true, 3], ['paperclip', true, 2]]);
@@ -134,3 +137,11 @@ for (const major of [15, 17] as PgMajor[]) {
     });
   });
 }
+
+test('pgvault drill --jobs: a whole number from 1 to 64, checked before anything is opened', async () => {
+  for (const j of ['0', '65', '1.5', 'x']) {
+    const r = await runCli(['--repo', '/nonexistent/pgvault-drill-test', 'drill', '--scratch', 'postgres://127.0.0.1:1/postgres', '--jobs', j], { PGVAULT_PASSWORD: PASSWORD });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`--jobs must be a whole number from 1 to 64 \\(got ${j.replace('.', '\\.')}\\)`));
+  }
+});

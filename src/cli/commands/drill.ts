@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runDrill, type DrillResult } from '../../drill/drill.js';
-import { PgvaultError, type ExitCodeValue } from '../../errors.js';
+import { PgvaultError, UsageError, type ExitCodeValue } from '../../errors.js';
 import { resolveSnapshots } from '../../snapshot/snapshots.js';
 import { addConnectionFlags, connectionOf, type DumpFlags } from '../dump-flags.js';
 import { configFor, globalsOf, loggerFor, openRepository } from '../globals.js';
@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--scratch <server>', 'scratch server connection (URL or name; -h/-p/-U apply; default: the configuration\'s drill.scratch); never production')
     .option('--db <name>', 'only these databases (repeatable)', collectList)
     .option('--from-host <host>', 'only snapshots taken on this host (repeatable)', collectList)
-    .option('-j, --jobs <n>', 'load over N connections, as restore --jobs')
+    .option('-j, --jobs <n>', 'load over N connections, as restore --jobs (default: the configuration\'s drill.jobs, else 1)')
     .option('--keep', 'keep the scratch database and the roles the drill created, for inspection');
   addConnectionFlags(cmd);
   cmd.action(async (ref: string, f: DrillFlags, c: Command) => {
@@ -31,6 +31,8 @@ export function register(program: Command): void {
     const logger = loggerFor(g);
     const cfg = configFor(g)?.config;
     const scratch = f.scratch ?? cfg?.drill?.scratch;
+    const jobs = f.jobs === undefined ? cfg?.drill?.jobs ?? 1 : Number(f.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${String(f.jobs)})`);
     if (!scratch) throw new DrillFailedError('drill needs a scratch server: --scratch postgres://postgres@127.0.0.1:5499/postgres, or "drill": { "scratch": ... } in the configuration', 2);
     const repo = await openRepository(g, logger);
     let results: DrillResult[];
@@ -40,7 +42,7 @@ export function register(program: Command): void {
       if (f.fromHost) filter.hosts = f.fromHost;
       const snaps = await resolveSnapshots(repo, ref, filter);
       const opts: Parameters<typeof runDrill>[3] = { logger };
-      if (f.jobs !== undefined) opts.jobs = Number(f.jobs);
+      if (jobs > 1) opts.jobs = jobs;
       if (f.keep) opts.keep = true;
       results = await runDrill(repo, snaps, connectionOf(scratch, f), opts);
     } finally {
