@@ -44,6 +44,9 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+/** A Markdown table cell: tool names such as `pg_dump | restic` hold pipes. */
+const cell = (t: string): string => t.replace(/\|/g, '\\|');
+
 const log = (l: string): void => { process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${l}\n`); };
 
 function dbOf(c: PgCluster, database: string): Db {
@@ -257,7 +260,7 @@ async function main(): Promise<void> {
   const md = [`# Incremental backups: what the next backup stores (${startedAt})`, '',
     `Machine: ${JSON.stringify(machineInfo())}; load at start/after each scenario: ${loads.map((l) => l.one.toFixed(1)).join(', ')}.`, '',
     '| scenario | tool | SQL | full backup stored | next backup stored | next / full |', '|---|---|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.tool} | ${(r.sqlBytes / 2 ** 20).toFixed(1)} MiB | ${(r.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(r.nextBytes / 1024).toFixed(1)} KiB | ${r.percent.toFixed(1)} % |`),
+    ...rows.map((r) => `| ${r.scenario} | ${cell(r.tool)} | ${(r.sqlBytes / 2 ** 20).toFixed(1)} MiB | ${(r.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(r.nextBytes / 1024).toFixed(1)} KiB | ${r.percent.toFixed(1)} % |`),
     '', '## Row layer (src/layers run on the two states; docs/incremental.md)', '',
     'What a delta against the base would store for the keyed tables of the same two states: literal rows (gzip -1) plus the op list. ' +
     'The base also stores its row list once (20 bytes per row: 12-byte row hash + 8-byte key hash).', '',
@@ -265,7 +268,7 @@ async function main(): Promise<void> {
     ...model.map((m) => `| ${m.scenario} | ${m.tables} | ${m.rows} | ${m.literalRows} | ${m.dropped} | ${m.ops} | ${(m.deltaBytes / 1024).toFixed(1)} KiB | ${(m.rowListBytes / 2 ** 20).toFixed(2)} MiB |`),
     '', ...(weekRows.length ? [`## The week (${args.weekRows} rows of U1's tables; 14 backups; 1 % inserts, 0.5 % updates, 0.2 % deletes before each)`, '',
       '| tool | first (full) backup stored | all 14 backups stored | × one full |', '|---|---:|---:|---:|',
-      ...weekRows.map((w) => `| ${w.tool} | ${(w.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(w.weekBytes / 2 ** 20).toFixed(2)} MiB | ${w.timesFull.toFixed(2)}× |`), ''] : []),
+      ...weekRows.map((w) => `| ${cell(w.tool)} | ${(w.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(w.weekBytes / 2 ** 20).toFixed(2)} MiB | ${w.timesFull.toFixed(2)}× |`), ''] : []),
     ''].join('\n');
   writeFileSync(join(args.out, `incremental-${stamp}.md`), md);
   writeFileSync(join(args.out, `incremental-${stamp}.json`), JSON.stringify({ startedAt, machine: machineInfo(), loads, args: { ...args, out: relative(ROOT, args.out) || '.' }, rows, model, week: weekRows }, null, 2));
