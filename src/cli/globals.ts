@@ -79,9 +79,10 @@ export function openOptionsFor(g: GlobalOptions, logger: Logger, env: NodeJS.Pro
   return out;
 }
 
-export async function openRepository(g: GlobalOptions, logger: Logger): Promise<Repository> {
+/** `opts.unlockOffThread`: for long commands whose peak RSS matters (OpenOptions.unlockOffThread). */
+export async function openRepository(g: GlobalOptions, logger: Logger, opts: { unlockOffThread?: boolean } = {}): Promise<Repository> {
   const store = await storeFor(g);
   const password = await passwordFor(g, logger);
   const { Repository } = await import('../repo/repository.js'); // libsodium: loaded only by commands that open a repository
-  return Repository.open(store, password, openOptionsFor(g, logger));
+  return Repository.open(store, password, { ...openOptionsFor(g, logger), unlockOffThread: opts.unlockOffThread === true });
 }

@@ -40,10 +40,13 @@ export function argon2Implementations(): Argon2Implementation[] {
   return nativeArgon2 ? ['native', 'wasm', 'worker'] : ['wasm', 'worker'];
 }
 
-/** The implementation argon2id() uses by default for `memlimit` bytes. */
-export function defaultArgon2Implementation(memlimit: number): Argon2Implementation {
+/**
+ * The implementation argon2id() uses by default for `memlimit` bytes. `offThread`: never libsodium on this
+ * thread (its memory would stay in the process until it exits), for long commands whose peak RSS matters.
+ */
+export function defaultArgon2Implementation(memlimit: number, opts: { offThread?: boolean } = {}): Argon2Implementation {
   if (nativeArgon2) return 'native';
-  return memlimit <= WASM_THREAD_MEMLIMIT ? 'wasm' : 'worker';
+  return memlimit <= WASM_THREAD_MEMLIMIT && opts.offThread !== true ? 'wasm' : 'worker';
 }
 
 /**

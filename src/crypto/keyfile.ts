@@ -18,7 +18,7 @@ import { IntegrityError, WrongPasswordError } from '../errors.js';
 import { AEAD_FORMAT_XCHACHA20POLY1305, open, SEAL_OVERHEAD, seal } from './aead.js';
 import { KEY_BYTES, type MasterKey } from './keys.js';
 import { sodium } from './sodium.js';
-import { argon2id } from './kdf.js';
+import { argon2id, defaultArgon2Implementation } from './kdf.js';
 
 export const KEY_FILE_FORMAT = 'pgvault-key';
 export const KEY_FILE_VERSION = 1;
@@ -80,9 +80,12 @@ function checkKdf(p: KdfParams, what: string): void {
   }
 }
 
-/** Argon2id by the cheapest implementation this Node.js has for `p` (kdf.ts). */
-function deriveKek(password: string, salt: Uint8Array, p: KdfParams): Promise<Uint8Array> {
-  return argon2id(KEY_BYTES, password, salt, p.opslimit, p.memlimit);
+/**
+ * Argon2id by the cheapest implementation this Node.js has for `p` (kdf.ts); with `offThread`, never
+ * libsodium on this thread, whose WebAssembly memory would keep the `memlimit` until the process exits.
+ */
+function deriveKek(password: string, salt: Uint8Array, p: KdfParams, offThread = false): Promise<Uint8Array> {
+  return argon2id(KEY_BYTES, password, salt, p.opslimit, p.memlimit, defaultArgon2Implementation(p.memlimit, { offThread }));
 }
 
 const b64 = (bytes: Uint8Array): string => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
@@ -168,11 +171,12 @@ export function parseKeyFile(bytes: Uint8Array, label: string): { kdf: KeyFileJs
 /**
  * Unlock a key file with `password`. Throws WrongPasswordError if the password does not open it
  * (or the file's authenticated fields were edited: the two cannot be told apart), and
- * IntegrityError naming `label` if the file is malformed or of an unknown version.
+ * IntegrityError naming `label` if the file is malformed or of an unknown version. `opts.offThread`: see
+ * OpenOptions.unlockOffThread (src/repo/repository.ts).
  */
-export async function openKeyFile(bytes: Uint8Array, password: string, label: string): Promise<MasterKey> {
+export async function openKeyFile(bytes: Uint8Array, password: string, label: string, opts: { offThread?: boolean } = {}): Promise<MasterKey> {
   const parsed = parseKeyFile(bytes, label);
-  const kek = await deriveKek(password, parsed.salt, parsed.kdf);
+  const kek = await deriveKek(password, parsed.salt, parsed.kdf, opts.offThread);
   let secret: Uint8Array;
   try {
     secret = open(kek, parsed.sealed, keyFileAd(parsed.kdf, parsed.meta), label);

@@ -42,6 +42,13 @@ export interface OpenOptions {
    * a gigabyte. null: no cap (key files made so on purpose).
    */
   maxKdf?: KdfParams | null;
+  /**
+   * Derive the key where its memory does not stay in this process: Node.js's native Argon2id, or libsodium
+   * in a short-lived worker thread, never libsodium on this thread (its WebAssembly memory keeps the 19 MiB
+   * until exit). For long commands whose peak RSS matters (backup, restore, check, prune, run); costs
+   * ~0.15 s more CPU on Node.js without native Argon2id (docs/benchmarks.md, "Start-up").
+   */
+  unlockOffThread?: boolean;
 }
 
 export interface InitOptions extends OpenOptions {
@@ -171,7 +178,7 @@ export class Repository {
             continue;
           }
         }
-        keys = await openKeyFile(bytes, password, label);
+        keys = await openKeyFile(bytes, password, label, { offThread: opts.unlockOffThread === true });
       } catch (e) {
         if (e instanceof WrongPasswordError) continue;
         if (e instanceof IntegrityError) { lastIntegrity = e; opts.logger?.warn(e.message); continue; }

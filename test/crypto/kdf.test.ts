@@ -31,6 +31,8 @@ test('the implementations on offer: native exactly when crypto.argon2 exists; li
     assert.equal(defaultArgon2Implementation(WASM_THREAD_MEMLIMIT), 'wasm');
     assert.equal(defaultArgon2Implementation(WASM_THREAD_MEMLIMIT + 1024), 'worker');
   }
+  // Long commands (backup, restore, check, prune, run) ask for the key derivation's memory not to stay.
+  assert.equal(defaultArgon2Implementation(8192, { offThread: true }), hasNative ? 'native' : 'worker');
 });
 
 test('every implementation gives the fixed vectors', async () => {

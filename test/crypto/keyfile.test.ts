@@ -45,6 +45,14 @@ test('default parameters: Argon2id 3 passes, 19 MiB (above OWASP\'s minimum), re
   assert.deepEqual(opened.encryption, master.encryption);
 });
 
+test('openKeyFile with offThread (long commands) opens the same key', async () => {
+  const master = generateMasterKey();
+  const file = await createKeyFile(master, 'pw', meta, CHEAP);
+  const opened = await openKeyFile(file, 'pw', 'keys/o', { offThread: true });
+  assert.deepEqual(opened.encryption, master.encryption);
+  await assert.rejects(openKeyFile(file, 'not pw', 'keys/o', { offThread: true }), WrongPasswordError);
+});
+
 test('a key file of pgvault 0.1.0 (3 passes, 64 MiB, made with libsodium) still opens', async () => {
   const file = readFileSync(join(import.meta.dirname, 'fixtures', 'keyfile-0.1.0.json'));
   const kdf = (JSON.parse(file.toString('utf8')) as { kdf: { opslimit: number; memlimit: number } }).kdf;

@@ -48,7 +48,7 @@ export function register(program: Command): void {
     if (f.restrictKey === false) dump.restrictKey = null;
     // Names from the configuration (--config / PGVAULT_CONFIG) resolve to their configured connection.
     const configured = configFor(g)?.config;
-    const repo = await openRepository(g, logger);
+    const repo = await openRepository(g, logger, { unlockOffThread: true });
     const outcomes: Outcome[] = [];
     const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     try {

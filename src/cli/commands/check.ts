@@ -30,7 +30,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency must be a positive whole number, got ${g.concurrency}`);
       opts.concurrency = n;
     }
-    const repo = await openRepository(g, logger);
+    const repo = await openRepository(g, logger, { unlockOffThread: true });
     const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     opts.onProgress = progress.update;
     try {

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     const jobs = f.jobs === undefined ? cfg?.drill?.jobs ?? 1 : Number(f.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be a whole number from 1 to 64 (got ${String(f.jobs)})`);
     if (!scratch) throw new DrillFailedError('drill needs a scratch server: --scratch postgres://postgres@127.0.0.1:5499/postgres, or "drill": { "scratch": ... } in the configuration', 2);
-    const repo = await openRepository(g, logger);
+    const repo = await openRepository(g, logger, { unlockOffThread: true });
     let results: DrillResult[];
     try {
       const filter: Parameters<typeof resolveSnapshots>[2] = {};

@@ -63,7 +63,7 @@ export function register(program: Command): void {
     const g = globalsOf(c);
     const logger = loggerFor(g);
     const graceMs = f.grace === undefined ? DEFAULT_GRACE_MS : parseDurationMs(f.grace, '--grace');
-    const repo = await openRepository(g, logger);
+    const repo = await openRepository(g, logger, { unlockOffThread: true });
     try {
       await withLock(repo, 'exclusive', async (lock) => {
         const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });

@@ -70,7 +70,7 @@ export function register(program: Command): void {
     const target: PreparedDir | undefined = f.target === undefined ? undefined : await prepareTargetDir(f.target);
     let wrote = false;
     try {
-      const repo = await openRepository(g, logger);
+      const repo = await openRepository(g, logger, { unlockOffThread: true });
       let onExit = (): void => {};
       try {
         const snaps = await resolveSnapshots(repo, ref, filterOf(f, ['hostname', 'fromHost']));

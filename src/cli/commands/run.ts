@@ -97,7 +97,7 @@ export function register(program: Command): void {
           openRepository: async () => {
             const store = await storeFor(g, env);
             const password = await passwordFor(g, logger, env);
-            return Repository.open(store, password, openOptionsFor(g, logger, env));
+            return Repository.open(store, password, { ...openOptionsFor(g, logger, env), unlockOffThread: true });
           },
         });
         progress.done();

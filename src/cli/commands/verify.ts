@@ -22,7 +22,7 @@ export function register(program: Command): void {
   cmd.action(async (ref: string, f: VerifyFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
-    const repo = await openRepository(g, logger);
+    const repo = await openRepository(g, logger, { unlockOffThread: true });
     const reports = [];
     const progress = createProgressRenderer({ json: g.json === true, quiet: g.quiet === true });
     try {
