@@ -20,8 +20,8 @@ let pg: PgCluster;
 let repo: string;
 const PASSWORD = 'cli layers password';
 
-function pgvault(args: string[]): Promise<CliRun> {
-  return runCli(['--repo', repo, ...args], { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(tmp.path, 'cache') });
+function pgvault(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(['--repo', repo, ...args], { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(tmp.path, 'cache'), ...env });
 }
 
 async function snapshot(id: string): Promise<Snapshot> {
@@ -69,4 +69,21 @@ test('backup layers tables above 4 MiB by default, --no-layers writes none, and 
   const r = await runCli(['--repo', repo, 'restore', delta.id.slice(0, 8), '--stdout'], { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(tmp.path, 'cache') }, {});
   assert.equal(r.code, 0, r.stderr);
   assert.equal(createHash('sha256').update(r.stdout, 'utf8').digest('hex'), delta.dump.sha256);
+});
+
+test('SIGKILL during a delta backup or just before its manifest leaves no snapshot; the next backup deltas and restores exactly', async () => {
+  pg.psql('big', ['-c', `UPDATE public.big SET body = 'again' WHERE id % 500 = 1`]);
+  for (const point of ['during-dump', 'before-manifest']) {
+    const r = await pgvault(['backup', pg.url('big'), '--time', '2026-11-21T06:00:00Z'], { PGVAULT_CRASH_POINT: point });
+    assert.equal(r.signal, 'SIGKILL', `not killed at ${point}: ${r.stderr}`);
+  }
+  const list = await pgvault(['--json', 'snapshots']);
+  assert.equal((JSON.parse(list.stdout) as unknown[]).length, 3, 'no snapshot of the killed runs');
+  const next = await backup([], '2026-11-21T12:00:00Z');
+  assert.equal(layerOf(next, 'public.big'), 'delta');
+  const r = await pgvault(['restore', next.id.slice(0, 8), '--stdout']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(createHash('sha256').update(r.stdout, 'utf8').digest('hex'), next.dump.sha256);
+  const chk = await pgvault(['check', '--read-data']);
+  assert.equal(chk.code, 0, chk.stdout + chk.stderr);
 });
