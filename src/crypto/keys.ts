@@ -6,6 +6,7 @@
  * names reveal nothing about their content (a plain hash would let anyone holding a guess of a chunk
  * confirm it is in the bucket).
  */
+import { KeyedBlake2b } from './blake2b.js';
 import { sodium } from './sodium.js';
 
 export const KEY_BYTES = 32;
@@ -26,10 +27,18 @@ export function generateMasterKey(): MasterKey {
   };
 }
 
+/** One hasher per chunk-ID key (the key stays in libsodium's memory; src/crypto/blake2b.ts), with the key bytes it was made for. */
+const idHashers = new WeakMap<Uint8Array, { key: Buffer; hasher: KeyedBlake2b }>();
+
 /** Chunk ID: keyed BLAKE2b-256 of the plaintext, as 64 lowercase hex characters. */
 export function chunkId(idKey: Uint8Array, plain: Uint8Array): string {
   if (idKey.length !== KEY_BYTES) throw new RangeError(`chunk-ID key must be ${KEY_BYTES} bytes, got ${idKey.length}`);
-  return sodium.to_hex(sodium.crypto_generichash(CHUNK_ID_BYTES, plain, idKey));
+  let h = idHashers.get(idKey);
+  if (!h || !h.key.equals(idKey)) {
+    h = { key: Buffer.from(idKey), hasher: new KeyedBlake2b(idKey, CHUNK_ID_BYTES) };
+    idHashers.set(idKey, h);
+  }
+  return h.hasher.hex(plain);
 }
 
 const CHUNK_ID_RE = /^[0-9a-f]{64}$/;

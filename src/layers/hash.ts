@@ -8,7 +8,7 @@
  *
  * Both are returned as latin1 strings (one character per byte) to key JavaScript Maps.
  */
-import { sodium } from '../crypto/sodium.js';
+import { KeyedBlake2b } from '../crypto/blake2b.js';
 
 export const ROW_HASH_BYTES = 12;
 export const KEY_HASH_BYTES = 8;
@@ -17,22 +17,21 @@ const HASH_OUT = 16;
 const TAB = 0x09;
 const NL = 0x0a;
 
-const prefix = (h: Uint8Array, n: number): string => Buffer.from(h.buffer, h.byteOffset, n).toString('latin1');
-
 export class RowHasher {
-  readonly #key: Uint8Array;
+  /** libsodium's BLAKE2b without its per-call allocations (two calls per row: src/crypto/blake2b.ts). */
+  readonly #hash: KeyedBlake2b;
   /** Column positions (0-based, in COPY order) of the key; sorted ascending. */
   readonly #keyColumns: readonly number[];
 
   /** `keyColumns`: positions of the ORDER BY key's columns in the COPY column list ([0] when unknown). */
   constructor(key: Uint8Array, keyColumns: readonly number[] = [0]) {
     if (key.length < 16) throw new RangeError('row hash key must be at least 16 bytes');
-    this.#key = key;
+    this.#hash = new KeyedBlake2b(key, HASH_OUT);
     this.#keyColumns = keyColumns.length ? [...keyColumns].sort((a, b) => a - b) : [0];
   }
 
   row(row: Uint8Array): string {
-    return prefix(sodium.crypto_generichash(HASH_OUT, row, this.#key), ROW_HASH_BYTES);
+    return this.#hash.latin1(row, ROW_HASH_BYTES);
   }
 
   /** Hash of the key fields: a single key column is hashed in place; several are joined with tabs. */
@@ -51,7 +50,7 @@ export class RowHasher {
     }
     // A row with fewer columns than the key names cannot come from COPY; hash what there is.
     const bytes = fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
-    return prefix(sodium.crypto_generichash(HASH_OUT, bytes, this.#key), KEY_HASH_BYTES);
+    return this.#hash.latin1(bytes, KEY_HASH_BYTES);
   }
 }
 
