@@ -200,7 +200,7 @@ export function markdown(r: ManyObjectsResult): string {
   const lines = [
     `Many objects — ${r.tables} tables (script ${r.scriptMB.toFixed(1)} MB), ${r.pgDumpVersion}, Node ${r.node}, pgvault ${r.pgvaultRuns}, load ${r.load}`,
     '',
-    '| command | wall (s) | CPU (s) | vs pg_dump (wall) | peak RSS (MiB) |',
+    '| command | wall (s) | CPU (s) | time ÷ pg_dump time | peak RSS (MiB) |',
     '|---|---:|---:|---:|---:|',
     ...r.rows.map((x) => `| ${x.what} | ${x.wallSeconds.toFixed(1)} | ${x.cpuSeconds.toFixed(1)} | ${(x.wallSeconds / base.wallSeconds).toFixed(2)}× | ${x.peakRssMiB.toFixed(0)} |`),
   ];

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { commentKey, extDepKey, labelKey, RenderLedger } from '../guard/index.js';
 import type { SchemaOptions } from '../plan.js';
 import { buildAclCommands } from './acl.js';
-import { CATALOG_NAME, CLASS, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
+import { CATALOG_NAME, CLASS, DepSet, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
 import { literal, type Quoter } from './quote.js';
 
 export interface ResolvedOptions {
@@ -165,7 +165,7 @@ export class Ctx {
     // One literal, field by field: every object shares one hidden class (a spread of the caller's literal did not).
     const obj: DumpObject = {
       id: this.nextId++, type: o.type, classid: o.classid, oid: o.oid, schema: o.schema, name: o.name,
-      tie: o.tie ?? NO_TIE, deps: new Set(), section: o.section, emit: o.emit,
+      tie: o.tie ?? NO_TIE, deps: new DepSet(), section: o.section, emit: o.emit,
     };
     if (o.inline !== undefined) obj.inline = o.inline;
     this.objects.push(obj);

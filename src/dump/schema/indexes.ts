@@ -36,6 +36,9 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
       ORDER BY i.indrelid, t.relname`, [oids]);
   const byIndex = new Map<number, DumpObject>();
   const parentOf = new Map<number, number>();
+  // By index OID, first row wins as with a search from the start (a search per partition index was quadratic).
+  const rowOf = new Map<number, IndexRow>();
+  for (const r of rows) if (!rowOf.has(r.oid)) rowOf.set(r.oid, r);
   // EXCLUDE constraints on partitioned tables (17+): an exclusion index cannot be attached with
   // ALTER INDEX … ATTACH PARTITION, so the parent's constraint is added without ONLY after the
   // partitions are attached (the server creates the partitions' constraints), and the partitions'
@@ -44,7 +47,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
   const inheritedExclusion = (r: IndexRow): boolean => {
     for (let p = r.parentidx; p !== null;) {
       if (exclParents.has(p)) return true;
-      const pr = rows.find((x) => x.oid === p);
+      const pr = rowOf.get(p);
       p = pr ? pr.parentidx : null;
     }
     return false;
@@ -119,8 +122,8 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
   for (const [child, parent] of parentOf) {
     const c = byIndex.get(child);
     const p = byIndex.get(parent);
-    const row = rows.find((x) => x.oid === child)!;
-    const prow = rows.find((x) => x.oid === parent);
+    const row = rowOf.get(child)!;
+    const prow = rowOf.get(parent);
     if (!c || !p || !prow) continue;
     const rel = rels.get(row.rel)!;
     const prel = rels.get(prow.rel)!;

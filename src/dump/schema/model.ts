@@ -92,7 +92,7 @@ export interface DumpObject {
   name: string;
   /** Tie breakers after (priority, schema, name): compared in order. */
   tie: (string | number)[];
-  deps: Set<number>;
+  deps: DepSet;
   section: Section;
   /** Printed objects render entries; helper objects (e.g. an inline default) only carry dependencies. */
   emit: (() => TocEntry[]) | null;
@@ -102,6 +102,48 @@ export interface DumpObject {
    */
   inline?: boolean;
 }
+
+/**
+ * The ids an object depends on: an exact-size array while short (most objects have a handful), a Set beyond 16 (the
+ * section boundaries depend on thousands). A Set costs about 150 bytes even for one id; this costs 8 per id.
+ */
+export class DepSet implements Iterable<number> {
+  private list: number[] = NO_IDS;
+  private set: Set<number> | null = null;
+
+  add(id: number): this {
+    if (this.set) this.set.add(id);
+    else if (!this.list.includes(id)) {
+      if (this.list.length >= 16) {
+        this.set = new Set(this.list).add(id);
+        this.list = NO_IDS;
+      } else this.list = [...this.list, id];
+    }
+    return this;
+  }
+
+  delete(id: number): boolean {
+    if (this.set) return this.set.delete(id);
+    const i = this.list.indexOf(id);
+    if (i < 0) return false;
+    this.list = this.list.filter((x) => x !== id);
+    return true;
+  }
+
+  has(id: number): boolean {
+    return this.set ? this.set.has(id) : this.list.includes(id);
+  }
+
+  get size(): number {
+    return this.set ? this.set.size : this.list.length;
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    // A snapshot: callers may change the dependencies while they walk them.
+    return (this.set ? [...this.set] : this.list)[Symbol.iterator]();
+  }
+}
+const NO_IDS: number[] = [];
 
 /** Catalog relation OIDs (stable across PostgreSQL versions). */
 export const CLASS = {
