@@ -9,14 +9,15 @@
  *   npm run bench:restore-ab -- --scale 3 --events 100000 --rounds 3 --variants 'j1;j2;psql'
  *   npm run bench:restore-ab -- --prof /tmp/prof     # also write V8 CPU profiles of the pgvault runs
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset, PG_BIN } from './suite/dataset.js';
 import { haveGnuTime, measure, type Measured } from './suite/measure.js';
 import { pgvaultCli } from './suite/pgvault-cli.js';
+import { serverCpuSeconds } from './suite/server-cpu.js';
 import { Pgvault, q } from './suite/tools.js';
-import { startCluster, type PgCluster } from '../test/helpers/pg.js';
+import { startCluster } from '../test/helpers/pg.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -24,29 +25,6 @@ function arg(name: string, dflt: string): string {
 }
 
 const log = (l: string): void => { process.stderr.write(`[bench:restore-ab] ${l}\n`); };
-const TICKS = 100; // USER_HZ on Linux
-
-/** CPU seconds used by the cluster's processes so far: the postmaster, its reaped children and its live ones. */
-async function serverCpu(c: PgCluster): Promise<number> {
-  const dir = (await c.query<{ data_directory: string }>('postgres', 'SHOW data_directory'))[0]!.data_directory;
-  const pm = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const fields = (pid: number): string[] | null => {
-    try {
-      const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return s.slice(s.lastIndexOf(')') + 2).split(' ');
-    } catch { return null; }
-  };
-  // After the ")": state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
-  const own = fields(pm)!;
-  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    const f = fields(Number(e));
-    if (f && Number(f[1]) === pm) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks / TICKS;
-}
-
 interface Sample { wall: number; client: number; server: number }
 
 async function main(): Promise<void> {
@@ -85,10 +63,10 @@ async function main(): Promise<void> {
       for (const v of variants) {
         await bare.query('postgres', 'DROP DATABASE IF EXISTS bench WITH (FORCE)');
         await bare.query('postgres', 'CHECKPOINT');
-        const s0 = await serverCpu(bare);
+        const s0 = await serverCpuSeconds(bare);
         const [kind, ...vars] = v.split(/\s+/);
         const m = await run[kind!]!(Object.fromEntries(vars.map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)])));
-        const s1 = await serverCpu(bare);
+        const s1 = await serverCpuSeconds(bare);
         const s = { wall: m.wallSeconds, client: m.userSeconds + m.sysSeconds, server: s1 - s0 };
         samples.get(v)!.push(s);
         log(`round ${r + 1} ${v}: wall ${s.wall.toFixed(2)} s, client CPU ${s.client.toFixed(2)} s, server CPU ${s.server.toFixed(2)} s`);
