@@ -40,7 +40,7 @@ export interface RestoreCreateOptions {
   clean?: boolean;
   /** Existing roles whose attributes differ from the snapshot: keep them as they are and go on (default: refuse). */
   keepExistingRoles?: boolean;
-  /** Load with N connections (schema, then table data in parallel, then indexes and constraints in parallel). */
+  /** Load with N connections (schema; then table data, each table's indexes and keys as soon as it is loaded; then the rest: parallel.ts). */
   jobs?: number;
   logger?: Logger;
   /** Load function (tests inject failures; --jobs uses the parallel loader). */

@@ -6,7 +6,8 @@
  *   2. then N connections take jobs, the heaviest ready one first, never two on one table at once:
  *      - table data: each table-data part (a byte range recorded in the manifest) read from the
  *        repository by the connection that loads it, in a transaction that starts with TRUNCATE (no
- *        WAL for the rows with wal_level = minimal, as pg_restore -j);
+ *        WAL for the rows with wal_level = minimal, as pg_restore -j) and loads with COPY FREEZE (no
+ *        second write of the table for hint bits: runTableData);
  *      - sequence values and large objects;
  *      - indexes and non-foreign-key constraints, which depend only on their table: each is ready as
  *        soon as its table's data is loaded (so the indexes of the big tables are built while other
