@@ -29,6 +29,7 @@ import type { UploadStats } from '../repo/chunk-store.js';
 import { keyColumnsOf, RowHasher } from '../layers/index.js';
 import { LAYER_MIN_BYTES, planLayer, tablesOf } from '../layers/plan.js';
 import { rowHashKey, TableLayerWriter } from '../layers/write.js';
+import { missingBaseChunks } from '../layers/base-check.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
 const COPY_TRAILER = Buffer.from('\\.\n\n\n');
@@ -67,7 +68,7 @@ export interface BackupOptions {
    * `minBytes` (default 4 MiB of relation size) is the smallest table layered when the parent did not layer it;
    * `window` the matcher's window (default 8192 rows).
    */
-  layers?: false | { minBytes?: number; window?: number };
+  layers?: boolean | { minBytes?: number; window?: number };
 }
 
 export interface BackupResult {
@@ -100,7 +101,8 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   const resolved = resolveConnection(target.connection);
   const server = await readServerIdentity(resolved);
   const origin = { name: opts.name ?? resolved.database ?? '', systemIdentifier: server.systemIdentifier, port: server.port };
-  const layerOpts = opts.layers === false ? null : { minBytes: opts.layers?.minBytes ?? LAYER_MIN_BYTES, window: opts.layers?.window };
+  const layerOpts = !opts.layers ? null : opts.layers === true ? { minBytes: LAYER_MIN_BYTES, window: undefined }
+    : { minBytes: opts.layers.minBytes ?? LAYER_MIN_BYTES, window: opts.layers.window };
   // The parent: the newest snapshot of the same source (origin); its layered tables' bases are reused.
   let parent: Snapshot | undefined;
   if (layerOpts && origin.systemIdentifier && origin.name) {
@@ -142,8 +144,18 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       const part = next.value;
       await writer.cut(partCut);
       const offset = writer.offset + skipped;
-      const plan = part.kind === 'table-data' && part.table && layerOpts
+      let plan = part.kind === 'table-data' && part.table && layerOpts
         ? planLayer(part.table, dumpOpts.stableOrder !== false, parentTables.get(part.table.qualified), layerOpts.minBytes) : null;
+      // A delta reuses its base's chunks without re-reading them: prove they still exist first (as reused chunks
+      // are proven, repo/verify-reused.ts); a base with a missing or truncated chunk is replaced by a new base.
+      if (plan?.kind === 'delta') {
+        const missing = await missingBaseChunks(repo, plan.base);
+        if (missing.length > 0) {
+          logger.warn(`the base of table ${part.name} (written ${plan.base.time}) has ${missing.length} missing or truncated chunk(s), e.g. data/${missing[0]}; ` +
+            'writing a new base instead of a delta (run "pgvault check" to see which older snapshots it damaged)');
+          plan = { kind: 'base' };
+        }
+      }
       if (plan && part.table && hashKey && layerOpts) {
         // A layered table: its COPY line and trailer stay in the dump stream, its rows go to the layer.
         const lw = new TableLayerWriter(repo, new RowHasher(hashKey, keyColumnsOf(part.table.columns, part.table.orderKey ?? undefined)), plan,

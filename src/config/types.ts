@@ -31,6 +31,8 @@ export interface DatabaseConfig {
   rolePasswords?: boolean;
   /** Take the backup even if the completeness guard finds objects pgvault cannot write (listed in the snapshot). */
   allowUnsupported?: boolean;
+  /** Row-level layers for keyed tables (docs/incremental.md); off unless set. */
+  layers?: boolean;
   tags: string[];
 }
 

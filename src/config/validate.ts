@@ -237,6 +237,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   const noPrivileges = d.bool('no_privileges');
   const rolePasswords = d.bool('role_passwords');
   const allowUnsupported = d.bool('allow_unsupported');
+  const layers = d.bool('layers');
   d.seen.add('password');
   d.forbidden.add('password');
   d.done();
@@ -253,6 +254,7 @@ function readDatabase(d: Reader, seenNames: Set<string>): DatabaseConfig | undef
   if (noPrivileges !== undefined) db.noPrivileges = noPrivileges;
   if (rolePasswords !== undefined) db.rolePasswords = rolePasswords;
   if (allowUnsupported !== undefined) db.allowUnsupported = allowUnsupported;
+  if (layers !== undefined) db.layers = layers;
   return name === undefined ? undefined : db;
 }
 

@@ -150,7 +150,7 @@ async function backupOne(repo: Repository, config: PgvaultConfig, db: PgvaultCon
     // beforeCommit: a lost or removed repository lock (prune from elsewhere may be running) means no manifest is written.
     // name: the configured name is the snapshot's source name (with the server's identity: its retention group).
     const result = await backupDatabase(repo, { connection: connectionFor(db), dump: dumpOptionsFor(db), rolePasswords: db.rolePasswords === true },
-      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now, ...(onProgress ? { onProgress } : {}) });
+      { tags: [...config.tags, ...db.tags], host, logger, beforeCommit, name: db.name, now, ...(db.layers ? { layers: true as const } : {}), ...(onProgress ? { onProgress } : {}) });
     const m = result.manifest;
     return {
       database: db.name, ok: true, snapshot: result.snapshotId, bytes: m.dump.size, newBytes: m.added.newBytes,

@@ -1,6 +1,6 @@
 /**
  * Row-level layers from the command line, with the default threshold (4 MiB of relation size): a table
- * above it is layered, a small one is not, `backup --no-layers` writes none, and `restore --stdout` of a
+ * above it is layered by `backup --layers`, a small one is not, a backup without it (the default) writes none, and `restore --stdout` of a
  * delta snapshot is the exact script (its SHA-256 is the one the manifest records).
  */
 import { after, before, test } from 'node:test';
@@ -55,15 +55,15 @@ after(async () => {
   tmp?.cleanup();
 });
 
-test('backup layers tables above 4 MiB by default, --no-layers writes none, and a delta restores exactly', async () => {
+test('backup --layers layers tables above 4 MiB, the default writes none, and a delta restores exactly', async () => {
   assert.equal((await pgvault(['init'])).code, 0);
-  const plain = await backup(['--no-layers'], '2026-11-20T06:00:00Z');
+  const plain = await backup([], '2026-11-20T06:00:00Z');
   assert.deepEqual([layerOf(plain, 'public.big'), layerOf(plain, 'public.small')], ['none', 'none']);
-  const base = await backup([], '2026-11-20T12:00:00Z');
+  const base = await backup(['--layers'], '2026-11-20T12:00:00Z');
   assert.deepEqual([layerOf(base, 'public.big'), layerOf(base, 'public.small')], ['base', 'none']);
   pg.psql('big', ['-c', `UPDATE public.big SET body = 'changed' WHERE id % 1000 = 3; DELETE FROM public.big WHERE id % 997 = 0;
     INSERT INTO public.big SELECT -g, 'new' FROM generate_series(1, 40) g;`]);
-  const delta = await backup([], '2026-11-20T18:00:00Z');
+  const delta = await backup(['--layers'], '2026-11-20T18:00:00Z');
   assert.equal(layerOf(delta, 'public.big'), 'delta');
   assert.ok(delta.added.newBytes < 0.05 * base.added.newBytes, `the delta backup added ${delta.added.newBytes} bytes, the base ${base.added.newBytes}`);
   const r = await runCli(['--repo', repo, 'restore', delta.id.slice(0, 8), '--stdout'], { PGVAULT_PASSWORD: PASSWORD, XDG_CACHE_HOME: join(tmp.path, 'cache') }, {});
@@ -74,12 +74,12 @@ test('backup layers tables above 4 MiB by default, --no-layers writes none, and 
 test('SIGKILL during a delta backup or just before its manifest leaves no snapshot; the next backup deltas and restores exactly', async () => {
   pg.psql('big', ['-c', `UPDATE public.big SET body = 'again' WHERE id % 500 = 1`]);
   for (const point of ['during-dump', 'before-manifest']) {
-    const r = await pgvault(['backup', pg.url('big'), '--time', '2026-11-21T06:00:00Z'], { PGVAULT_CRASH_POINT: point });
+    const r = await pgvault(['backup', pg.url('big'), '--layers', '--time', '2026-11-21T06:00:00Z'], { PGVAULT_CRASH_POINT: point });
     assert.equal(r.signal, 'SIGKILL', `not killed at ${point}: ${r.stderr}`);
   }
   const list = await pgvault(['--json', 'snapshots']);
   assert.equal((JSON.parse(list.stdout) as unknown[]).length, 3, 'no snapshot of the killed runs');
-  const next = await backup([], '2026-11-21T12:00:00Z');
+  const next = await backup(['--layers'], '2026-11-21T12:00:00Z');
   assert.equal(layerOf(next, 'public.big'), 'delta');
   const r = await pgvault(['restore', next.id.slice(0, 8), '--stdout']);
   assert.equal(r.code, 0, r.stderr);

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -16,7 +16,7 @@ import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { FsStore } from '../../src/store/fs.js';
 import { Repository } from '../../src/repo/repository.js';
 import { backupDatabase, type BackupResult } from '../../src/backup/backup.js';
-import { loadSnapshot } from '../../src/snapshot/snapshots.js';
+import { listSnapshots, loadSnapshot } from '../../src/snapshot/snapshots.js';
 import type { Snapshot, SnapshotManifest, TableRecord } from '../../src/snapshot/manifest.js';
 import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.js';
 import { restoreInto } from '../../src/restore/into-db.js';
@@ -207,5 +207,27 @@ describe('row-level layers: backup, every restore path, prune', () => {
     } finally {
       writeFileSync(path, original);
     }
+  });
+
+  test('a base that lost a chunk is not reused: the next backup writes a new base (a delta against it would never restore)', async () => {
+    const latest = async (): Promise<Snapshot> => {
+      const all = await listSnapshots(repo);
+      return loadSnapshot(repo, all[all.length - 1]!.id);
+    };
+    const before = table(await latest(), 'public.kv').layer!;
+    let victim = '';
+    for await (const r of repo.refs(before.base.list)) { victim = r.id; break; }
+    assert.ok(victim);
+    rmSync(join(tmp.path, 'repo', 'data', victim.slice(0, 2), victim));
+    // A new process (as the next cron run is): nothing is "proven to exist" from this process's earlier backups.
+    const fresh = await Repository.open(new FsStore(join(tmp.path, 'repo'), { fsync: false }), 'pw', { cacheDir: join(tmp.path, 'cache') });
+    const next = await backupDatabase(fresh, { connection: conn('app') }, { time: '2026-11-22T06:00:00Z', layers: { minBytes: 0, window: 64 } });
+    await fresh.close();
+    const kv = table(next.manifest, 'public.kv').layer;
+    assert.ok(kv && !kv.delta, 'kv: a new base instead of a delta against the damaged one');
+    assert.equal(kv.base.time, '2026-11-22T06:00:00Z');
+    assert.ok(table(next.manifest, 'public.items').layer?.delta, 'items\' intact base is still reused');
+    const plain = await script(repo, await loadSnapshot(repo, next.snapshotId));
+    assert.equal(createHash('sha256').update(plain).digest('hex'), next.manifest.dump.sha256);
   });
 });

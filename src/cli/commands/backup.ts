@@ -37,7 +37,8 @@ export function register(program: Command): void {
   addConnectionFlags(cmd);
   addDumpFlags(cmd);
   cmd.option('--no-stable-order', 'read tables in heap order (backups use key order by default: it deduplicates far better)');
-  cmd.option('--no-layers', 'store every table in the dump stream: no row-level base/delta layers (docs/incremental.md)');
+  cmd.option('--layers', 'store keyed tables of 4 MiB or more as row-level base/delta layers (opt-in; docs/incremental.md)');
+  cmd.option('--no-layers', 'store every table in the dump stream (the default)');
   cmd.action(async (databases: string[], f: BackupFlags, c: Command) => {
     const g = globalsOf(c);
     const logger = loggerFor(g);
@@ -59,7 +60,7 @@ export function register(program: Command): void {
           if (f.tag) opts.tags = f.tag;
           if (f.hostname) opts.host = f.hostname;
           if (f.time) opts.time = f.time;
-          if (f.layers === false) opts.layers = false;
+          if (f.layers === true) opts.layers = true;
           try {
             const entry = configured?.databases.find((d) => d.name === db);
             const target: BackupTarget = entry
