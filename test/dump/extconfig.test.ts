@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startCluster, type PgCluster, type PgMajor } from '../helpers/pg.js';
+import { PG_MAJORS, startCluster, type PgCluster } from '../helpers/pg.js';
 import { installTestExtension, type InstalledExtension } from '../helpers/extensions.js';
 import { assertRoundTrip, pgDumpDumper, pgvaultDumper, roundTrip, runPsqlFile } from '../helpers/roundtrip.js';
 import { unifiedDiff } from '../helpers/textdiff.js';
@@ -37,7 +37,7 @@ INSERT INTO public.uses VALUES (1, 1), (2, 4);
 `;
 }
 
-for (const major of [15, 17] as PgMajor[]) {
+for (const major of PG_MAJORS) {
   describe(`extension configuration data (PostgreSQL ${major})`, () => {
     let cluster: PgCluster;
     let ext: InstalledExtension | undefined;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { oraclePgDumpBin, startCluster, type PgCluster, type PgMajor } from '../helpers/pg.js';
+import { oraclePgDumpBin, PG_MAJORS, startCluster, type PgCluster, type PgMajor } from '../helpers/pg.js';
 import { assertRoundTrip, pgDumpDumper, pgvaultDumper, restoreScript, roundTrip, runPsqlFile, type Dumper } from '../helpers/roundtrip.js';
 import { unifiedDiff } from '../helpers/textdiff.js';
 import { CORPORA_DIR } from '../corpora/index.js';
@@ -63,7 +63,7 @@ function withoutLabels(script: string): string {
   return script.replace(/--\n-- Name: [^\n]*; Type: SECURITY LABEL; [^\n]*\n--\n\n(?:SECURITY LABEL [^\n]*\n)+\n\n/g, '');
 }
 
-for (const major of [13, 15, 17, 18] as PgMajor[]) {
+for (const major of PG_MAJORS) {
   describe(`security labels (PostgreSQL ${major})`, () => {
     let cluster: PgCluster;
     const tmp = tempDir();
