@@ -5,8 +5,8 @@
  * Two things can stand between a fresh `npm ci` and a running server:
  *  - npm may skip the package's postinstall, which creates the shared-library symlinks: they are created here;
  *  - PostgreSQL refuses to run as root, so as root the server runs as another user (`postgres`), and that
- *    user must be able to reach the binaries. A clone under a private folder (/root/…, a `mktemp -d` folder
- *    with mode 0700) is not reachable by it: then the package's native/ folder is copied once into the system
+ *    user must be able to reach the binaries. A clone under a private folder (the root user's home, a `mktemp -d`
+ *    folder with mode 0700) is not reachable by it: then the package's native/ folder is copied once into the system
  *    temp folder, readable by everyone, under a name derived from the source and its postgres binary, and that
  *    copy is used (later runs reuse it; a half-written copy is never visible: it is renamed into place whole).
  */

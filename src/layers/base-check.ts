@@ -8,7 +8,7 @@
 import { IntegrityError } from '../errors.js';
 import type { ChunkRef } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
-import { MIN_SEALED_CHUNK_BYTES } from '../repo/verify-reused.js';
+import { statMissing } from '../repo/verify-reused.js';
 import type { LayerBase } from '../snapshot/manifest.js';
 
 /** HEADs in flight. */
@@ -19,15 +19,7 @@ const BATCH = 1024;
 const ENOUGH = 10;
 
 async function missingIn(repo: Repository, ids: string[], out: string[]): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const id = ids[next++]!;
-      const info = await repo.store.stat('data', id);
-      if (!info || info.size < MIN_SEALED_CHUNK_BYTES) out.push(id);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
+  out.push(...await statMissing(repo.store, ids, CONCURRENCY));
 }
 
 /** Ids of the base's data and chunk-list objects that are missing or truncated (empty: all present). */

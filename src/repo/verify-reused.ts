@@ -27,6 +27,24 @@ import { KnownChunks } from './known-chunks.js';
 
 /** 0x01 || nonce[24] || (packed: method byte + u32 length) || tag[16]: no sealed chunk is shorter. */
 export const MIN_SEALED_CHUNK_BYTES = 1 + 24 + 5 + 16;
+/**
+ * The ids among `ids` whose data object is absent or shorter than any sealed chunk, by one `stat` (HEAD)
+ * each, `concurrency` at a time. Shared by the reused-chunk verifier and the check of a layer's base.
+ */
+export async function statMissing(store: Store, ids: readonly string[], concurrency: number): Promise<string[]> {
+  const missing: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const info = await store.stat('data', id);
+      if (!info || info.size < MIN_SEALED_CHUNK_BYTES) missing.push(id);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+  return missing;
+}
+
 /** Keys per LIST response on S3 and B2. */
 export const LIST_PAGE_KEYS = 1000;
 
@@ -144,16 +162,9 @@ export class ReusedChunkVerifier<S extends object = object> {
       const listing = this.#listing;
       for (const w of batch) if (!listing.has(w.id)) missing.push(w);
     } else {
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < batch.length) {
-          const w = batch[next++]!;
-          this.stats.heads++;
-          const info = await this.#o.store.stat('data', w.id);
-          if (!info || info.size < MIN_SEALED_CHUNK_BYTES) missing.push(w);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, batch.length) }, worker));
+      this.stats.heads += batch.length;
+      const gone = new Set(await statMissing(this.#o.store, batch.map((w) => w.id), this.#o.concurrency));
+      for (const w of batch) if (gone.has(w.id)) missing.push(w);
     }
     this.stats.checked += batch.length;
     for (const w of batch) this.#proven.add(w.id);
