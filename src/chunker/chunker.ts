@@ -12,11 +12,13 @@
  *
  * Hence every decision depends only on the bytes from `s` on and on whether the input has ended, so this
  * chunker scans each byte once, as it arrives, whatever the split into buffers (docs/chunking-and-crypto.md),
- * and never looks back. The bytes of the current chunk are copied into a buffer of `max` bytes; a finished
- * chunk is returned as a copy of its bytes, in memory from the `alloc` option (default: freshly allocated).
+ * and never looks back. By default the bytes of the current chunk are copied into a buffer of `max` bytes and a
+ * finished chunk is returned as a fresh copy of them. With the `pool` option each byte is copied once, straight into
+ * pooled memory that becomes the returned chunk (the repository writer: one copy fewer, no `max` buffer of its own).
  */
 import { GEAR } from './gear.js';
 import { validateChunkerParams, type ChunkerParams } from './params.js';
+import type { ChunkPool } from './pool.js';
 
 /** The Gear hash after the last {@link scan} (a module variable, so that scan returns a single number). */
 let scanHash = 0;
@@ -53,25 +55,31 @@ export class Chunker {
   readonly #maskL: number;
   /** Offset from the chunk start below which the strict mask applies. */
   readonly #center: number;
-  /** The current chunk's bytes (the first #len). */
-  readonly #buf: Uint8Array;
+  /**
+   * The current chunk's bytes (the first #len): without a pool one buffer of `max` bytes, reused; with a pool a
+   * pooled buffer taken when the chunk's first byte arrives (`pool.small` bytes, replaced by one of `max` bytes if
+   * the chunk outgrows it), handed over as the chunk when it ends.
+   */
+  #buf: Uint8Array | null;
   #len = 0;
   #hash = 0;
-  readonly #alloc: (length: number) => Uint8Array;
+  readonly #pool: ChunkPool | null;
 
   /**
-   * Throws ConfigError if the parameters are invalid. `alloc` provides the memory of each returned chunk (default:
-   * a fresh Uint8Array; the repository writer takes it from a {@link ChunkPool}).
+   * Throws ConfigError if the parameters are invalid. With `pool` (whose `max` must be at least the chunker's), each
+   * returned chunk is a view of pooled memory that the caller gives back to the pool when done with it; without,
+   * each is a fresh Uint8Array.
    */
-  constructor(p: ChunkerParams, opts: { alloc?: (length: number) => Uint8Array } = {}) {
+  constructor(p: ChunkerParams, opts: { pool?: ChunkPool } = {}) {
     this.params = validateChunkerParams(p);
-    this.#alloc = opts.alloc ?? ((length) => new Uint8Array(length));
     const { min, avg, max } = this.params;
+    this.#pool = opts.pool ?? null;
+    if (this.#pool && this.#pool.max < max) throw new RangeError(`the chunk pool's maximum (${this.#pool.max}) is below the chunker's max (${max})`);
     const bits = Math.round(Math.log2(avg));
     this.#maskS = 2 ** (bits + 1) - 1;
     this.#maskL = 2 ** (bits - 1) - 1;
     this.#center = avg - Math.min(avg, min + Math.ceil(min / 2));
-    this.#buf = new Uint8Array(max);
+    this.#buf = this.#pool ? null : new Uint8Array(max);
   }
 
   /**
@@ -111,7 +119,7 @@ export class Chunker {
       }
       if (cut < 0 && end === max) cut = max;
       const take = (cut < 0 ? end : cut) - len;
-      this.#buf.set(data.subarray(i, i + take), len);
+      this.#room(len + take).set(data.subarray(i, i + take), len);
       this.#len += take;
       i += take;
       if (cut >= 0) out.push(this.#emit());
@@ -130,9 +138,29 @@ export class Chunker {
     return this.#len > 0 ? [this.#emit()] : [];
   }
 
+  /** The current chunk's buffer, able to hold `length` bytes (≤ max). */
+  #room(length: number): Uint8Array {
+    const buf = this.#buf;
+    if (buf && buf.length >= length) return buf;
+    const pool = this.#pool!; // without a pool #buf holds max bytes
+    const bigger = pool.take(length <= pool.small ? pool.small : pool.max);
+    if (buf) {
+      bigger.set(buf.subarray(0, this.#len));
+      pool.give(buf);
+    }
+    this.#buf = bigger;
+    return bigger;
+  }
+
   #emit(): Uint8Array {
-    const chunk = this.#alloc(this.#len);
-    chunk.set(this.#buf.subarray(0, this.#len));
+    const len = this.#len;
+    let chunk: Uint8Array;
+    if (this.#pool) {
+      chunk = this.#buf!.subarray(0, len);
+      this.#buf = null;
+    } else {
+      chunk = this.#buf!.slice(0, len);
+    }
     this.#len = 0;
     this.#hash = 0;
     return chunk;

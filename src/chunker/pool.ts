@@ -11,21 +11,23 @@
  * twice is harmless (the buffer is kept once).
  */
 export class ChunkPool {
-  readonly #small: number;
-  readonly #max: number;
+  /** Size of the small buffers (chunks up to this size use one). */
+  readonly small: number;
+  /** Size of the large buffers: the largest chunk. */
+  readonly max: number;
   readonly #keep: number;
   readonly #free = new Set<ArrayBuffer>();
 
   constructor(opts: { small: number; max: number; keep: number }) {
-    this.#small = Math.min(opts.small, opts.max);
-    this.#max = opts.max;
+    this.small = Math.min(opts.small, opts.max);
+    this.max = opts.max;
     this.#keep = opts.keep;
   }
 
   /** A chunk of `length` bytes (contents undefined), a view of a pooled or new buffer. */
   take(length: number): Uint8Array {
-    if (length > this.#max) throw new RangeError(`chunk of ${length} bytes exceeds the pool's maximum of ${this.#max}`);
-    const size = length <= this.#small ? this.#small : this.#max;
+    if (length > this.max) throw new RangeError(`chunk of ${length} bytes exceeds the pool's maximum of ${this.max}`);
+    const size = length <= this.small ? this.small : this.max;
     for (const b of this.#free) {
       if (b.byteLength === size) {
         this.#free.delete(b);
@@ -38,7 +40,7 @@ export class ChunkPool {
   /** Give back a chunk from {@link take}: its memory may be handed out again at once. */
   give(chunk: Uint8Array): void {
     const b = chunk.buffer;
-    if (!(b instanceof ArrayBuffer) || (b.byteLength !== this.#small && b.byteLength !== this.#max)) return;
+    if (!(b instanceof ArrayBuffer) || (b.byteLength !== this.small && b.byteLength !== this.max)) return;
     if (this.#free.size < this.#keep) this.#free.add(b);
   }
 

@@ -43,7 +43,7 @@ export class StreamWriter {
     this.#hash = opts.hash === false ? null : createHash('sha256');
     // Nearly every chunk fits a buffer of 2 × avg; the pool keeps up to 4 free buffers beside those in flight.
     this.#pool = new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 4 });
-    this.#data = new Chunker(params, { alloc: (n) => this.#pool.take(n) });
+    this.#data = new Chunker(params, { pool: this.#pool });
     this.#list = new Chunker(params);
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
-import { Chunker, chunkStream, DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from '../../src/chunker/index.js';
+import { Chunker, ChunkPool, chunkStream, DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from '../../src/chunker/index.js';
 import { boundaries } from '../../src/chunker/fastcdc.js';
 
 /** Deterministic PRNG (mulberry32) so every run tests the same cases. */
@@ -188,6 +188,42 @@ test('returned chunks are independent copies; input buffers may be reused', () =
   assert.deepEqual(out.map((c) => Buffer.from(c)), ref.map((c) => Buffer.from(c)));
   out[0]!.fill(0);
   assert.deepEqual(Buffer.from(out[1]!), Buffer.from(ref[1]!), 'chunks do not share memory');
+});
+
+test('with a pool: each chunk is built in pooled memory, the same chunks as without, and a chunk given back is reused without aliasing', () => {
+  // Pool buffers of 2 × avg and max, like the repository writer: chunks over 2 × avg start small and move to a
+  // max buffer. Property-style: random data and splits; some chunks are given back at once (their memory is the
+  // next chunk's), some kept to the end (must never change), the rest given back later, in any order.
+  const r = prng(21);
+  for (const [name, data] of [...inputs(60_000, 22), ...inputs(60_000, 23)]) {
+    const ref = oneShot(data, SMALL);
+    const pool = new ChunkPool({ small: 2 * SMALL.avg, max: SMALL.max, keep: 3 });
+    const ch = new Chunker(SMALL, { pool });
+    const kept: { chunk: Uint8Array; i: number }[] = [];
+    const later: Uint8Array[] = [];
+    const copies: Buffer[] = [];
+    const take = (chunks: Uint8Array[]): void => {
+      for (const c of chunks) {
+        const i = copies.length;
+        copies.push(Buffer.from(c));
+        assert.ok(c.buffer.byteLength === pool.small || c.buffer.byteLength === pool.max, `${name}: chunk ${i} is pooled memory`);
+        const fate = r();
+        if (fate < 0.4) pool.give(c);
+        else if (fate < 0.7) kept.push({ chunk: c, i });
+        else later.push(c);
+        if (later.length > 0 && r() < 0.3) pool.give(later.splice(Math.floor(r() * later.length), 1)[0]!);
+      }
+    };
+    for (const piece of randomSplit(data, r, 3 * SMALL.max)) take(ch.push(piece));
+    take(ch.finish());
+    assert.deepEqual(copies, ref.map((c) => Buffer.from(c)), `${name}: the same chunks as the reference`);
+    for (const { chunk, i } of kept) assert.ok(Buffer.from(chunk).equals(ref[i]!), `${name}: kept chunk ${i} was not overwritten`);
+    assert.ok(pool.freeBuffers <= 3);
+  }
+});
+
+test('a pool smaller than max is refused', () => {
+  assert.throws(() => new Chunker(SMALL, { pool: new ChunkPool({ small: 512, max: 512, keep: 1 }) }), RangeError);
 });
 
 test('finish resets: a chunker can be reused for a second stream', () => {
