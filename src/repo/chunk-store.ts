@@ -17,7 +17,7 @@ import { IntegrityError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
 import { KnownChunks } from './known-chunks.js';
-import { Limiter } from './limiter.js';
+import { ByteBudget, Limiter } from './limiter.js';
 import { decodeIndex, encodeIndex, type ChunkRef, type IndexEntry } from './records.js';
 import { ChunkCache } from './cache.js';
 import { crashPoint } from '../crash-points.js';
@@ -44,7 +44,16 @@ export interface ChunkStoreOptions {
   logger: Logger;
   /** How new data chunks are compressed (default gzip; the repository's setting). */
   compression?: ChunkCompression;
+  /**
+   * Memory of the plaintext chunks waiting for or under compression, in bytes (default
+   * {@link DEFAULT_COMPRESS_BYTES}): `save` waits while it is spent, so a fast producer holds no more than this
+   * (plus the chunk in its hands) however many uploads are in flight. A lent chunk counts its whole pooled buffer.
+   */
+  compressBytes?: number;
 }
+
+/** Default of {@link ChunkStoreOptions.compressBytes}: a few chunks compressing at once keep two to four cores busy. */
+export const DEFAULT_COMPRESS_BYTES = 8 * 1024 * 1024;
 
 export class ChunkStore {
   readonly #store: Store;
@@ -55,6 +64,7 @@ export class ChunkStore {
   readonly #pending = new Map<string, Promise<void>>();
   #unindexed: IndexEntry[] = [];
   readonly #limiter: Limiter;
+  readonly #compressing: ByteBudget;
   readonly #reused: ReusedChunkVerifier<UploadStats>;
   readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
 
@@ -63,6 +73,7 @@ export class ChunkStore {
     this.#keys = keys;
     this.#opts = opts;
     this.#limiter = new Limiter(opts.concurrency);
+    this.#compressing = new ByteBudget(opts.compressBytes ?? DEFAULT_COMPRESS_BYTES);
     this.#reused = new ReusedChunkVerifier<UploadStats>({
       store, logger: opts.logger, concurrency: opts.concurrency,
       estimatedObjects: () => this.#known?.size ?? 0,
@@ -105,7 +116,10 @@ export class ChunkStore {
     }
   }
 
-  /** Upload one chunk; resolves once the upload has started (backpressure). Calls `release` once `plain` is compressed. */
+  /**
+   * Upload one chunk; resolves once the upload has started (backpressure: a slot among `concurrency` uploads, and
+   * room in the compression budget). Calls `release` once `plain` is compressed.
+   */
   async #upload(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void): Promise<void> {
     let lent = release;
     const giveBack = (): void => { const r = lent; lent = undefined; r?.(); };
@@ -120,6 +134,11 @@ export class ChunkStore {
     let done!: () => void;
     this.#pending.set(id, new Promise<void>((r) => { done = r; }));
     const abandon = (): void => { this.#pending.delete(id); done(); };
+    // The memory this chunk holds until it is compressed: its pooled buffer when lent, else its bytes.
+    const held = release ? plain.buffer.byteLength : length;
+    await this.#compressing.acquire(held);
+    let budgeted = true;
+    const unbudget = (): void => { if (budgeted) { budgeted = false; this.#compressing.release(held); } };
     await this.#limiter.run(async () => {
       try {
         let packed: Uint8Array;
@@ -127,6 +146,7 @@ export class ChunkStore {
           packed = await compressChunk(plain, this.#opts.compression);
         } finally {
           giveBack();
+          unbudget();
         }
         const body = seal(this.#keys.encryption, packed, `data/${id}`);
         await this.#store.put('data', id, body);
@@ -146,6 +166,7 @@ export class ChunkStore {
     }).catch((e: unknown) => {
       // The upload never started (an earlier one failed): forget it, so a later save uploads it.
       giveBack();
+      unbudget();
       abandon();
       throw e;
     });

@@ -11,6 +11,10 @@ import { ChunkPool } from '../../src/chunker/index.js';
 import { FsStore } from '../../src/store/fs.js';
 import type { ObjectKind } from '../../src/store/types.js';
 import { Repository } from '../../src/repo/repository.js';
+import { ChunkStore } from '../../src/repo/chunk-store.js';
+import { ByteBudget } from '../../src/repo/limiter.js';
+import { generateMasterKey } from '../../src/crypto/keys.js';
+import { silentLogger } from '../../src/log.js';
 import { bytes, collect, pieces, tempDir, TEST_CHUNKER, TEST_KDF } from './helpers.js';
 
 test('the pool hands out views of reused buffers, keeps at most `keep` free ones, and takes a chunk back once', () => {
@@ -77,6 +81,58 @@ test('pooled chunks survive slow uploads, duplicates in flight and reuse: every 
     assert.ok(saved2.added.newChunks < saved2.chunks / 2, `${saved2.added.newChunks} of ${saved2.chunks} chunks new`);
     assert.ok(again.chunks.reuseStats.missing >= 5, `${again.chunks.reuseStats.missing} missing chunks uploaded again`);
     assert.ok((await collect(again.readStream(saved2.list))).equals(data2));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a byte budget grants in order of arrival, lets an oversized request through alone, and refuses over-release', async () => {
+  const b = new ByteBudget(10);
+  const order: string[] = [];
+  await b.acquire(6);
+  const p7 = b.acquire(7).then(() => order.push('7'));
+  const p1 = b.acquire(1).then(() => order.push('1')); // fits now, but waits behind the 7 (no overtaking)
+  const p20 = b.acquire(20).then(() => order.push('20'));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, []);
+  b.release(6);
+  await Promise.all([p7, p1]);
+  assert.deepEqual(order, ['7', '1']);
+  assert.equal(b.held, 8);
+  b.release(8);
+  await p20;
+  assert.deepEqual(order, ['7', '1', '20'], 'larger than the limit: granted once nothing else is held');
+  assert.equal(b.held, 20);
+  b.release(20);
+  assert.throws(() => b.release(1), /more were released/);
+});
+
+test('chunks lent for compression are bounded in bytes: save waits until earlier chunks are compressed and given back', async () => {
+  const t = tempDir();
+  try {
+    const store = new FsStore(join(t.path, 'repo'), { fsync: false });
+    // Room for one pooled buffer of 64 KiB at a time, although 8 uploads may be in flight.
+    const chunks = new ChunkStore(store, generateMasterKey(), { concurrency: 8, indexBatch: 1000, cache: null, logger: silentLogger, compressBytes: 64 * 1024 });
+    const pool = new ChunkPool({ small: 64 * 1024, max: 64 * 1024, keep: 2 });
+    const given: boolean[] = [];
+    const lend = (i: number): Uint8Array => {
+      const c = pool.take(50_000);
+      c.set(bytes(50_000, 100 + i, true));
+      given[i] = false;
+      return c;
+    };
+    for (let i = 0; i < 6; i++) {
+      const c = lend(i);
+      await chunks.save(chunks.idOf(c), c, undefined, () => { given[i] = true; pool.give(c); });
+      // Once save(i) has returned, every earlier chunk has been compressed and given back: at most one is held.
+      assert.deepEqual(given.slice(0, i), Array.from({ length: i }, () => true), `after save(${i})`);
+    }
+    await chunks.flush();
+    assert.equal(chunks.stats.newChunks, 6);
+    for (let i = 0; i < 6; i++) {
+      const expect = bytes(50_000, 100 + i, true);
+      assert.ok(Buffer.from(await chunks.load(chunks.idOf(expect))).equals(expect), `chunk ${i} reads back as its own bytes`);
+    }
   } finally {
     t.cleanup();
   }
