@@ -8,7 +8,8 @@
  *
  * So every reused chunk (known, and not uploaded by this session) is checked against the store while
  * the backup still holds its plaintext: reused chunks wait in a bounded batch (count and bytes), and
- * each full batch is checked in the background (one batch in flight, so memory stays bounded):
+ * each full batch is checked in the background (one batch in flight, so memory stays bounded; a batch is cut
+ * short when a listing already costs less than its HEADs, so small repositories hold one chunk, not a batch):
  *
  * - with `HEAD`s (`Store.stat`), one per chunk, while that is cheaper than listing, or
  * - against one listing of `data/` taken in this session (ceil(objects / 1000) LIST requests on S3/B2),
@@ -129,7 +130,18 @@ export class ReusedChunkVerifier<S extends object = object> {
     this.#batch.push({ id, plain, stats });
     this.#batchIds.add(id);
     this.#batchBytes += plain.length;
-    if (this.#batch.length >= this.#o.batchChunks || this.#batchBytes >= this.#o.batchBytes) await this.#startBatch();
+    if (this.#batch.length >= this.#batchLimit() || this.#batchBytes >= this.#o.batchBytes) await this.#startBatch();
+  }
+
+  /**
+   * Chunks per batch: `batchChunks`, or fewer when a listing would already pay for itself with fewer HEADs (every
+   * repository of under batchChunks × 1000 objects): the batch that decides to list is then that small, and the
+   * chunks after it are looked up without holding their plaintext.
+   */
+  #batchLimit(): number {
+    if (this.#listing) return this.#o.batchChunks;
+    const listCost = Math.max(1, Math.ceil(this.#o.estimatedObjects() / LIST_PAGE_KEYS));
+    return Math.max(1, Math.min(this.#o.batchChunks, listCost - this.stats.heads));
   }
 
   /** Check everything still waiting; throws the first failure (e.g. the store is unreachable). */

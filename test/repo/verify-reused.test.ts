@@ -125,6 +125,43 @@ describe('HEAD or LIST: whichever is cheaper (ski rental)', () => {
     assert.equal(r.stats.checked, 300);
   });
 
+  test('a repository a listing already pays for is listed as soon as the HEADs would cost as much, and no batch of 32 plaintexts is held', async () => {
+    // 5 000 objects: a listing costs 5 requests, less than a batch of 32 HEADs. Before, 32 chunks' plaintexts
+    // waited in a batch (plus up to 32 more while it was checked) before the listing was taken.
+    const all = ids(40, 7);
+    let listed = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const store: Store = {
+      location: 'fake',
+      put: () => Promise.reject(new Error('no put')),
+      get: () => Promise.reject(new Error('no get')),
+      stat: () => Promise.reject(new Error('no HEAD expected')),
+      list: async function* () { listed++; await gate; for (const name of all) yield { name, size: 1000 }; },
+      delete: () => Promise.reject(new Error('no delete')),
+      close: async () => {},
+    };
+    const v = new ReusedChunkVerifier({ store, logger: silentLogger, estimatedObjects: () => 5_000, batchChunks: 32,
+      reupload: () => Promise.reject(new Error('nothing is missing')) });
+    const plains = all.map(() => new Uint8Array(10));
+    for (let i = 0; i < 4; i++) await v.reuse(all[i]!, plains[i]!);
+    assert.equal(listed, 0, 'four HEADs would still cost less than the listing');
+    await v.reuse(all[4]!, plains[4]!);
+    assert.equal(listed, 1, 'the fifth reused chunk started the listing (5 HEADs = 5 LIST pages)');
+    // While the listing runs, the next chunks wait in a batch that is checked against the listing as soon as it is
+    // done: one more batch of five at most, then backpressure, never a batch of 32.
+    let queued = 0;
+    const waiting = [5, 6, 7, 8, 9].map((i) => v.reuse(all[i]!, plains[i]!).then(() => { queued++; }));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(queued, 4, 'four more chunks are queued, the fifth waits for the listing');
+    release();
+    await Promise.all(waiting);
+    for (let i = 10; i < all.length; i++) await v.reuse(all[i]!, plains[i]!);
+    await v.drain();
+    assert.deepEqual({ listings: v.stats.listings, heads: v.stats.heads, checked: v.stats.checked, missing: v.stats.missing },
+      { listings: 1, heads: 0, checked: 40, missing: 0 });
+  });
+
   test('missing and truncated objects are uploaded again, by HEAD and by listing alike', async () => {
     const want = ids(50, 7);
     const present = new Set(want.filter((_, i) => i % 10 !== 3));
