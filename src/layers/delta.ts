@@ -46,6 +46,14 @@ export class DeltaBuilder {
     this.#baseRows = baseRows;
   }
 
+  /**
+   * Base entries decoded and held now: the matcher's window (at most W) plus the rest of the row-list batch
+   * being fed to it (at most ROW_LIST_BATCH), whatever the base's row count.
+   */
+  get held(): number {
+    return this.#matcher.held + (this.#pending.length - this.#at);
+  }
+
   async #fill(): Promise<void> {
     for (let want = this.#matcher.wants(); want > 0; want = this.#matcher.wants()) {
       if (this.#at === this.#pending.length) {

@@ -34,6 +34,11 @@ export class WindowMatcher {
     this.#window = window;
   }
 
+  /** Base entries in the window now (at most W: the matcher's memory does not grow with the base's row count). */
+  get held(): number {
+    return this.#filled - this.#first;
+  }
+
   /** How many more base entries the window takes now (0 when it is full or the base has ended). */
   wants(): number {
     return this.#ended ? 0 : Math.max(0, this.#first + this.#window - this.#filled);

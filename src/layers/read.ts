@@ -6,30 +6,42 @@
  */
 import { createHash } from 'node:crypto';
 import { IntegrityError } from '../errors.js';
+import type { ChunkRef } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot, TableRecord } from '../snapshot/manifest.js';
-import { rebuildRows } from './rebuild.js';
+import { rebuildSpans } from './rebuild.js';
+import { bytesOf, spansOf, type Span } from './rows.js';
 
 /** The COPY rows of table `t` of snapshot `s` (t.layer must be set), checked against `t`'s rows, bytes and SHA-256. */
-export async function* layeredRows(repo: Repository, s: Snapshot, t: TableRecord): AsyncGenerator<Uint8Array> {
+export function layeredRows(repo: Repository, s: Snapshot, t: TableRecord): AsyncGenerator<Uint8Array> {
+  return bytesOf(layeredSpans(repo, s, t, { members: false }));
+}
+
+/**
+ * layeredRows as spans; with `members`, a stored chunk of the base (or of the literal rows) that appears
+ * whole in the table's rows keeps its gzip member, for `.sql.gz` restores.
+ */
+export async function* layeredSpans(repo: Repository, s: Snapshot, t: TableRecord, opts: { members: boolean }): AsyncGenerator<Span> {
   const layer = t.layer;
   const what = `table ${t.qualified} of snapshot ${s.id.slice(0, 8)} (${s.database}, ${s.time})`;
   if (!layer) throw new IntegrityError(`${what} has no layer record`, `snapshots/${s.id}`);
+  const read = (list: readonly ChunkRef[]): AsyncIterable<Span> => opts.members ? repo.readWithMembers(list) : spansOf(repo.readStream(list));
   const source = layer.delta
-    ? rebuildRows({
-      base: repo.readStream(layer.base.list), baseRows: layer.base.rows,
-      ops: repo.readStream(layer.delta.ops), literals: repo.readStream(layer.delta.literals), literalRows: layer.delta.literalRows, what,
+    ? rebuildSpans({
+      base: read(layer.base.list), baseRows: layer.base.rows,
+      ops: repo.readStream(layer.delta.ops), literals: read(layer.delta.literals), literalRows: layer.delta.literalRows, what,
     })
-    : repo.readStream(layer.base.list);
+    : read(layer.base.list);
   const hash = createHash('sha256');
   let bytes = 0;
   let rows = 0;
-  for await (const b of source) {
+  for await (const span of source) {
+    const b = span.bytes;
     hash.update(b);
     bytes += b.length;
     for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) rows++;
     if (bytes > t.bytes) break;
-    yield b;
+    yield span;
   }
   const sha256 = hash.digest('hex');
   if (bytes !== t.bytes || rows !== t.rows || sha256 !== t.sha256) {

@@ -7,24 +7,29 @@
  */
 import { IntegrityError } from '../errors.js';
 import { decodeOps } from './ops.js';
-import { RowCursor } from './rows.js';
+import { bytesOf, SpanCursor, spansOf, type Span } from './rows.js';
 
-export interface RebuildSources {
+export interface RebuildSources<T = Uint8Array> {
   /** The base's COPY rows. */
-  base: AsyncIterable<Uint8Array>;
+  base: AsyncIterable<T>;
   baseRows: number;
   /** The delta's op list. */
   ops: AsyncIterable<Uint8Array>;
   /** The delta's literal rows. */
-  literals: AsyncIterable<Uint8Array>;
+  literals: AsyncIterable<T>;
   literalRows: number;
   /** For messages, e.g. `table public.orders of snapshot 1a2b3c4d`. */
   what: string;
 }
 
-export async function* rebuildRows(src: RebuildSources): AsyncGenerator<Uint8Array> {
-  const base = new RowCursor(src.base, `the base rows of ${src.what}`);
-  const lit = new RowCursor(src.literals, `the literal rows of ${src.what}`);
+export function rebuildRows(src: RebuildSources): AsyncGenerator<Uint8Array> {
+  return bytesOf(rebuildSpans({ ...src, base: spansOf(src.base), literals: spansOf(src.literals) }));
+}
+
+/** rebuildRows over spans: a stored chunk that a run copies whole keeps its gzip member. */
+export async function* rebuildSpans(src: RebuildSources<Span>): AsyncGenerator<Span> {
+  const base = new SpanCursor(src.base, `the base rows of ${src.what}`);
+  const lit = new SpanCursor(src.literals, `the literal rows of ${src.what}`);
   for await (const op of decodeOps(src.ops, { baseRows: src.baseRows, literalRows: src.literalRows }, `the op list of ${src.what}`)) {
     if (op.kind === 'literal') {
       yield* lit.take(op.count);

@@ -7,7 +7,8 @@ import { IntegrityError } from '../errors.js';
 import { KEY_HASH_BYTES, ROW_HASH_BYTES } from './hash.js';
 
 export const ROW_ENTRY_BYTES = ROW_HASH_BYTES + KEY_HASH_BYTES;
-const BATCH = 4096;
+/** Entries per decoded batch of readRowList. */
+export const ROW_LIST_BATCH = 4096;
 
 export interface RowEntry {
   /** Row hash, latin1 (12 characters). */
@@ -54,10 +55,10 @@ export async function* readRowList(source: AsyncIterable<Uint8Array>, what = 'ro
   for await (const piece of source) {
     const buf = carry.length ? Buffer.concat([carry, piece]) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
     const whole = buf.length - (buf.length % ROW_ENTRY_BYTES);
-    // Batches of at most BATCH entries: a piece can be a whole chunk (megabytes, ~10^5 entries).
-    for (let from = 0; from < whole; from += BATCH * ROW_ENTRY_BYTES) {
+    // Batches of at most ROW_LIST_BATCH entries: a piece can be a whole chunk (megabytes, ~10^5 entries).
+    for (let from = 0; from < whole; from += ROW_LIST_BATCH * ROW_ENTRY_BYTES) {
       const out: RowEntry[] = [];
-      const to = Math.min(whole, from + BATCH * ROW_ENTRY_BYTES);
+      const to = Math.min(whole, from + ROW_LIST_BATCH * ROW_ENTRY_BYTES);
       for (let at = from; at < to; at += ROW_ENTRY_BYTES) {
         out.push({ row: buf.toString('latin1', at, at + ROW_HASH_BYTES), key: buf.toString('latin1', at + ROW_HASH_BYTES, at + ROW_ENTRY_BYTES) });
       }

@@ -62,17 +62,39 @@ export class RowSplitter {
 }
 
 /**
+ * Bytes of a stream and, when they are one whole stored chunk that is gzip-compressed, that chunk's gzip
+ * member (`.sql.gz` restores reuse it instead of recompressing: ../restore/gzip-spans.ts).
+ */
+export interface Span {
+  bytes: Uint8Array;
+  member?: Uint8Array;
+}
+
+/** Plain byte pieces as spans without members. */
+export async function* spansOf(source: AsyncIterable<Uint8Array>): AsyncGenerator<Span> {
+  for await (const bytes of source) yield { bytes };
+}
+
+/** The bytes of spans. */
+export async function* bytesOf(source: AsyncIterable<Span>): AsyncGenerator<Uint8Array> {
+  for await (const s of source) yield s.bytes;
+}
+
+/**
  * Read a stream of COPY text by whole rows, in one pass: `take(n)` yields exactly the next n rows as
  * slices of the source's own buffers (no copy per row), `skip(n)` discards them. Used to copy runs of
- * base rows into a rebuilt table.
+ * base rows into a rebuilt table. A source span that `take` hands out whole, from its first byte to its
+ * last, keeps its gzip member; a span cut anywhere loses it.
  */
-export class RowCursor {
-  readonly #it: AsyncIterator<Uint8Array>;
+export class SpanCursor {
+  readonly #it: AsyncIterator<Span>;
   #buf: Uint8Array = new Uint8Array(0);
+  /** The member of #buf while #buf is a whole, untouched source span. */
+  #member: Uint8Array | undefined;
   #rows = 0;
   readonly #what: string;
 
-  constructor(source: AsyncIterable<Uint8Array>, what: string) {
+  constructor(source: AsyncIterable<Span>, what: string) {
     this.#it = source[Symbol.asyncIterator]();
     this.#what = what;
   }
@@ -86,17 +108,19 @@ export class RowCursor {
     while (this.#buf.length === 0) {
       const r = await this.#it.next();
       if (r.done) return false;
-      this.#buf = r.value;
+      this.#buf = r.value.bytes;
+      this.#member = r.value.member;
     }
     return true;
   }
 
   /** Yield the next `n` rows; `emit` false skips them. */
-  async *#advance(n: number, emit: boolean): AsyncGenerator<Uint8Array> {
+  async *#advance(n: number, emit: boolean): AsyncGenerator<Span> {
     let left = n;
     while (left > 0) {
       if (!(await this.#fill())) throw new IntegrityError(`${this.#what} ended after ${this.#rows} rows, ${left} rows short of what the snapshot records`);
-      // Take as many whole rows as this buffer holds (up to `left`), or its rest when a row continues.
+      // Take as many whole rows as this buffer holds (up to `left`); when the last one continues in the
+      // next buffer, the rest of this buffer belongs to it.
       let at = 0;
       while (left > 0) {
         const nl = this.#buf.indexOf(NL, at);
@@ -105,13 +129,17 @@ export class RowCursor {
         left--;
         this.#rows++;
       }
-      const piece = at > 0 ? this.#buf.subarray(0, at) : this.#buf;
-      this.#buf = this.#buf.subarray(piece.length);
-      if (emit) yield piece;
+      const end = left > 0 ? this.#buf.length : at;
+      const whole = end === this.#buf.length;
+      const piece = whole ? this.#buf : this.#buf.subarray(0, end);
+      const member = whole ? this.#member : undefined;
+      this.#buf = this.#buf.subarray(end);
+      this.#member = undefined;
+      if (emit) yield member ? { bytes: piece, member } : { bytes: piece };
     }
   }
 
-  take(n: number): AsyncGenerator<Uint8Array> {
+  take(n: number): AsyncGenerator<Span> {
     return this.#advance(n, true);
   }
 
@@ -122,5 +150,30 @@ export class RowCursor {
   /** True when the source has no bytes left (a partial row counts as bytes). */
   async atEnd(): Promise<boolean> {
     return !(await this.#fill());
+  }
+}
+
+/** SpanCursor over plain bytes. */
+export class RowCursor {
+  readonly #c: SpanCursor;
+
+  constructor(source: AsyncIterable<Uint8Array>, what: string) {
+    this.#c = new SpanCursor(spansOf(source), what);
+  }
+
+  get position(): number {
+    return this.#c.position;
+  }
+
+  take(n: number): AsyncGenerator<Uint8Array> {
+    return bytesOf(this.#c.take(n));
+  }
+
+  skip(n: number): Promise<void> {
+    return this.#c.skip(n);
+  }
+
+  atEnd(): Promise<boolean> {
+    return this.#c.atEnd();
   }
 }

@@ -35,6 +35,13 @@ export interface UploadStats {
   storedBytes: number;
 }
 
+/** Plaintext bytes and, when they are one whole chunk stored gzip-compressed, that chunk's gzip member. */
+export interface ChunkSpan {
+  bytes: Uint8Array;
+  /** A complete gzip member whose content is exactly `bytes`. */
+  member?: Uint8Array;
+}
+
 export interface ChunkStoreOptions {
   /** Uploads (and downloads) in flight at once. */
   concurrency: number;
@@ -339,13 +346,39 @@ export class ChunkStore {
   }
 
   /**
+   * One chunk's plaintext and, when it is stored gzip-compressed, its gzip member too (for `.sql.gz`
+   * restores that reuse the members of whole chunks and recompress the rest). Like loadGzipMember, the
+   * content hash is not checked here: the caller checks the SHA-256 of the whole stream (and of each
+   * layered table) over the plaintext.
+   */
+  async loadWithMember(id: string): Promise<ChunkSpan> {
+    const label = `data/${id}`;
+    return this.#fetchVerified('data', id, label, async (body) => {
+      const packed = open(this.#keys.encryption, body, label, label);
+      const bytes = await decompressChunk(packed, label);
+      const member = gzipMemberOf(packed);
+      return member ? { bytes, member } : { bytes };
+    });
+  }
+
+  /**
    * The plaintext of a sequence of chunks, in order, with up to `concurrency` downloads ahead
    * (or, with `gzipMembers`, each chunk as a gzip member: see loadGzipMember).
    */
-  async *read(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, opts: { gzipMembers?: boolean } = {}): AsyncGenerator<Uint8Array> {
+  read(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, opts: { gzipMembers?: boolean } = {}): AsyncGenerator<Uint8Array> {
     const gz = opts.gzipMembers ?? false;
-    const loader = gz ? (id: string) => this.loadGzipMember(id) : (id: string) => this.load(id);
-    const window: { ref: ChunkRef; p: Promise<Uint8Array> }[] = [];
+    return this.#readWith(refs, gz ? (id) => this.loadGzipMember(id) : (id) => this.load(id), gz ? null : (b) => b.length);
+  }
+
+  /** Each chunk's plaintext with its gzip member when it has one (loadWithMember), in order, with prefetch. */
+  readWithMembers(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>): AsyncGenerator<ChunkSpan> {
+    return this.#readWith(refs, (id) => this.loadWithMember(id), (s) => s.bytes.length);
+  }
+
+  /** `plainLength`: the plaintext length of a loaded chunk, checked against its ref (null: not checked). */
+  async *#readWith<T>(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, loader: (id: string) => Promise<T>,
+    plainLength: ((loaded: T) => number) | null): AsyncGenerator<T> {
+    const window: { ref: ChunkRef; p: Promise<T> }[] = [];
     const iterator = (Symbol.asyncIterator in refs ? refs[Symbol.asyncIterator]() : (refs as Iterable<ChunkRef>)[Symbol.iterator]()) as
       AsyncIterator<ChunkRef> | Iterator<ChunkRef>;
     let exhausted = false;
@@ -362,12 +395,13 @@ export class ChunkStore {
     await fill();
     while (window.length) {
       const { ref, p } = window.shift()!;
-      const bytes = await p;
-      if (!gz && bytes.length !== ref.length) {
-        throw new IntegrityError(`chunk data/${ref.id} has ${bytes.length} bytes but the snapshot records ${ref.length}`, `data/${ref.id}`);
+      const loaded = await p;
+      const length = plainLength?.(loaded);
+      if (length !== undefined && length !== ref.length) {
+        throw new IntegrityError(`chunk data/${ref.id} has ${length} bytes but the snapshot records ${ref.length}`, `data/${ref.id}`);
       }
       await fill();
-      yield bytes;
+      yield loaded;
     }
   }
 }

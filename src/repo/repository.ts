@@ -19,7 +19,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
 import { describeRetry } from '../store/retry.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
-import { ChunkStore } from './chunk-store.js';
+import { ChunkStore, type ChunkSpan } from './chunk-store.js';
 import { SeenSnapshots } from './seen.js';
 import {
   chunkCompressionOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
@@ -321,6 +321,11 @@ export class Repository {
       const to = Math.min(bytes.length, end - at);
       if (to > from) yield bytes.subarray(from, to);
     }
+  }
+
+  /** The plaintext of a saved stream chunk by chunk, each with its gzip member when stored gzip-compressed. */
+  readWithMembers(list: readonly ChunkRef[]): AsyncGenerator<ChunkSpan> {
+    return this.chunks.readWithMembers(this.refs(list));
   }
 
   /** The stream as concatenated gzip members (a valid .gz file of the plaintext), one member per chunk. */

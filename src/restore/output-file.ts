@@ -186,6 +186,8 @@ export async function writeNewFile(dir: string, name: string, fill: (out: WriteS
     await publish(partial, final, opts.overwrite ?? false);
     return final;
   } catch (e) {
+    // Writes still in flight fail once the stream is destroyed; the error to report is e.
+    out?.on('error', () => {});
     out?.destroy();
     await rm(partial, { force: true });
     throw ioError(e, `writing ${final}`);

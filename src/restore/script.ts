@@ -6,7 +6,9 @@
  */
 import type { Repository } from '../repo/repository.js';
 import { hasLayers, type PartRecord, type Snapshot } from '../snapshot/manifest.js';
-import { layeredRows } from '../layers/read.js';
+import { layeredRows, layeredSpans } from '../layers/read.js';
+import type { Span } from '../layers/rows.js';
+import { IntegrityError } from '../errors.js';
 import { ByteCursor } from './cursor.js';
 
 /** The layered tables' row ranges in script order. */
@@ -59,4 +61,38 @@ export async function* readScript(repo: Repository, s: Snapshot, range?: { start
     pos = to;
   }
   if (pos < end) yield* stored.take(end - pos);
+}
+
+/**
+ * The whole script as spans, for `.sql.gz` output: a stored chunk (of the dump stream, of a base, of a
+ * delta's literal rows) that appears whole and uncut in the script carries its gzip member, everything
+ * else is plain bytes to compress. Layered tables are checked as in readScript; the caller checks the
+ * whole script's SHA-256 over the spans' bytes.
+ */
+export async function* readScriptSpans(repo: Repository, s: Snapshot): AsyncGenerator<Span> {
+  const layered = layeredParts(s);
+  // Where each layered table's rows go, as offsets of the stored dump stream (ascending).
+  const at = layered.map((p) => storedOffset(layered, p.table!.dataOffset));
+  let k = 0;
+  let pos = 0;
+  for await (const chunk of repo.readWithMembers(s.dump.list)) {
+    const len = chunk.bytes.length;
+    let off = 0;
+    while (k < at.length && at[k]! < pos + len) {
+      const cut = at[k]! - pos;
+      if (cut > off) yield { bytes: chunk.bytes.subarray(off, cut) };
+      off = cut;
+      yield* layeredSpans(repo, s, layered[k]!.table!, { members: true });
+      k++;
+    }
+    if (off === 0) yield chunk;
+    else if (off < len) yield { bytes: chunk.bytes.subarray(off) };
+    pos += len;
+  }
+  for (; k < at.length; k++) {
+    if (at[k] !== pos) {
+      throw new IntegrityError(`the dump of snapshot ${s.id.slice(0, 8)} ends at byte ${pos} of its stored stream, before table ${layered[k]!.name} at ${at[k]}`, `snapshots/${s.id}`);
+    }
+    yield* layeredSpans(repo, s, layered[k]!.table!, { members: true });
+  }
 }

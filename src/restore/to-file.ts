@@ -5,6 +5,8 @@
  * `.sql.gz` needs no recompression: every chunk is stored as an independent gzip member, and
  * concatenated members are one valid gzip file. The plaintext is still checked against the
  * snapshot's whole-dump SHA-256: a gunzip of the written bytes runs alongside (on libuv's thread pool).
+ * A snapshot with layered tables passes the members of the chunks that appear whole in its script and
+ * compresses only the rest (rebuilt rows, chunks cut where rows are spliced in): ./gzip-spans.ts.
  * A failed or mismatching restore removes its partial file; files are never replaced (./output-file.ts).
  */
 import { createHash } from 'node:crypto';
@@ -16,10 +18,11 @@ import { pipeline } from 'node:stream/promises';
 import { IntegrityError, LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import { hasLayers, type Snapshot } from '../snapshot/manifest.js';
-import { readScript } from './script.js';
+import { readScript, readScriptSpans } from './script.js';
+import { GzipMemberWriter, type MemberStats } from './gzip-spans.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
-import { counted } from '../progress/count.js';
+import { counted, partAt } from '../progress/count.js';
 import type { OnProgress } from '../progress/types.js';
 import { planRestoreFiles, prepareTargetDir, writeNewFile, type PlannedFile, type WriteFileOptions } from './output-file.js';
 
@@ -110,26 +113,39 @@ function plainOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefin
 }
 
 /**
- * A snapshot with layered tables as gzip: its rows are rebuilt, so there are no stored members to reuse;
- * the script is compressed here (level 1, on the thread pool) and hashed as plaintext on the way.
+ * A snapshot with layered tables as gzip: the stored members of chunks that appear whole in the script are
+ * passed through; rebuilt rows and cut chunks are compressed here (./gzip-spans.ts). The plaintext is
+ * hashed on the way (each layered table is checked by readScriptSpans). On failure, with `flushOnError`
+ * (a stream that gets an abort trailer), what was read is still written before the error is raised, so the
+ * trailer follows exactly the bytes the tracker saw; a file is removed anyway.
  */
-async function gzipPlain(repo: Repository, s: Snapshot, out: Writable, onPlain: (plain: Uint8Array) => void, onProgress: OnProgress | undefined): Promise<void> {
+async function gzipLayered(repo: Repository, s: Snapshot, out: Writable, onPlain: (plain: Uint8Array) => void, onProgress: OnProgress | undefined,
+  opts: { flushOnError: boolean }): Promise<MemberStats> {
   const hash = createHash('sha256');
   let size = 0;
-  const z = createGzip({ level: 1 });
-  const pumped = (async () => { for await (const b of z as AsyncIterable<Uint8Array>) await write(out, b); })();
-  pumped.catch(() => { /* observed below */ });
-  const plain = (async function* () {
-    for await (const b of plainOf(repo, s, onProgress)) {
-      hash.update(b);
-      size += b.length;
-      onPlain(b);
-      yield b;
+  const members = new GzipMemberWriter((b) => write(out, b));
+  const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
+  onProgress?.({ ...base, done: 0, ...itemAt(s, 0) });
+  try {
+    for await (const span of readScriptSpans(repo, s)) {
+      hash.update(span.bytes);
+      size += span.bytes.length;
+      onPlain(span.bytes);
+      await members.add(span);
+      onProgress?.({ ...base, done: size, ...itemAt(s, Math.max(0, size - 1)) });
     }
-  })();
-  await pipeline(Readable.from(plain, { objectMode: false }), z);
-  await pumped;
+  } catch (e) {
+    if (opts.flushOnError && !out.errored && !out.destroyed) await members.finish().catch(() => { /* the output failed too: the error to report is e */ });
+    throw e;
+  }
+  await members.finish();
   checkHash(s, { sha256: hash.digest('hex'), size });
+  return members.stats;
+}
+
+function itemAt(s: Snapshot, offset: number): { item?: string } {
+  const item = partAt(s.parts, offset);
+  return item ? { item } : {};
 }
 
 /** Restore `s` as `<dir>/<db>_<stamp>.sql.gz` (never replacing a file; see ./output-file.ts); returns the path. */
@@ -138,7 +154,7 @@ export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: str
   const { name, overwrite } = await chosenName(dir, s, '.sql.gz', opts);
   try {
     return await writeNewFile(dir, name, async (out) => {
-      if (hasLayers(s)) { await gzipPlain(repo, s, out, () => {}, opts.onProgress); return; }
+      if (hasLayers(s)) { await gzipLayered(repo, s, out, () => {}, opts.onProgress, { flushOnError: false }); return; }
       const hasher = new GunzipHasher();
       for await (const member of membersOf(repo, s, opts.onProgress)) {
         await write(out, member);
@@ -170,7 +186,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
   let hasher: GunzipHasher | undefined;
   try {
     if (gzip && hasLayers(s)) {
-      await gzipPlain(repo, s, out, (plain) => tracker.update(plain), onProgress);
+      await gzipLayered(repo, s, out, (plain) => tracker.update(plain), onProgress, { flushOnError: true });
       return;
     }
     if (gzip) {

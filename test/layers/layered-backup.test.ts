@@ -19,6 +19,7 @@ import { backupDatabase, type BackupResult } from '../../src/backup/backup.js';
 import { listSnapshots, loadSnapshot } from '../../src/snapshot/snapshots.js';
 import type { Snapshot, SnapshotManifest, TableRecord } from '../../src/snapshot/manifest.js';
 import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.js';
+import { readScriptSpans } from '../../src/restore/script.js';
 import { restoreInto } from '../../src/restore/into-db.js';
 import { restoreParallel } from '../../src/restore/parallel.js';
 import { verifySnapshot } from '../../src/restore/verify.js';
@@ -129,6 +130,28 @@ describe('row-level layers: backup, every restore path, prune', () => {
     assert.deepEqual(await contentOf(pg, 'fromscript'), expected);
   });
 
+  test('the .sql.gz of a delta snapshot passes the stored gzip members of untouched chunks through (base, dump stream), each exactly its bytes', async () => {
+    const s = await loadSnapshot(repo, second.snapshotId);
+    const kv = table(s, 'public.kv');
+    let at = 0;
+    let reusedInKv = 0;
+    let reusedInDump = 0;
+    const bytes: Uint8Array[] = [];
+    for await (const span of readScriptSpans(repo, s)) {
+      bytes.push(span.bytes);
+      if (span.member) {
+        assert.ok(gunzipSync(span.member).equals(span.bytes), `a member at script offset ${at} is not its bytes`);
+        if (at >= kv.dataOffset && at + span.bytes.length <= kv.dataOffset + kv.dataLength) reusedInKv += span.bytes.length;
+        else reusedInDump += span.bytes.length;
+      }
+      at += span.bytes.length;
+    }
+    assert.equal(createHash('sha256').update(Buffer.concat(bytes)).digest('hex'), s.dump.sha256);
+    // kv changed in 3 of 2000 rows: its base's chunks that hold none of them are copied whole, so their members are reused.
+    assert.ok(reusedInKv > 0, `${reusedInKv} of kv's ${kv.dataLength} bytes passed through as stored members`);
+    assert.ok(reusedInDump > 0, 'the dump stream\'s whole chunks pass through');
+  });
+
   test('restore into a database (one transaction and --jobs), verify, and table extraction rebuild the layered tables', async () => {
     const s = await loadSnapshot(repo, second.snapshotId);
     await pg.createDatabase('serial');
@@ -155,6 +178,14 @@ describe('row-level layers: backup, every restore path, prune', () => {
     table(wrong, 'public.items').sha256 = '0'.repeat(64);
     await assert.rejects(script(repo, wrong), (e: unknown) => e instanceof IntegrityError && /public\.items.*do not match what the backup recorded/.test(e.message));
     await assert.rejects(restoreToDirectory(repo, wrong, join(tmp.path, 'bad')), IntegrityError);
+    // --stdout --gzip: every row read before the check failed is written, then the abort trailer, all valid gzip.
+    const gz = new PassThrough();
+    const gzGot = collect(gz);
+    await assert.rejects(restoreToStream(repo, wrong, gz, { gzip: true }), IntegrityError);
+    gz.end();
+    const cut = gunzipSync(await gzGot).toString('utf8');
+    const items = cut.indexOf('COPY public.items');
+    assert.ok(items > 0 && cut.indexOf('\\.pgvault: restore aborted') > items, 'the trailer ends the rows of public.items');
     await pg.createDatabase('bad');
     await assert.rejects(restoreInto(repo, wrong, conn('bad')), IntegrityError);
     const [r] = await pg.query<{ n: string }>('bad', `SELECT count(*)::text AS n FROM pg_tables WHERE schemaname = 'public'`);

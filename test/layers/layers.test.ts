@@ -5,10 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { IntegrityError } from '../../src/errors.js';
 import {
-  DeltaBuilder, OpEncoder, RowCursor, RowHasher, RowListEncoder, RowSplitter, WindowMatcher, decodeOps, keyColumnsOf, readRowList,
-  rebuildRows, splitRows, ROW_ENTRY_BYTES, type DeltaStats,
+  DeltaBuilder, OpEncoder, RowCursor, RowHasher, RowListEncoder, RowSplitter, SpanCursor, WindowMatcher, decodeOps, keyColumnsOf, readRowList,
+  rebuildRows, rebuildSpans, splitRows, ROW_ENTRY_BYTES, ROW_LIST_BATCH, type DeltaStats, type Span,
 } from '../../src/layers/index.js';
 
 const KEY = new Uint8Array(32).fill(9);
@@ -257,4 +258,76 @@ test('the matcher keeps its memory to the window: entries beyond it are not requ
   assert.equal(m.match('r2'.padEnd(12), () => 'none'.padEnd(8)), 2);
   assert.equal(m.wants(), 3);
   assert.deepEqual(m.summary(4), { matched: 1, dropped: 3 });
+});
+
+test('a parent of 10 × the bound streams through the delta with at most window + one row-list batch of its entries held, whatever the change', async () => {
+  // Counted, not timed: the base entries decoded and held at once (DeltaBuilder.held) stay below W + ROW_LIST_BATCH
+  // for a parent of 10 × that many rows, unchanged, fully replaced, emptied, reversed, or interleaved with inserts.
+  const W = 1000;
+  const bound = W + ROW_LIST_BATCH;
+  const n = 10 * bound;
+  const h = new RowHasher(KEY);
+  const base = Array.from({ length: n }, (_, i) => row(i, `b${i}`));
+  const list = rowListOf(base, h);
+  const patterns: [string, Uint8Array[]][] = [
+    ['unchanged', base],
+    ['every row changed', base.map((_, i) => row(i, `changed ${i}`))],
+    ['empty now', []],
+    ['reversed', [...base].reverse()],
+    ['an insert after every row', base.flatMap((b, i) => [b, row(i + 0.5, 'ins')])],
+  ];
+  for (const [name, now] of patterns) {
+    const d = new DeltaBuilder(stream(pieces(list, rng(n), 4096)), n, h, { window: W });
+    let most = 0;
+    for (const x of now) {
+      await d.add(x);
+      most = Math.max(most, d.held);
+    }
+    const end = await d.finish();
+    assert.ok(most <= bound, `${name}: ${most} base entries held at once, more than ${bound}`);
+    assert.equal(end.stats.matched + end.stats.literalRows, now.length, name);
+    if (name === 'unchanged') assert.ok(most > W / 2, 'the window is used (the count is real)');
+  }
+});
+
+test('rebuildSpans keeps a stored piece\'s gzip member exactly when a run copies the piece whole', async () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const r = rng(seed * 104729);
+    const t0 = table(r, 300);
+    const t1 = seed <= 5 ? t0 : edit(r, t0);
+    const base = t0.map((x) => row(x.id, x.body));
+    const now = t1.map((x) => row(x.id, x.body));
+    const layer = await delta(base, now, 64, r);
+    const withMembers = (parts: Uint8Array[]): AsyncGenerator<Span> => (async function* () {
+      for (const p of parts) yield r(4) === 0 ? { bytes: p } : { bytes: p, member: gzipSync(p) };
+    })();
+    const basePieces = pieces(cat(base), r);
+    const spans: Span[] = [];
+    for await (const sp of rebuildSpans({
+      base: withMembers(basePieces), baseRows: base.length, ops: stream([layer.ops]),
+      literals: withMembers(pieces(layer.literals, r)), literalRows: layer.stats.literalRows, what: 't',
+    })) spans.push(sp);
+    assert.ok(Buffer.concat(spans.map((x) => x.bytes)).equals(cat(now)), `seed ${seed}: rebuilt rows differ`);
+    for (const sp of spans) if (sp.member) assert.ok(gunzipSync(sp.member).equals(sp.bytes), `seed ${seed}: a member that is not its bytes`);
+    if (seed <= 5) {
+      // Unchanged: one base run, so every piece that had a member keeps it.
+      const had = basePieces.length;
+      assert.equal(spans.length, had, `seed ${seed}: unchanged pieces pass through one for one`);
+    }
+  }
+});
+
+test('SpanCursor: a piece cut by a take or a skip loses its member; whole pieces keep theirs', async () => {
+  const a = Buffer.from('1\n2\n3');
+  const b = Buffer.from('\n4\n');
+  const c = Buffer.from('5\n6\n');
+  const src = async function* (): AsyncGenerator<Span> { for (const p of [a, b, c]) yield { bytes: p, member: gzipSync(p) }; };
+  const cur = new SpanCursor(src(), 'rows');
+  const first = [];
+  for await (const sp of cur.take(3)) first.push(sp);
+  assert.deepEqual(first.map((x) => [x.bytes.toString(), x.member !== undefined]), [['1\n2\n3', true], ['\n', false]]);
+  await cur.skip(1);
+  const rest = [];
+  for await (const sp of cur.take(2)) rest.push(sp);
+  assert.deepEqual(rest.map((x) => [x.bytes.toString(), x.member !== undefined]), [['5\n6\n', true]]);
 });
