@@ -52,6 +52,12 @@ export class KeyedBlake2b {
 
   /** The hash of `input`, as a view of WebAssembly memory that the next call overwrites. */
   #hash(input: Uint8Array): Uint8Array {
+    this.#run(input);
+    return lib.HEAPU8.subarray(this.#out, this.#out + this.outLength);
+  }
+
+  /** Hash `input` into the output region (at #out in WebAssembly memory). */
+  #run(input: Uint8Array): void {
     if (input.length > this.#capacity) {
       if (this.#input) lib._free(this.#input);
       this.#capacity = Math.max(input.length, 2 * this.#capacity, 256);
@@ -64,7 +70,6 @@ export class KeyedBlake2b {
     if (lib._crypto_generichash(this.#out, this.outLength, this.#input, input.length, 0, this.#key, this.#keyLength) !== 0) {
       throw new Error('crypto_generichash failed');
     }
-    return lib.HEAPU8.subarray(this.#out, this.#out + this.outLength);
   }
 
   /** The hash as a new Uint8Array. */
@@ -76,6 +81,14 @@ export class KeyedBlake2b {
   hex(input: Uint8Array): string {
     const h = this.#hash(input);
     return Buffer.from(h.buffer, h.byteOffset, h.length).toString('hex');
+  }
+
+  /** Write the first `n` bytes of the hash of `input` to `dst` at `at` (no allocation besides the input's copy). */
+  into(input: Uint8Array, n: number, dst: Uint8Array, at: number): void {
+    this.#run(input);
+    const heap = lib.HEAPU8;
+    const out = this.#out;
+    for (let i = 0; i < n; i++) dst[at + i] = heap[out + i]!;
   }
 
   /** The first `n` bytes of the hash as a Latin-1 string (one character per byte), e.g. to key a Map. */

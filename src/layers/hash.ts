@@ -6,7 +6,8 @@
  * - the row's key fields (the ORDER BY key's columns, tab-separated as in the row), 8 bytes kept: an
  *   updated row is found by it, which moves the matching window past the row's old version.
  *
- * Both are returned as latin1 strings (one character per byte) to key JavaScript Maps.
+ * The matcher and the row list take them as bytes written in place (rowInto, keyInto: nothing allocated per
+ * row); `row` and `key` return them as Latin-1 strings (one character per byte) for tests and tools.
  */
 import { KeyedBlake2b } from '../crypto/blake2b.js';
 
@@ -34,8 +35,22 @@ export class RowHasher {
     return this.#hash.latin1(row, ROW_HASH_BYTES);
   }
 
+  /** The row hash (ROW_HASH_BYTES) written to `dst` at `at`: no allocation per row. */
+  rowInto(row: Uint8Array, dst: Uint8Array, at: number): void {
+    this.#hash.into(row, ROW_HASH_BYTES, dst, at);
+  }
+
+  /** The key hash (KEY_HASH_BYTES) written to `dst` at `at`. */
+  keyInto(row: Uint8Array, dst: Uint8Array, at: number): void {
+    this.#hash.into(this.#keyBytes(row), KEY_HASH_BYTES, dst, at);
+  }
+
   /** Hash of the key fields: a single key column is hashed in place; several are joined with tabs. */
   key(row: Uint8Array): string {
+    return this.#hash.latin1(this.#keyBytes(row), KEY_HASH_BYTES);
+  }
+
+  #keyBytes(row: Uint8Array): Uint8Array {
     const fields: Uint8Array[] = [];
     let col = 0;
     let start = 0;
@@ -49,8 +64,7 @@ export class RowHasher {
       if (b === NL) break;
     }
     // A row with fewer columns than the key names cannot come from COPY; hash what there is.
-    const bytes = fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
-    return this.#hash.latin1(bytes, KEY_HASH_BYTES);
+    return fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
   }
 }
 

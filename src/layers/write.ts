@@ -72,7 +72,7 @@ export class TableLayerWriter {
     if (this.#plan.kind === 'base') {
       await this.#rowsOut!.write(piece);
       for (const row of rows) {
-        const batch = this.#list!.add({ row: this.#hasher.row(row), key: this.#hasher.key(row) });
+        const batch = this.#list!.addRow(row, this.#hasher);
         if (batch) await this.#listOut!.write(batch);
       }
       return;

@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { IntegrityError } from '../../src/errors.js';
 import {
   DeltaBuilder, OpEncoder, RowCursor, RowHasher, RowListEncoder, RowSplitter, SpanCursor, WindowMatcher, decodeOps, keyColumnsOf, readRowList,
-  rebuildRows, rebuildSpans, splitRows, ROW_ENTRY_BYTES, ROW_LIST_BATCH, type DeltaStats, type Span,
+  rebuildRows, rebuildSpans, splitRows, ROW_ENTRY_BYTES, type DeltaStats, type Span,
 } from '../../src/layers/index.js';
 
 const KEY = new Uint8Array(32).fill(9);
@@ -251,20 +251,61 @@ test('the rebuild checks the recorded counts: a row list or literal stream that 
 });
 
 test('the matcher keeps its memory to the window: entries beyond it are not requested', () => {
+  const entry = (row: string, key: string): Buffer => Buffer.from(row.padEnd(12) + key.padEnd(8), 'latin1');
   const m = new WindowMatcher(4);
   assert.equal(m.wants(), 4);
-  for (let i = 0; i < 4; i++) m.addBase({ row: `r${i}`.padEnd(12), key: `k${i}`.padEnd(8) });
+  for (let i = 0; i < 4; i++) m.addBase(entry(`r${i}`, `k${i}`), 0);
   assert.equal(m.wants(), 0);
-  assert.equal(m.match('r2'.padEnd(12), () => 'none'.padEnd(8)), 2);
+  assert.throws(() => m.addBase(entry('r4', 'k4'), 0), /window is full/);
+  const none = { bytes: entry('', 'none'), at: 12 };
+  assert.equal(m.match(entry('r2', ''), () => none), 2);
   assert.equal(m.wants(), 3);
+  assert.equal(m.held, 1);
   assert.deepEqual(m.summary(4), { matched: 1, dropped: 3 });
+  // A key match (an update) moves the window past the old version; a miss moves nothing.
+  m.addBase(entry('r4', 'k4'), 0);
+  m.addBase(Buffer.concat([Buffer.alloc(7), entry('r5', 'k5')]), 7);
+  assert.equal(m.match(entry('x', ''), () => ({ bytes: entry('', 'k4'), at: 12 })), -1);
+  assert.equal(m.held, 1);
+  assert.equal(m.match(entry('y', ''), () => none), -1);
+  assert.equal(m.held, 1);
+  assert.equal(m.match(entry('r5', ''), () => none), 5);
+  assert.equal(m.held, 0);
 });
 
-test('a parent of 10 × the bound streams through the delta with at most window + one row-list batch of its entries held, whatever the change', async () => {
-  // Counted, not timed: the base entries decoded and held at once (DeltaBuilder.held) stay below W + ROW_LIST_BATCH
-  // for a parent of 10 × that many rows, unchanged, fully replaced, emptied, reversed, or interleaved with inserts.
+test('the matcher\'s hash tables: duplicates give the oldest ordinal, colliding prefixes are told apart, removals keep every chain reachable', () => {
+  // Entries whose first 4 bytes are equal (one chain) but whose hashes differ, and exact duplicates.
+  const entry = (tail: string, key: string): Buffer => Buffer.from(`AAAA${tail.padEnd(8)}${key.padEnd(8)}`, 'latin1');
+  for (let seed = 1; seed <= 40; seed++) {
+    const r = rng(seed);
+    const w = 1 + r(16);
+    const n = 200;
+    const names = Array.from({ length: n }, () => `t${r(12)}`);
+    const m = new WindowMatcher(w);
+    const model: { name: string; ord: number }[] = [];
+    let fed = 0;
+    const feed = (): void => {
+      while (m.wants() > 0 && fed < n) { m.addBase(entry(names[fed]!, 'k'), 0); model.push({ name: names[fed]!, ord: fed }); fed++; }
+    };
+    for (let step = 0; step < 3 * n && (fed < n || model.length); step++) {
+      feed();
+      const want = r(3) === 0 ? 'nope' : (model[r(Math.max(1, model.length))]?.name ?? 'nope');
+      const expect = model.find((e) => e.name === want)?.ord ?? -1;
+      const got = m.match(entry(want, ''), () => ({ bytes: entry('', 'zz'), at: 12 }));
+      assert.equal(got, expect, `seed ${seed}, window ${w}, step ${step}`);
+      if (got >= 0) model.splice(0, model.findIndex((e) => e.ord === got) + 1);
+      assert.equal(m.held, model.length);
+    }
+  }
+});
+
+test('a parent of 10 × the bound streams through the delta with at most window + one row-list piece of its entries held, whatever the change', async () => {
+  // Counted, not timed: the base entries held at once (DeltaBuilder.held: the matcher's window and the unread rest
+  // of the row-list piece, i.e. one stored chunk of the list) stay within W + one piece for a parent of 10 × that
+  // many rows, unchanged, fully replaced, emptied, reversed, or interleaved with inserts.
   const W = 1000;
-  const bound = W + ROW_LIST_BATCH;
+  const PIECE = 3000;
+  const bound = W + PIECE;
   const n = 10 * bound;
   const h = new RowHasher(KEY);
   const base = Array.from({ length: n }, (_, i) => row(i, `b${i}`));
@@ -277,7 +318,9 @@ test('a parent of 10 × the bound streams through the delta with at most window 
     ['an insert after every row', base.flatMap((b, i) => [b, row(i + 0.5, 'ins')])],
   ];
   for (const [name, now] of patterns) {
-    const d = new DeltaBuilder(stream(pieces(list, rng(n), 4096)), n, h, { window: W });
+    const inPieces: Uint8Array[] = [];
+    for (let at = 0; at < list.length; at += PIECE * ROW_ENTRY_BYTES - 7) inPieces.push(list.subarray(at, at + PIECE * ROW_ENTRY_BYTES - 7));
+    const d = new DeltaBuilder(stream(inPieces), n, h, { window: W });
     let most = 0;
     for (const x of now) {
       await d.add(x);
@@ -286,7 +329,7 @@ test('a parent of 10 × the bound streams through the delta with at most window 
     const end = await d.finish();
     assert.ok(most <= bound, `${name}: ${most} base entries held at once, more than ${bound}`);
     assert.equal(end.stats.matched + end.stats.literalRows, now.length, name);
-    if (name === 'unchanged') assert.ok(most > W / 2, 'the window is used (the count is real)');
+    if (name === 'unchanged') assert.ok(most > W, 'the window and the piece are counted');
   }
 });
 
