@@ -77,7 +77,8 @@ export class TableLayerWriter {
       }
       return;
     }
-    for (const row of rows) if (await this.#delta!.add(row)) await this.#litOut!.write(row);
+    const d = this.#delta!;
+    for (const row of rows) if (d.tryAdd(row) ?? await d.add(row)) await this.#litOut!.write(row);
     await this.#opsOut!.write(this.#delta!.takeOps());
   }
 
