@@ -12,8 +12,10 @@
  *      - indexes and non-foreign-key constraints, which depend only on their table: each is ready as
  *        soon as its table's data is loaded (so the indexes of the big tables are built while other
  *        tables are still loading), or after all the data when its statement names no single table;
- *   3. the rest of post-data (index attachments, foreign keys, triggers, rules, policies, ACLs,
- *      comments, event triggers, materialized view refreshes) in script order over one connection,
+ *      - foreign keys between two plain tables, once both are loaded and the referenced table's keys
+ *        are built (planLoad);
+ *   3. the rest of post-data (index attachments, keys of partitioned tables, triggers, rules, policies,
+ *      ACLs, comments, event triggers, materialized view refreshes) in script order over one connection,
  *      which is the dependency order the dump engine wrote.
  * The post-data part is split at its table-of-contents headers (the `-- Name: …; Type: …` comments every
  * pgvault and pg_dump script has, so v1 snapshots split the same way).
@@ -66,9 +68,9 @@ async function text(repo: Repository, s: Snapshot, p: PartRecord | undefined): P
  * the script writes before an entry's header end up at the end of the previous entry; move them to the
  * entry they belong to, and give every parallel entry an explicit default tablespace.
  */
-export function postDataEntries(epilogue: string): { preamble: string; entries: (TocEntry & { sql: string })[] } {
+export function postDataEntries(epilogue: string): { preamble: string; entries: PostEntry[] } {
   const toc = parseToc(stripMetaCommands(epilogue));
-  const out: (TocEntry & { sql: string })[] = [];
+  const out: PostEntry[] = [];
   let carry = '';
   for (const e of toc.entries) {
     const tail = SESSION_TAIL.exec(e.text);
@@ -87,12 +89,12 @@ function loadError(e: unknown, what: string, target: string): unknown {
 }
 
 /** One unit of work of the parallel load. */
-interface Job {
+export interface Job {
   label: string;
   /** Larger first, among the jobs that are ready. */
   weight: number;
-  /** The table the job writes or locks (quoted, qualified): two jobs on one table never run at once. */
-  table?: string;
+  /** The tables the job writes or locks (quoted, qualified): two jobs on one table never run at once. */
+  tables: readonly string[];
   /** Jobs this one still waits for. */
   waits: number;
   /** Jobs that wait for this one. */
@@ -114,7 +116,7 @@ export class JobError extends Error {
  * whose table no other connection is working on; a job becomes ready when the jobs it waits for are
  * done (an index when its table's data is loaded). The first error stops the rest.
  */
-export async function runJobs(clients: readonly pg.Client[], jobs: readonly Job[]): Promise<void> {
+export async function runJobs(clients: readonly pg.Client[], jobs: readonly Job[], onJob?: (connection: number, job: Job, phase: 'start' | 'end') => void): Promise<void> {
   const ready = jobs.filter((j) => j.waits === 0);
   const busy = new Set<string>();
   let running = 0;
@@ -125,12 +127,12 @@ export async function runJobs(clients: readonly pg.Client[], jobs: readonly Job[
     let best = -1;
     for (let i = 0; i < ready.length; i++) {
       const j = ready[i]!;
-      if (j.table !== undefined && busy.has(j.table)) continue;
+      if (j.tables.some((t) => busy.has(t))) continue;
       if (best < 0 || j.weight > ready[best]!.weight) best = i;
     }
     return best < 0 ? undefined : ready.splice(best, 1)[0];
   };
-  await Promise.all(clients.map(async (client) => {
+  await Promise.all(clients.map(async (client, connection) => {
     for (;;) {
       if (failed) return;
       const j = pick();
@@ -140,15 +142,17 @@ export async function runJobs(clients: readonly pg.Client[], jobs: readonly Job[
         continue;
       }
       running++;
-      if (j.table !== undefined) busy.add(j.table);
+      for (const t of j.tables) busy.add(t);
       try {
+        onJob?.(connection, j, 'start');
         await j.run(client);
+        onJob?.(connection, j, 'end');
         for (const d of j.then) if (--d.waits === 0) ready.push(d);
       } catch (e) {
         failed ??= { e: new JobError(j.label, e) };
       } finally {
         running--;
-        if (j.table !== undefined) busy.delete(j.table);
+        for (const t of j.tables) busy.delete(t);
         wakeAll();
       }
     }
@@ -168,41 +172,141 @@ export function tableOfEntry(e: { type: string; sql: string }, tables: readonly 
   return hits.length === 1 ? hits[0] : undefined;
 }
 
+/** A post-data statement of the script (postDataEntries). */
+export type PostEntry = TocEntry & { sql: string };
+
+/**
+ * The two tables of a foreign key (`ALTER TABLE ONLY <table> ADD CONSTRAINT … FOREIGN KEY (…) REFERENCES
+ * <references>(…)`), when both are plain tables with data of their own in the snapshot; otherwise (a
+ * partitioned table on either side, a name not found exactly once) undefined: such a key is added in script
+ * order after everything else.
+ */
+export function tablesOfForeignKey(e: { type: string; sql: string }, tables: readonly string[]): { table: string; references: string } | undefined {
+  if (e.type !== 'FK CONSTRAINT') return undefined;
+  const from = tables.filter((t) => e.sql.includes(`ALTER TABLE ONLY ${t}\n    ADD CONSTRAINT `));
+  const to = tables.filter((t) => e.sql.includes(` REFERENCES ${t}(`));
+  return from.length === 1 && to.length === 1 ? { table: from[0]!, references: to[0]! } : undefined;
+}
+
+/** What the jobs of a plan do; restoreParallel reads the repository and runs statements, tests record. */
+export interface LoadRunners {
+  /** Load one part of the script: table data, sequence values (data-sql), large objects. */
+  part(client: pg.Client, p: PartRecord): Promise<void>;
+  /** Run one post-data statement. */
+  entry(client: pg.Client, e: PostEntry): Promise<void>;
+}
+
+/**
+ * The jobs of a parallel load, pg_restore -j style, and the post-data entries left to run afterwards in
+ * script order over one connection:
+ *   - one job per table-data, data-sql and large-objects part, weighted by its bytes;
+ *   - an index or a non-foreign-key constraint (PARALLEL_TYPES) waits for the data of the one table its
+ *     statement names (tableOfEntry), or for all the data when it names no single table;
+ *   - a foreign key between two plain tables (tablesOfForeignKey) waits for the data of both, for every
+ *     index and constraint of the referenced table (the unique key it needs is one of them) and for those
+ *     that name no single table; it locks both tables, so it never runs next to another job on either
+ *     (ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE locks on both, CREATE INDEX a SHARE lock). Triggers and
+ *     rules, which come before foreign keys in script order, do not fire while a key validates its rows;
+ *   - everything else (index attachments, keys of partitioned tables, triggers, rules, policies, ACLs,
+ *     comments, event triggers, materialized view refreshes) is `serial`, in script order.
+ */
+export function planLoad(parts: readonly PartRecord[], entries: readonly PostEntry[], run: LoadRunners): { jobs: Job[]; serial: PostEntry[] } {
+  const dataJobs = new Map<string, Job>();
+  const jobs: Job[] = [];
+  for (const p of parts) {
+    if (p.kind !== 'table-data' && p.kind !== 'data-sql' && p.kind !== 'large-objects') continue;
+    const label = p.kind === 'table-data' ? `the data of ${p.name}` : `the ${p.kind} of the script`;
+    const job: Job = { label, weight: p.length, tables: [], waits: 0, then: [], run: (client) => run.part(client, p) };
+    if (p.kind === 'table-data' && p.table) {
+      job.tables = [p.table.qualified];
+      dataJobs.set(p.table.qualified, job);
+    }
+    jobs.push(job);
+  }
+  const allData = [...jobs];
+  const names = [...dataJobs.keys()];
+  const after = (job: Job, before: Iterable<Job>): Job => {
+    for (const b of new Set(before)) { b.then.push(job); job.waits++; }
+    jobs.push(job);
+    return job;
+  };
+  const byTable = new Map<string, Job[]>();
+  const untabled: Job[] = [];
+  const parallel = new Set<PostEntry>();
+  for (const e of entries) {
+    if (!PARALLEL_TYPES.has(e.type)) continue;
+    const table = tableOfEntry(e, names);
+    const before = table === undefined ? allData : [dataJobs.get(table)!];
+    const job = after({
+      label: `${e.type} ${e.name}`, weight: before.reduce((n, j) => n + j.weight, 0) + e.sql.length, tables: table === undefined ? [] : [table],
+      waits: 0, then: [], run: (client) => run.entry(client, e),
+    }, before);
+    if (table === undefined) untabled.push(job);
+    else byTable.set(table, [...(byTable.get(table) ?? []), job]);
+    parallel.add(e);
+  }
+  for (const e of entries) {
+    const fk = tablesOfForeignKey(e, names);
+    if (!fk) continue;
+    const data = dataJobs.get(fk.table)!;
+    after({
+      label: `${e.type} ${e.name}`, weight: data.weight + e.sql.length, tables: [...new Set([fk.table, fk.references])],
+      waits: 0, then: [], run: (client) => run.entry(client, e),
+    }, [data, dataJobs.get(fk.references)!, ...(byTable.get(fk.references) ?? []), ...untabled]);
+    parallel.add(e);
+  }
+  return { jobs, serial: entries.filter((e) => !parallel.has(e)) };
+}
+
 export async function restoreParallel(repo: Repository, s: Snapshot, conn: ConnectionOptions, opts: ParallelLoadOptions): Promise<RestoreIntoResult> {
   const logger = opts.logger ?? silentLogger;
   const started = Date.now();
   const target = describeConnection(conn);
   const part = (kind: PartRecord['kind']): PartRecord | undefined => s.parts.find((p) => p.kind === kind);
   const conns: Connection[] = [];
+  // The timeline at debug level (-v): what each connection does when (bench/restore-timeline.ts reads it).
+  const mark = (connection: number, phase: 'starts' | 'ends', what: string): void => {
+    logger.debug(`parallel load: connection ${connection + 1} ${phase} ${what} at ${Date.now() - started} ms`);
+  };
   try {
+    mark(0, 'starts', 'reading the schema');
     const prologue = await text(repo, s, part('prologue'));
     const settings = settingsOf(parseToc(stripMetaCommands(prologue)).preamble);
+    mark(0, 'ends', 'reading the schema');
+    mark(0, 'starts', 'connecting');
     for (let i = 0; i < Math.max(1, opts.jobs); i++) {
       const c = await connect(conn, { checkVersion: false });
       conns.push(c);
       await c.client.query(settings + LOAD_SESSION);
+      const pid = await c.client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid');
+      logger.debug(`parallel load: connection ${i + 1} is backend ${pid.rows[0]?.pid ?? '?'}`);
     }
+    mark(0, 'ends', 'connecting');
     const lead = conns[0]!.client;
     // 1. Pre-data.
+    mark(0, 'starts', 'the schema (pre-data)');
     try {
       const sql = stripMetaCommands(prologue);
       if (sql.trim()) await lead.query(sql);
     } catch (e) { throw loadError(e, 'the schema (pre-data) of the script', target); }
+    mark(0, 'ends', 'the schema (pre-data)');
     logger.info(`schema loaded; loading ${s.parts.filter((p) => p.kind === 'table-data').length} tables over ${conns.length} connections`);
 
     // 2.-4. Table data (largest first), sequence values and large objects over the N connections; each
     // table's indexes and constraints as soon as its data is in, the rest of them after all the data.
     const tables = s.parts.filter((p) => p.kind === 'table-data');
+    mark(0, 'starts', 'reading post-data');
     const post = postDataEntries(await text(repo, s, part('epilogue')));
-    if (post.preamble.trim()) await lead.query(post.preamble).catch((e: unknown) => { throw loadError(e, 'the post-data settings', target); });
+    mark(0, 'ends', 'reading post-data');
+    // Its settings on every connection: indexes, constraints and foreign keys run on all of them.
+    if (post.preamble.trim()) {
+      await Promise.all(conns.map((c) => c.client.query(post.preamble))).catch((e: unknown) => { throw loadError(e, 'the post-data settings', target); });
+    }
     let rows = 0;
     let bytes = 0;
-    const dataJobs = new Map<string, Job>();
-    const jobs: Job[] = [];
-    for (const p of tables) {
-      const job: Job = {
-        label: `the data of ${p.name}`, weight: p.length, waits: 0, then: [],
-        run: async (client) => {
+    const plan = planLoad(s.parts, post.entries, {
+      part: async (client, p) => {
+        if (p.kind === 'table-data') {
           const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `table ${p.name} of snapshot ${s.id.slice(0, 8)}`);
           // runTableData reads relative to the part's start: a cursor over exactly this range.
           const rel: PartRecord = { ...p, offset: 0 };
@@ -211,51 +315,28 @@ export async function restoreParallel(repo: Repository, s: Snapshot, conn: Conne
           rows += p.table?.rows ?? 0;
           bytes += p.table?.bytes ?? 0;
           logger.debug(`restored ${p.name}: ${p.table?.rows ?? 0} rows`);
-        },
-      };
-      if (p.table) {
-        job.table = p.table.qualified;
-        dataJobs.set(p.table.qualified, job);
-      }
-      jobs.push(job);
-    }
-    for (const p of s.parts.filter((x) => x.kind === 'data-sql' || x.kind === 'large-objects')) {
-      jobs.push({
-        label: `the ${p.kind} of the script`, weight: p.length, waits: 0, then: [],
-        run: async (client) => {
-          if (p.kind === 'large-objects') {
-            const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `large objects of snapshot ${s.id.slice(0, 8)}`);
-            await client.query('BEGIN');
-            await runLargeObjects(client, cursor, { ...p, offset: 0 });
-            await client.query('COMMIT');
-          } else {
-            const sql = stripMetaCommands(await text(repo, s, p));
-            if (sql.trim()) await client.query(sql);
-          }
-        },
-      });
-    }
-    const allData = [...jobs];
-    const names = [...dataJobs.keys()];
-    for (const e of post.entries.filter((x) => PARALLEL_TYPES.has(x.type))) {
-      const table = tableOfEntry(e, names);
-      const after = table === undefined ? allData : [dataJobs.get(table)!];
-      const job: Job = {
-        label: `${e.type} ${e.name}`, weight: after.reduce((n, j) => n + j.weight, 0) + e.sql.length, waits: after.length, then: [],
-        run: async (client) => { await client.query(e.sql); },
-      };
-      if (table !== undefined) job.table = table;
-      for (const a of after) a.then.push(job);
-      jobs.push(job);
-    }
+        } else if (p.kind === 'large-objects') {
+          const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `large objects of snapshot ${s.id.slice(0, 8)}`);
+          await client.query('BEGIN');
+          await runLargeObjects(client, cursor, { ...p, offset: 0 });
+          await client.query('COMMIT');
+        } else {
+          const sql = stripMetaCommands(await text(repo, s, p));
+          if (sql.trim()) await client.query(sql);
+        }
+      },
+      entry: async (client, e) => { await client.query(e.sql); },
+    });
     const t0 = Date.now();
-    await runJobs(conns.map((c) => c.client), jobs).catch((e: unknown) => { throw e instanceof JobError ? loadError(e.cause, e.label, target) : e; });
+    await runJobs(conns.map((c) => c.client), plan.jobs, (c, j, phase) => { mark(c, phase === 'start' ? 'starts' : 'ends', j.label); }).catch((e: unknown) => { throw e instanceof JobError ? loadError(e.cause, e.label, target) : e; });
     logger.debug(`data, indexes and constraints: ${Date.now() - t0} ms`);
 
     // 5. The rest of post-data, in script order.
-    for (const e of post.entries.filter((x) => !PARALLEL_TYPES.has(x.type))) {
+    mark(0, 'starts', 'the rest of post-data');
+    for (const e of plan.serial) {
       try { if (e.sql.trim()) await lead.query(e.sql); } catch (err) { throw loadError(err, `${e.type} ${e.name}`, target); }
     }
+    mark(0, 'ends', 'the rest of post-data');
     if (tables.length && !tables.every((p) => p.table)) throw new IntegrityError(`snapshot ${s.id.slice(0, 8)} has table data without table records`);
     return { tables: tables.length, rows, bytes, durationMs: Date.now() - started };
   } catch (e) {
