@@ -7,6 +7,7 @@
  * other work shares the cores, so they are the numbers to compare between two versions of the code.
  *
  *   npm run bench:restore-ab -- --scale 3 --events 100000 --rounds 3 --variants 'j1;j2;psql'
+ *   (kinds: j1, j2 = pgvault restore --into --create [--jobs 2]; psql = gunzip | psql; pgr = pg_restore -j 2 of a pg_dump -Fd)
  *   npm run bench:restore-ab -- --prof /tmp/prof     # also write V8 CPU profiles of the pgvault runs
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -48,11 +49,18 @@ async function main(): Promise<void> {
     mkdirSync(gzDir);
     await pv.cli(['restore', 'latest', '--target', gzDir]);
     const gz = join(gzDir, readdirSync(gzDir).find((f) => f.endsWith('.sql.gz'))!);
+    // pg_restore's input (variant pgr): a directory-format dump of the source, made once.
+    const fdDir = join(work, 'fd');
+    if (variants.some((v) => v.split(/\s+/)[0] === 'pgr')) await measure({ cmd: join(PG_BIN, 'pg_dump'), args: ['-Fd', '-j', '2', '-f', fdDir, ...ds.db.conn, ds.db.database] });
     const profArgs = (name: string): string[] => (prof ? ['--cpu-prof', '--cpu-prof-dir', prof, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : []);
 
     const run: Record<string, (env: NodeJS.ProcessEnv) => Promise<Measured>> = {
       j1: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create'], { node: profArgs('j1'), env }),
       j2: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create', '--jobs', '2'], { node: profArgs('j2'), env }),
+      pgr: async () => {
+        await bare.createDatabase('bench');
+        return measure({ cmd: join(PG_BIN, 'pg_restore'), args: ['-j', '2', '-d', 'bench', '-h', bare.host, '-p', String(bare.port), '-U', bare.user, fdDir] });
+      },
       psql: async () => {
         await bare.createDatabase('bench');
         return measure({ shell: `gunzip -c ${q(gz)} | ${q(join(PG_BIN, 'psql'))} -X -q -v ON_ERROR_STOP=1 -h ${bare.host} -p ${bare.port} -U ${bare.user} -d bench > /dev/null` });
