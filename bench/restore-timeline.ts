@@ -206,11 +206,11 @@ async function main(): Promise<void> {
             return [{ role: c !== undefined ? `backend ${c}` : 'server, other' }];
           }
           if (p.comm === 'node') return [{ role: 'pgvault' }, { role: 'pgvault main thread', mainThread: true }];
-          if (p.comm === 'gunzip' || p.comm === 'psql' || p.comm === 'pg_restore') return [{ role: p.comm }];
+          if (p.comm === 'gzip' || p.comm === 'gunzip' || p.comm === 'psql' || p.comm === 'pg_restore') return [{ role: p.comm }];
           return [];
         };
         const backendRoles = [...backends.keys()].sort((a, x) => a - x).map((c) => `backend ${c}`);
-        const roles = v === 'psql' ? ['gunzip', 'psql', ...backendRoles, 'server, other']
+        const roles = v === 'psql' ? ['gzip', 'psql', ...backendRoles, 'server, other']
           : v === 'pgr' ? ['pg_restore', ...backendRoles, 'server, other']
             : ['pgvault', 'pgvault main thread', ...backendRoles, 'server, other'];
         const whole = usage(samples, roleOf, t0, t1);
