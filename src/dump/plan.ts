@@ -56,6 +56,11 @@ export interface SchemaOptions extends DumpFilterOptions {
    * entries ever held before being written, which stays at one object's entries: rendered SQL is never kept per object).
    */
   onWriterStats?: (stats: { entries: number; maxHeld: number }) => void;
+  /**
+   * Test-only: rows per page of the paged catalog reads (default 5 000), so a test can show with a small schema that
+   * no read of a whole catalog holds more than one page of rows.
+   */
+  pageRows?: number;
 }
 
 export interface TableDataSpec {

@@ -113,4 +113,44 @@ describe('readSchema holds no per-object rendered SQL (PostgreSQL 15)', () => {
       await c.end();
     }
   });
+
+  it('reads pg_depend and the completeness guard\'s census a page at a time, with the same script', async () => {
+    const c = new pg.Client(cluster.config('many'));
+    await c.connect();
+    try {
+      await pinSession(c);
+      const read = async (pageRows?: number): Promise<{ script: string; results: { sql: string; rows: number }[] }> => {
+        const results: { sql: string; rows: number }[] = [];
+        const query = c.query.bind(c);
+        // Every round trip of readSchema, with the number of rows it brought back.
+        (c as unknown as { query: typeof query }).query = (async (config: string | pg.QueryConfig, values?: unknown[]) => {
+          const r = await (query as (q: string | pg.QueryConfig, v?: unknown[]) => Promise<pg.QueryResult>)(config, values);
+          results.push({ sql: typeof config === 'string' ? config : config.text, rows: r.rows.length });
+          return r;
+        }) as unknown as typeof query;
+        try {
+          await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          const plan = await readSchema(c, pageRows === undefined ? { restrictKey: 'k' } : { restrictKey: 'k', pageRows });
+          await c.query('COMMIT');
+          return { script: plan.prologue + plan.epilogue, results };
+        } finally {
+          (c as unknown as { query: typeof query }).query = query;
+        }
+      };
+      const PAGE = 40;
+      const paged = await read(PAGE);
+      const fetches = paged.results.filter((r) => r.sql.startsWith('FETCH '));
+      assert.ok(fetches.every((r) => r.rows <= PAGE), `a page holds at most ${PAGE} rows: ${fetches.map((r) => r.rows).join(', ')}`);
+      // pg_depend holds about ten rows per table here and the census more: many full pages.
+      assert.ok(fetches.filter((r) => r.rows === PAGE).length >= (TABLES * 10) / PAGE, `full pages: ${fetches.filter((r) => r.rows === PAGE).length}`);
+      // No read of pg_depend or pg_description (comments, and the census that lists them) brings more than a page back.
+      const big = paged.results.filter((r) => r.rows > PAGE && /pg_catalog\.pg_(depend|description)\b/.test(r.sql));
+      assert.deepEqual(big.map((r) => `${r.rows} rows: ${r.sql.slice(0, 80)}`), []);
+      assert.ok(paged.results.some((r) => r.sql.startsWith('DECLARE ') && /FROM pg_catalog\.pg_description\b/.test(r.sql)), 'the census is read through a cursor');
+      const unpaged = await read();
+      assert.equal(paged.script, unpaged.script, 'the page size changes nothing in the script');
+    } finally {
+      await c.end();
+    }
+  });
 });

@@ -27,6 +27,8 @@ export interface GuardScope {
 
 export interface GuardInput {
   query<R>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** The rows of `sql` a page at a time, each page dropped before the next (a cursor of the dump's transaction). */
+  pages<R>(sql: string, params: unknown[], onPage: (rows: R[]) => void): Promise<void>;
   version: number;
   scope: GuardScope;
   ledger: RenderLedger;
@@ -42,22 +44,58 @@ type Status = 'rendered' | 'member' | 'system' | 'excluded' | 'missing' | 'part-
 
 interface Missing { classid: number; objid: number; subid: number; what: 'object' | 'named' | 'comment' | 'label' | 'extdep' | 'extconfig' | 'data'; extra: string | null }
 
+/** What the guard keeps of a pg_class census row: its namespace and relkind (the row itself is dropped). */
+interface RelInfo { nsp: number | null; kind: string | null }
+
 const PG_CLASS = 1259;
 
+/**
+ * The census is read a page at a time and never kept whole: an object the ledger or the extension members account
+ * for is settled as its row arrives; only the others (a table's array type, a toast index, what is really missing:
+ * a few per table) are kept, with the namespace and relkind of every relation and the owners of the kept objects.
+ * The comments, labels and other rows about objects are read last, when every object is known.
+ */
 export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]> {
   const subOids = await g.query<{ ok: boolean }>("SELECT pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'oid', 'SELECT') AS ok");
-  const rows = await g.query<CensusRow>(censusSql(g.version, subOids[0]!.ok));
   const nsNames = new Map((await g.query<{ oid: number; nspname: string }>('SELECT oid::int8::float8 AS oid, nspname FROM pg_catalog.pg_namespace'))
     .map((r) => [r.oid, r.nspname]));
-  const owners = new Map<string, string>();
-  for (const d of await g.query<{ classid: number; objid: number; refclassid: number; refobjid: number }>(OWNER_DEPS_SQL)) {
-    owners.set(key(d.classid, d.objid), key(d.refclassid, d.refobjid));
-  }
   const known = new Set((await g.query<{ oid: number }>(
     "SELECT pg_catalog.to_regclass('pg_catalog.' || c)::pg_catalog.oid::int8::float8 AS oid FROM pg_catalog.unnest($1::text[]) c WHERE pg_catalog.to_regclass('pg_catalog.' || c) IS NOT NULL",
     [CENSUS_CATALOGS])).map((r) => r.oid));
-  const objects = new Map<string, CensusRow>();
-  for (const r of rows) if (r.scope !== 'comment' && r.scope !== 'label' && r.scope !== 'extdep' && r.scope !== 'extconfig') objects.set(key(r.classid, r.objid), r);
+  const missing: Missing[] = [];
+  /** Census objects neither written nor extension members, by key (the last row of a key wins), and every such row. */
+  const pending = new Map<string, CensusRow>();
+  const pendingRows: CensusRow[] = [];
+  /** Every relation of the census (pg_class rows): what rows hanging off a relation need of it. */
+  const rels = new Map<number, RelInfo>();
+  await g.pages<CensusRow>(censusSql(g.version, subOids[0]!.ok, 'objects'), [], (rows) => {
+    for (const r of rows) {
+      if (r.cat === 'pg_class') rels.set(r.objid, { nsp: r.nsp, kind: r.extra });
+      if (r.cat === 'pg_subscription' && r.objid === 0) {
+        // Listed by name only (the role cannot read its OID), so it cannot have been written.
+        missing.push({ classid: r.classid, objid: 0, subid: 0, what: 'named', extra: r.extra });
+        continue;
+      }
+      const k = key(r.classid, r.objid);
+      if (g.ledger.has(k)) {
+        if (r.cat === 'pg_class' && r.extra === 'r' && g.scope.dataDumped(r.objid) && !g.ledger.has(dataKey(r.objid))) {
+          missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'data', extra: null });
+        }
+        continue;
+      }
+      if (g.members.has(k)) continue;
+      pending.set(k, r);
+      pendingRows.push(r);
+    }
+  });
+  // Owners (pg_depend 'i'/'P') of the objects still to classify; the others are settled already.
+  const owners = new Map<string, string>();
+  await g.pages<{ classid: number; objid: number; refclassid: number; refobjid: number }>(OWNER_DEPS_SQL, [], (rows) => {
+    for (const d of rows) {
+      const k = key(d.classid, d.objid);
+      if (pending.has(k)) owners.set(k, key(d.refclassid, d.refobjid));
+    }
+  });
 
   const isSystemNs = (nsp: number | null): boolean => {
     if (nsp === null) return false;
@@ -66,6 +104,9 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
   };
   const memo = new Map<string, Status>();
   const status = (k: string): Status => {
+    // Written objects and extension members are settled without a memo entry (most comments are on written objects).
+    if (g.ledger.has(k)) return 'rendered';
+    if (g.members.has(k)) return 'member';
     const m = memo.get(k);
     if (m !== undefined) return m;
     memo.set(k, 'missing'); // cycle guard
@@ -74,14 +115,13 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
     return s;
   };
   const compute = (k: string): Status => {
-    if (g.ledger.has(k)) return 'rendered';
-    if (g.members.has(k)) return 'member';
-    const r = objects.get(k);
+    // A census object not written and not a member is pending; any other key is not in the census.
+    const r = pending.get(k);
     if (!r) {
       const oid = Number(k.split(':')[1]);
       return oid < FIRST_NORMAL_OID ? 'system' : 'missing';
     }
-    const relRow = r.rel !== null ? objects.get(key(PG_CLASS, r.rel)) : undefined;
+    const relRow = r.rel !== null ? rels.get(r.rel) : undefined;
     if (isSystemNs(r.nsp) || (r.rel !== null && isSystemNs(relRow?.nsp ?? null))) return 'system';
     const owner = owners.get(k);
     if (owner !== undefined) {
@@ -121,54 +161,49 @@ export async function findUnrendered(g: GuardInput): Promise<UnsupportedObject[]
     }
   };
 
-  const missing: Missing[] = [];
-  for (const r of rows) {
-    switch (r.scope) {
-      case 'comment':
-      case 'label': {
-        const target = key(r.tclass!, r.tobj!);
-        // A comment left behind by an object that no longer exists (DROP SUBSCRIPTION leaves its pg_description
-        // row): nothing to dump, as for pg_dump. On an object of a catalog the census does not know: unexpected.
-        if (!objects.has(target) && !g.ledger.has(target) && !g.members.has(target) && r.tobj! >= FIRST_NORMAL_OID) {
-          if (!known.has(r.tclass!)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
-          break;
-        }
-        const t = status(target);
-        const k = r.scope === 'comment' ? commentKey(r.tclass!, r.tobj!, r.tsub) : labelKey(r.tclass!, r.tobj!, r.tsub, r.extra ?? '');
-        if (t !== 'rendered') break;
-        if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
-        break;
-      }
-      case 'extdep':
-        if (status(key(r.tclass!, r.tobj!)) === 'rendered' && !g.ledger.has(extDepKey(r.tclass!, r.tobj!, Number(r.extra)))) {
-          missing.push({ classid: r.tclass!, objid: r.tobj!, subid: 0, what: 'extdep', extra: r.extra });
-        }
-        break;
-      case 'extconfig':
-        if (status(key(r.classid, r.objid)) === 'rendered' && r.rel !== null && !g.ledger.has(extConfigKey(r.rel))) {
-          const relRow = objects.get(key(PG_CLASS, r.rel));
-          // pg_dump writes the data of configuration tables and the values of configuration sequences, unless the
-          // table, its schema or its data is excluded (processExtensionTables).
-          if (relRow && (relRow.extra === 'r' || relRow.extra === 'S') && relRow.nsp !== null
-            && g.scope.tableDumped(r.rel, relRow.nsp) && g.scope.dataDumped(r.rel)) {
-            missing.push({ classid: PG_CLASS, objid: r.rel, subid: 0, what: 'extconfig', extra: r.extra });
+  for (const r of pendingRows) {
+    if (status(key(r.classid, r.objid)) === 'missing') missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'object', extra: null });
+  }
+  await g.pages<CensusRow>(censusSql(g.version, subOids[0]!.ok, 'annotations'), [], (rows) => {
+    for (const r of rows) {
+      switch (r.scope) {
+        case 'comment':
+        case 'label': {
+          const target = key(r.tclass!, r.tobj!);
+          // A comment left behind by an object that no longer exists (DROP SUBSCRIPTION leaves its pg_description
+          // row): nothing to dump, as for pg_dump. On an object of a catalog the census does not know: unexpected.
+          // (Every census object not written and not a member is pending.)
+          if (!pending.has(target) && !g.ledger.has(target) && !g.members.has(target) && r.tobj! >= FIRST_NORMAL_OID) {
+            if (!known.has(r.tclass!)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
+            break;
           }
-        }
-        break;
-      default: {
-        if (r.cat === 'pg_subscription' && r.objid === 0) {
-          // Listed by name only (the role cannot read its OID), so it cannot have been written.
-          missing.push({ classid: r.classid, objid: 0, subid: 0, what: 'named', extra: r.extra });
+          const t = status(target);
+          const k = r.scope === 'comment' ? commentKey(r.tclass!, r.tobj!, r.tsub) : labelKey(r.tclass!, r.tobj!, r.tsub, r.extra ?? '');
+          if (t !== 'rendered') break;
+          if (!g.ledger.has(k)) missing.push({ classid: r.tclass!, objid: r.tobj!, subid: r.tsub, what: r.scope, extra: r.extra });
           break;
         }
-        const s = status(key(r.classid, r.objid));
-        if (s === 'missing') missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'object', extra: null });
-        else if (s === 'rendered' && r.cat === 'pg_class' && r.extra === 'r' && g.scope.dataDumped(r.objid) && !g.ledger.has(dataKey(r.objid))) {
-          missing.push({ classid: r.classid, objid: r.objid, subid: 0, what: 'data', extra: null });
-        }
+        case 'extdep':
+          if (status(key(r.tclass!, r.tobj!)) === 'rendered' && !g.ledger.has(extDepKey(r.tclass!, r.tobj!, Number(r.extra)))) {
+            missing.push({ classid: r.tclass!, objid: r.tobj!, subid: 0, what: 'extdep', extra: r.extra });
+          }
+          break;
+        case 'extconfig':
+          if (status(key(r.classid, r.objid)) === 'rendered' && r.rel !== null && !g.ledger.has(extConfigKey(r.rel))) {
+            const relRow = rels.get(r.rel);
+            // pg_dump writes the data of configuration tables and the values of configuration sequences, unless the
+            // table, its schema or its data is excluded (processExtensionTables).
+            if (relRow && (relRow.kind === 'r' || relRow.kind === 'S') && relRow.nsp !== null
+              && g.scope.tableDumped(r.rel, relRow.nsp) && g.scope.dataDumped(r.rel)) {
+              missing.push({ classid: PG_CLASS, objid: r.rel, subid: 0, what: 'extconfig', extra: r.extra });
+            }
+          }
+          break;
+        default:
+          break;
       }
     }
-  }
+  });
   return describe(g, missing);
 }
 

@@ -74,12 +74,16 @@ const USER = `>= ${FIRST_NORMAL_OID}`;
 /** initdb's public schema has the fixed OID 2200 (PG_PUBLIC_NAMESPACE). */
 const PUBLIC_NS = "(t.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND t.objoid = 2200)";
 
+/** The census's rows about other objects (comments, labels, extension markers, configuration tables). */
+const ANNOTATIONS: ReadonlySet<string> = new Set(['comment', 'label', 'extdep', 'extconfig']);
+
 /**
  * The census query for a server of `version` (server_version_num). `subscriptionOids`: whether the role may read
  * pg_subscription.oid (PostgreSQL 13 grants non-superusers a few columns only); if not, subscriptions are listed
- * by name with objid 0 (they cannot be written then either).
+ * by name with objid 0 (they cannot be written then either). `part`: the objects themselves, or the rows about
+ * objects (scopes comment, label, extdep and extconfig), read after every object is known.
  */
-export function censusSql(version: number, subscriptionOids = true): string {
+export function censusSql(version: number, subscriptionOids: boolean, part: 'objects' | 'annotations'): string {
   const parts: Piece[] = [
     { scope: 'schema', cat: 'pg_namespace', objid: 'n.oid', nsp: 'n.oid', from: 'FROM pg_catalog.pg_namespace n' },
     {
@@ -138,9 +142,10 @@ export function censusSql(version: number, subscriptionOids = true): string {
       from: 'FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) WITH ORDINALITY cfg(relid, i) WHERE e.extconfig IS NOT NULL',
     },
   ];
+  const chosen = parts.filter((p) => ANNOTATIONS.has(p.scope) === (part === 'annotations'));
   return `SELECT scope, cat, classid::float8 AS classid, objid::float8 AS objid, subid, nsp::float8 AS nsp, rel::float8 AS rel,
                  tclass::float8 AS tclass, tobj::float8 AS tobj, tsub, extra
-            FROM (\n${parts.map(select).join('\nUNION ALL\n')}\n) census`;
+            FROM (\n${chosen.map(select).join('\nUNION ALL\n')}\n) census`;
 }
 
 /** Dependencies that make an object part of another (deptype 'i' internal, 'P' partition primary). */

@@ -39,6 +39,9 @@ function catalogKey(classid: number, oid: number): number {
 /** Longest string value that `Ctx.query` shares between rows (names, types, ACL items; not definitions). */
 const INTERN_MAX = 64;
 
+/** Rows per FETCH of a paged catalog read (`Ctx.pages`): about a megabyte of rows at a time. */
+export const PAGE_ROWS = 5000;
+
 /** One pg_seclabel row (of the object the map key names). */
 export interface SecLabel {
   sub: number;
@@ -82,6 +85,9 @@ export class Ctx {
   readonly skip: ReadonlySet<string>;
   private nextId = 1;
   private readonly strings = new Map<string, string>();
+  /** Rows per page of `pages` (SchemaOptions.pageRows in tests). */
+  readonly pageRows: number;
+  private cursors = 0;
 
   constructor(
     readonly client: pg.Client,
@@ -91,6 +97,7 @@ export class Ctx {
     readonly raw: SchemaOptions,
   ) {
     this.skip = new Set(raw.skipRenderers ?? []);
+    this.pageRows = raw.pageRows !== undefined && Number.isInteger(raw.pageRows) && raw.pageRows > 0 ? raw.pageRows : PAGE_ROWS;
   }
 
   /**
@@ -144,6 +151,22 @@ export class Ctx {
       rows[i] = o;
     }
     return rows as R[];
+  }
+
+  /**
+   * The rows of `sql`, `pageRows` at a time, through a cursor of the dump's transaction (same snapshot): a read of a
+   * whole catalog (pg_depend, the completeness guard's census) never holds more than one page of rows, each handed to
+   * `onPage` (rows built as by `query`) and dropped before the next is fetched.
+   */
+  async pages<R>(sql: string, params: unknown[], onPage: (rows: R[]) => void): Promise<void> {
+    const name = `pgvault_pages_${++this.cursors}`;
+    await this.client.query({ text: `DECLARE ${name} NO SCROLL CURSOR FOR ${sql}`, values: params });
+    for (;;) {
+      const rows = await this.query<R>(`FETCH ${this.pageRows} FROM ${name}`);
+      if (rows.length > 0) onPage(rows);
+      if (rows.length < this.pageRows) break;
+    }
+    await this.client.query(`CLOSE ${name}`);
   }
 
   /** Short strings (and those in string arrays) as one shared copy: type, owner, schema and ACL texts repeat per row. */

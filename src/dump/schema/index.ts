@@ -111,7 +111,7 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
 
   // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
   const unsupported = await findUnrendered({
-    query: (sql, params) => ctx.query(sql, params), version: versionNum, scope: sel, ledger: ctx.ledger,
+    query: (sql, params) => ctx.query(sql, params), pages: (sql, params, onPage) => ctx.pages(sql, params, onPage), version: versionNum, scope: sel, ledger: ctx.ledger,
     members: ctx.extMembers, selectedRelations: new Set(relList.map((r) => r.oid)), noPrivileges: opts.noPrivileges === true,
   });
   if (unsupported.length > 0) {

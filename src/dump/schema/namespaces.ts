@@ -4,10 +4,16 @@ import { literal } from './quote.js';
 import { aclUserName } from './acl.js';
 import type { Selection } from './select.js';
 
+/**
+ * Comments on objects a dump can write: those created after initdb (OID 16384 and up), the public schema's, and large
+ * objects' (whose OIDs a user may choose); not the ~5 000 on built-in objects. A page at a time.
+ */
 export async function readComments(ctx: Ctx): Promise<void> {
-  const rows = await ctx.query<{ classoid: number; objoid: number; objsubid: number; description: string }>(
-    'SELECT classoid::int8::float8 AS classoid, objoid::int8::float8 AS objoid, objsubid, description FROM pg_catalog.pg_description');
-  for (const r of rows) ctx.comments.set(`${r.classoid}:${r.objoid}:${r.objsubid}`, r.description);
+  await ctx.pages<{ classoid: number; objoid: number; objsubid: number; description: string }>(
+    `SELECT classoid::int8::float8 AS classoid, objoid::int8::float8 AS objoid, objsubid, description FROM pg_catalog.pg_description
+      WHERE objoid >= 16384 OR classoid = 'pg_catalog.pg_largeobject'::pg_catalog.regclass
+         OR (classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND objoid = 2200)`, [],
+    (rows) => { for (const r of rows) ctx.comments.set(`${r.classoid}:${r.objoid}:${r.objsubid}`, r.description); });
 }
 
 /**
@@ -36,17 +42,18 @@ export async function readSecurityLabels(ctx: Ctx): Promise<void> {
 }
 
 export async function readExtensionMembers(ctx: Ctx): Promise<void> {
-  const rows = await ctx.query<{ classid: number; objid: number }>(
-    "SELECT classid::int8::float8 AS classid, objid::int8::float8 AS objid FROM pg_catalog.pg_depend WHERE deptype = 'e'");
-  for (const r of rows) ctx.extMembers.add(`${r.classid}:${r.objid}`);
-  const marks = await ctx.query<{ classid: number; objid: number; ext: number; extname: string }>(
+  await ctx.pages<{ classid: number; objid: number }>(
+    "SELECT classid::int8::float8 AS classid, objid::int8::float8 AS objid FROM pg_catalog.pg_depend WHERE deptype = 'e'", [],
+    (rows) => { for (const r of rows) ctx.extMembers.add(`${r.classid}:${r.objid}`); });
+  await ctx.pages<{ classid: number; objid: number; ext: number; extname: string }>(
     `SELECT d.classid::int8::float8 AS classid, d.objid::int8::float8 AS objid, e.oid::int8::float8 AS ext, e.extname
        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-      WHERE d.deptype = 'x' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass ORDER BY d.classid, d.objid, e.extname`);
-  for (const m of marks) {
-    const k = `${m.classid}:${m.objid}`;
-    ctx.extDeps.set(k, [...(ctx.extDeps.get(k) ?? []), { ext: m.ext, extname: m.extname }]);
-  }
+      WHERE d.deptype = 'x' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass ORDER BY d.classid, d.objid, e.extname`, [], (marks) => {
+      for (const m of marks) {
+        const k = `${m.classid}:${m.objid}`;
+        ctx.extDeps.set(k, [...(ctx.extDeps.get(k) ?? []), { ext: m.ext, extname: m.extname }]);
+      }
+    });
 }
 
 interface NsRow { oid: number; nspname: string; owner: string; acl: string[] | null; base: string[] }

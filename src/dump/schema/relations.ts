@@ -92,12 +92,12 @@ export async function readRelationList(ctx: Ctx, sel: Selection): Promise<RelRow
       WHERE c.relkind IN ('r','p','v','m','S','f') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'
       ORDER BY c.oid`);
   // Owned sequences follow their table (pg_dump's getOwnedSeqs).
-  const owned = await ctx.query<{ seq: number; tbl: number; col: number; deptype: string }>(
+  const ownerOf = new Map<number, OwnedBy & { seq: number }>();
+  await ctx.pages<OwnedBy & { seq: number }>(
     `SELECT d.objid::int8::float8 AS seq, d.refobjid::int8::float8 AS tbl, d.refobjsubid AS col, d.deptype::text AS deptype
        FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
       WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-        AND d.deptype IN ('a','i') AND d.refobjsubid > 0`);
-  const ownerOf = new Map(owned.map((o) => [o.seq, o]));
+        AND d.deptype IN ('a','i') AND d.refobjsubid > 0`, [], (rows) => { for (const o of rows) ownerOf.set(o.seq, o); });
   const byOid = new Map(rows.map((r) => [r.oid, r]));
   const keep = (r: RelRow): boolean => {
     if (ctx.isMember(CLASS.pg_class, r.oid)) return false;
