@@ -101,7 +101,7 @@ export class Ctx {
   }
 
   /**
-   * Drop the object graph and what only it needs (objects, catalog keys, comments, shared strings) once the script is
+   * Drop the object graph and what only it needs (objects, catalog keys, comments, labels) once the script is
    * rendered, so the completeness guard's queries do not run on top of it.
    */
   releaseGraph(): void {
@@ -111,7 +111,6 @@ export class Ctx {
     this.comments.clear();
     this.labels.clear();
     this.extDeps.clear();
-    this.strings.clear();
   }
 
   /** Whether the renderer of objects of this catalog is switched off (test-only injection point). */
@@ -142,6 +141,8 @@ export class Ctx {
    */
   async query<R>(sql: string, params: unknown[] = []): Promise<R[]> {
     const r = await this.client.query<unknown[]>({ text: sql, values: params, rowMode: 'array' });
+    // Strings are shared within one result: across results they would only keep every name of the schema alive.
+    this.strings.clear();
     const names = r.fields.map((f) => f.name);
     const rows = r.rows as unknown[];
     for (let i = 0; i < rows.length; i++) {
@@ -150,6 +151,7 @@ export class Ctx {
       for (let j = 0; j < names.length; j++) o[names[j]!] = this.intern(a[j]);
       rows[i] = o;
     }
+    this.strings.clear();
     return rows as R[];
   }
 
@@ -169,7 +171,11 @@ export class Ctx {
     await this.client.query(`CLOSE ${name}`);
   }
 
-  /** Short strings (and those in string arrays) as one shared copy: type, owner, schema and ACL texts repeat per row. */
+  /**
+   * Short strings (and those in arrays) as one shared copy within a result: type, owner, schema and ACL texts repeat
+   * per row. Arrays (ACLs, options, index keys) are copied to their exact size: the driver's parser grows them by
+   * pushes, leaving room for 16 more elements (~180 bytes each).
+   */
   private intern(v: unknown): unknown {
     if (typeof v === 'string') {
       if (v.length > INTERN_MAX) return v;
@@ -179,7 +185,9 @@ export class Ctx {
       return v;
     }
     if (Array.isArray(v)) {
-      for (let k = 0; k < v.length; k++) if (typeof v[k] === 'string') v[k] = this.intern(v[k]);
+      const out = new Array<unknown>(v.length);
+      for (let k = 0; k < v.length; k++) out[k] = this.intern(v[k]);
+      return out;
     }
     return v;
   }

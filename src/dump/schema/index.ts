@@ -15,8 +15,8 @@ import { readCollations, readDefaultAcls, readEventTriggers, readLargeObjects, r
 import type { DumpObject } from './model.js';
 import { readComments, readExtensionMembers, readExtensions, readNamespaces, readSecurityLabels } from './namespaces.js';
 import { literal, Quoter } from './quote.js';
-import { lockTables, readRelationList, readRelations, type Rel } from './relations.js';
-import { buildSelection } from './select.js';
+import { lockTables, readRelationList, readRelations, type Rel, type RelRow } from './relations.js';
+import { buildSelection, type Selection } from './select.js';
 import { footer, header, ScriptWriter } from './render.js';
 import { sortDumpObjects } from './sort.js';
 import { domainChecks, readTypes } from './types.js';
@@ -77,42 +77,14 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   }, opts);
 
   const sel = await buildSelection(ctx);
-  await readExtensionMembers(ctx);
-  const relList = await readRelationList(ctx, sel);
-  const config = await readExtensionConfig(ctx, sel);
-  await lockTables(ctx, [...relList, ...config.values()]);
-
-  await readComments(ctx);
-  await readSecurityLabels(ctx);
-  await readNamespaces(ctx, sel);
-  await readExtensions(ctx, sel);
-  await addExtensionConfigData(ctx, config);
-  await readCollations(ctx, sel);
-  await readTypes(ctx, sel);
-  await readFunctions(ctx, sel);
-  await readForeignDataWrappers(ctx, sel);
-  await readRareObjects(ctx, sel);
-  await readMoreKinds(ctx, sel);
-  await readLanguages(ctx, sel);
-  const rels = await readRelations(ctx, sel, relList);
-  await readIndexes(ctx, rels);
-  await readTableChildren(ctx, rels);
-  await readStatistics(ctx, rels);
-  const largeObjects = await readLargeObjects(ctx, sel);
-  await readEventTriggers(ctx, sel);
-  await readDefaultAcls(ctx, sel);
-  await readPublications(ctx, sel, rels);
-  await readSubscriptions(ctx, sel);
-  await readExtensionMemberAcls(ctx, sel);
-
-  const { tables, sequences, writer } = await renderScript(ctx, rels, config);
-  // The object graph and the catalog rows are garbage from here on (the guard needs only its ledger).
+  // The catalog rows and the object graph live in readAndRender's frame: they are garbage once it returns.
+  const { tables, sequences, largeObjects, writer, selectedRelations } = await readAndRender(ctx, sel);
   ctx.releaseGraph();
 
   // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
   const unsupported = await findUnrendered({
     query: (sql, params) => ctx.query(sql, params), pages: (sql, params, onPage) => ctx.pages(sql, params, onPage), version: versionNum, scope: sel, ledger: ctx.ledger,
-    members: ctx.extMembers, selectedRelations: new Set(relList.map((r) => r.oid)), noPrivileges: opts.noPrivileges === true,
+    members: ctx.extMembers, selectedRelations, noPrivileges: opts.noPrivileges === true,
   });
   if (unsupported.length > 0) {
     if (!opts.allowUnsupported) {
@@ -138,6 +110,44 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
     warnings: ctx.warnings,
     unsupported,
   };
+}
+
+/** Read the catalogs (locking the dumped tables first), then build, sort and render the object graph. */
+async function readAndRender(ctx: Ctx, sel: Selection): Promise<{
+  tables: TableDataSpec[]; sequences: SequenceSpec[]; largeObjects: number[]; writer: ScriptWriter; selectedRelations: Set<number>;
+}> {
+  await readExtensionMembers(ctx);
+  let relList: RelRow[] | null = await readRelationList(ctx, sel);
+  const selectedRelations = new Set(relList.map((r) => r.oid));
+  const config = await readExtensionConfig(ctx, sel);
+  await lockTables(ctx, [...relList, ...config.values()]);
+
+  await readComments(ctx);
+  await readSecurityLabels(ctx);
+  await readNamespaces(ctx, sel);
+  await readExtensions(ctx, sel);
+  await addExtensionConfigData(ctx, config);
+  await readCollations(ctx, sel);
+  await readTypes(ctx, sel);
+  await readFunctions(ctx, sel);
+  await readForeignDataWrappers(ctx, sel);
+  await readRareObjects(ctx, sel);
+  await readMoreKinds(ctx, sel);
+  await readLanguages(ctx, sel);
+  const rels = await readRelations(ctx, sel, relList);
+  relList = null; // its rows live on in `rels`
+  await readIndexes(ctx, rels);
+  await readTableChildren(ctx, rels);
+  await readStatistics(ctx, rels);
+  const largeObjects = await readLargeObjects(ctx, sel);
+  await readEventTriggers(ctx, sel);
+  await readDefaultAcls(ctx, sel);
+  await readPublications(ctx, sel, rels);
+  await readSubscriptions(ctx, sel);
+  await readExtensionMemberAcls(ctx, sel);
+
+  const { tables, sequences, writer } = await renderScript(ctx, rels, config);
+  return { tables, sequences, largeObjects, writer, selectedRelations };
 }
 
 /**

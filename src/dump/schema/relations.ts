@@ -65,7 +65,7 @@ export function reloptions(q: Quoter, opts: string[], prefix: string): string {
   }).join(', ');
 }
 
-interface RelRow extends Omit<Rel, 'qual' | 'cols' | 'checks' | 'parents' | 'obj' | 'dumpData' | 'dummyView' | 'postponed' | 'ruleOid' | 'ruleObj' | 'viewdef' | 'seq' | 'printAll' | 'loadVia' | 'refreshObj'> {}
+export interface RelRow extends Omit<Rel, 'qual' | 'cols' | 'checks' | 'parents' | 'obj' | 'dumpData' | 'dummyView' | 'postponed' | 'ruleOid' | 'ruleObj' | 'viewdef' | 'seq' | 'printAll' | 'loadVia' | 'refreshObj'> {}
 
 export async function readRelationList(ctx: Ctx, sel: Selection): Promise<RelRow[]> {
   const rows = await ctx.query<RelRow>(
