@@ -263,7 +263,7 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.scenario} | ${cell(r.tool)} | ${(r.sqlBytes / 2 ** 20).toFixed(1)} MiB | ${(r.fullBytes / 2 ** 20).toFixed(2)} MiB | ${(r.nextBytes / 1024).toFixed(1)} KiB | ${r.percent.toFixed(1)} % |`),
     '', '## Row layer (src/layers run on the two states; docs/incremental.md)', '',
     'What a delta against the base would store for the keyed tables of the same two states: literal rows (gzip -1) plus the op list. ' +
-    'The base also stores its row list once (20 bytes per row: 12-byte row hash + 8-byte key hash).', '',
+    'The base also stores its row list once (16 bytes per row: 12-byte row hash + 4-byte key hash).', '',
     '| scenario | keyed tables | rows now | literal rows | base rows dropped | ops | delta stored | row list per base |', '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...model.map((m) => `| ${m.scenario} | ${m.tables} | ${m.rows} | ${m.literalRows} | ${m.dropped} | ${m.ops} | ${(m.deltaBytes / 1024).toFixed(1)} KiB | ${(m.rowListBytes / 2 ** 20).toFixed(2)} MiB |`),
     '', ...(weekRows.length ? [`## The week (${args.weekRows} rows of U1's tables; 14 backups; 1 % inserts, 0.5 % updates, 0.2 % deletes before each)`, '',

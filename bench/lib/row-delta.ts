@@ -23,7 +23,7 @@ export interface RowDeltaStats {
   ops: number;
   /** Bytes of the op list (docs/format.md "Op lists"). */
   opBytes: number;
-  /** Bytes of the base's row list (20 bytes per row), stored once per base. */
+  /** Bytes of the base's row list (16 bytes per row), stored once per base. */
   rowListBytes: number;
 }
 

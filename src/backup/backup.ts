@@ -29,7 +29,7 @@ import type { UploadStats } from '../repo/chunk-store.js';
 import { keyColumnsOf, RowHasher } from '../layers/index.js';
 import { LAYER_MIN_BYTES, planLayer, tablesOf } from '../layers/plan.js';
 import { rowHashKey, TableLayerWriter } from '../layers/write.js';
-import { missingBaseChunks } from '../layers/base-check.js';
+import { missingBaseChunks, rowListMismatch } from '../layers/base-check.js';
 import { GarbagePacer } from '../memory/garbage.js';
 
 /** Bytes after the rows of a table-data part: `\.` and the two blank lines pg_dump writes. */
@@ -159,6 +159,13 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
         if (missing.length > 0) {
           logger.warn(`the base of table ${part.name} (written ${plan.base.time}) has ${missing.length} missing or truncated chunk(s), e.g. data/${missing[0]}; ` +
             'writing a new base instead of a delta (run "pgvault check" to see which older snapshots it damaged)');
+          plan = { kind: 'base' };
+        }
+      }
+      if (plan?.kind === 'delta') {
+        const mismatch = await rowListMismatch(repo, plan.base);
+        if (mismatch) {
+          logger.warn(`the base of table ${part.name} (written ${plan.base.time}) cannot steer a delta: ${mismatch}; writing a new base instead`);
           plan = { kind: 'base' };
         }
       }

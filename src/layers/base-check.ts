@@ -10,6 +10,7 @@ import type { ChunkRef } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import { statMissing } from '../repo/verify-reused.js';
 import type { LayerBase } from '../snapshot/manifest.js';
+import { ROW_ENTRY_BYTES } from './row-list.js';
 
 /** HEADs in flight. */
 const CONCURRENCY = 8;
@@ -20,6 +21,23 @@ const ENOUGH = 10;
 
 async function missingIn(repo: Repository, ids: string[], out: string[]): Promise<void> {
   out.push(...await statMissing(repo.store, ids, CONCURRENCY));
+}
+
+/**
+ * Bytes of a base's row list (the sum of its data chunks' lengths, from its chunk list) unless it is
+ * exactly one entry per base row: a list of another layout (20-byte entries, before 2026-12-04) or a
+ * damaged one cannot steer a delta, so the backup writes a new base instead of failing.
+ */
+export async function rowListMismatch(repo: Repository, base: Pick<LayerBase, 'rowList' | 'rows'>): Promise<string | null> {
+  let bytes = 0;
+  try {
+    for await (const r of repo.refs(base.rowList, 'the chunk list of a row list')) bytes += r.length;
+  } catch (e) {
+    if (e instanceof IntegrityError) return `its row list cannot be read (${e.message})`;
+    throw e;
+  }
+  const want = base.rows * ROW_ENTRY_BYTES;
+  return bytes === want ? null : `its row list holds ${bytes} bytes, not ${ROW_ENTRY_BYTES} for each of its ${base.rows} rows (${want})`;
 }
 
 /** Ids of the base's data and chunk-list objects that are missing or truncated (empty: all present). */

@@ -3,8 +3,10 @@
  * BLAKE2b (key = the repository's chunk-ID key, so the hashes reveal nothing without it) of
  *
  * - the whole row (its bytes with the newline), 12 bytes kept: an unchanged row is found by it;
- * - the row's key fields (the ORDER BY key's columns, tab-separated as in the row), 8 bytes kept: an
- *   updated row is found by it, which moves the matching window past the row's old version.
+ * - the row's key fields (the ORDER BY key's columns, tab-separated as in the row), 4 bytes kept: an
+ *   updated row is found by it, which moves the matching window past the row's old version. A false match
+ *   (two keys with equal 4 bytes inside one window, ~W / 2^32 per unmatched row) only costs storage: it drops
+ *   base rows as gone, whose rows then come as literals.
  *
  * The matcher and the row list take them as bytes written in place (rowInto, keyInto: nothing allocated per
  * row); `row` and `key` return them as Latin-1 strings (one character per byte) for tests and tools.
@@ -12,7 +14,7 @@
 import { KeyedBlake2b } from '../crypto/blake2b.js';
 
 export const ROW_HASH_BYTES = 12;
-export const KEY_HASH_BYTES = 8;
+export const KEY_HASH_BYTES = 4;
 /** libsodium's smallest BLAKE2b output; the kept bytes are a prefix of it. */
 const HASH_OUT = 16;
 const TAB = 0x09;

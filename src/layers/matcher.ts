@@ -13,10 +13,10 @@
  * (hash) match or is stored as a literal; a missed match only costs storage.
  *
  * Memory is fixed when the matcher is made and nothing is allocated per row: the window's entries are
- * copied, as their 20 row-list bytes, into a ring of W slots, and two open-addressing hash tables (row
+ * copied, as their 16 row-list bytes, into a ring of W slots, and two open-addressing hash tables (row
  * hashes, key hashes; at least 2 W cells each, linear probing, deletion by backward shift) index the ring
  * by the first 4 bytes of each hash (keyed BLAKE2b output, so uniformly spread); a lookup then compares
- * the whole hash. For W = 8192: 160 KiB of ring and 128 KiB of tables, whatever the base's row count.
+ * the whole hash. For W = 8192: 128 KiB of ring and 128 KiB of tables, whatever the base's row count.
  */
 import { KEY_HASH_BYTES, ROW_HASH_BYTES } from './hash.js';
 
@@ -31,7 +31,7 @@ function u32(b: Uint8Array, at: number): number {
 
 export class WindowMatcher {
   readonly #window: number;
-  /** Entry of ordinal o at slot o % W (20 bytes: row hash, key hash). */
+  /** Entry of ordinal o at slot o % W (ROW_HASH_BYTES + KEY_HASH_BYTES = 16 bytes: row hash, key hash). */
   readonly #ring: Uint8Array;
   /** Hash table cells: a ring slot, or EMPTY. */
   readonly #byRow: Int32Array;
@@ -65,7 +65,7 @@ export class WindowMatcher {
     return this.#ended ? 0 : Math.max(0, this.#first + this.#window - this.#filled);
   }
 
-  /** Append the next base entry (ordinal = entries added before it): the 20 row-list bytes of `list` at `at`. */
+  /** Append the next base entry (ordinal = entries added before it): the 16 row-list bytes of `list` at `at`. */
   addBase(list: Uint8Array, at: number): void {
     if (this.wants() === 0) throw new RangeError('the matcher\'s window is full');
     const slot = this.#filled++ % this.#window;
@@ -83,7 +83,7 @@ export class WindowMatcher {
   /**
    * The base ordinal of an unchanged row whose row hash is `row[0..12)`, or -1 (store the row as a
    * literal). `key` is called only when the row hash is not found: it returns a buffer holding the row's
-   * key hash at offset `at` (8 bytes).
+   * key hash at offset `at` (KEY_HASH_BYTES).
    */
   match(row: Uint8Array, key: () => { bytes: Uint8Array; at: number }): number {
     const p = this.#find(this.#byRow, row, 0, 0, ROW_HASH_BYTES);

@@ -1,6 +1,6 @@
 /**
- * A base's row list (docs/format.md "Row lists"): one 20-byte entry per row of the base, in row order:
- * the row hash (12 bytes) then the key hash (8 bytes) of ./hash.ts. Stored as a chunked stream like the
+ * A base's row list (docs/format.md "Row lists"): one 16-byte entry per row of the base, in row order:
+ * the row hash (12 bytes) then the key hash (4 bytes) of ./hash.ts. Stored as a chunked stream like the
  * dump, so it deduplicates and is written and read with bounded memory.
  */
 import { IntegrityError } from '../errors.js';

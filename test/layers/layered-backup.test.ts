@@ -16,7 +16,7 @@ import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { FsStore } from '../../src/store/fs.js';
 import { Repository } from '../../src/repo/repository.js';
 import { backupDatabase, type BackupResult } from '../../src/backup/backup.js';
-import { listSnapshots, loadSnapshot } from '../../src/snapshot/snapshots.js';
+import { listSnapshots, loadSnapshot, saveSnapshot } from '../../src/snapshot/snapshots.js';
 import type { Snapshot, SnapshotManifest, TableRecord } from '../../src/snapshot/manifest.js';
 import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.js';
 import { readScriptSpans } from '../../src/restore/script.js';
@@ -260,5 +260,29 @@ describe('row-level layers: backup, every restore path, prune', () => {
     assert.ok(table(next.manifest, 'public.items').layer?.delta, 'items\' intact base is still reused');
     const plain = await script(repo, await loadSnapshot(repo, next.snapshotId));
     assert.equal(createHash('sha256').update(plain).digest('hex'), next.manifest.dump.sha256);
+  });
+
+  test('a base whose row list is not one 16-byte entry per row (an older layout, or damage) is replaced by a new base, with a warning', async () => {
+    const all = await listSnapshots(repo);
+    const latest = await loadSnapshot(repo, all[all.length - 1]!.id);
+    // The parent claims one row more than its kv base's row list holds entries for (as a 20-byte layout would look).
+    const odd = structuredClone(latest) as SnapshotManifest & { id?: string };
+    delete odd.id;
+    odd.time = '2026-11-22T12:00:00Z';
+    table(odd, 'public.kv').layer!.base.rows += 1;
+    const oddId = await saveSnapshot(repo, odd);
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (m: string) => { warnings.push(m); } };
+    try {
+      const next = await backupDatabase(repo, { connection: conn('app') }, { time: '2026-11-22T18:00:00Z', layers: { minBytes: 0, window: 64 }, logger });
+      const kv = table(next.manifest, 'public.kv').layer;
+      assert.ok(kv && !kv.delta, 'kv: a new base');
+      assert.ok(table(next.manifest, 'public.items').layer?.delta, 'items still deltas');
+      assert.ok(warnings.some((w) => /public\.kv.*cannot steer a delta: its row list holds \d+ bytes, not 16 for each of its \d+ rows/.test(w)), warnings.join('\n'));
+      const plain = await script(repo, await loadSnapshot(repo, next.snapshotId));
+      assert.equal(createHash('sha256').update(plain).digest('hex'), next.manifest.dump.sha256);
+    } finally {
+      await repo.store.delete('snapshots', oddId);
+    }
   });
 });

@@ -198,7 +198,7 @@ test('RowCursor takes and skips whole rows and fails when the stream is short', 
   await assert.rejects(collect(short.take(3)), /ended after 2 rows, 1 rows short/);
 });
 
-test('row lists: 20-byte entries, decoded across any piece boundaries; a partial entry is an error', async () => {
+test('row lists: 16-byte entries, decoded across any piece boundaries; a partial entry is an error', async () => {
   const h = new RowHasher(KEY);
   const rows = Array.from({ length: 1000 }, (_, i) => row(i, `r${i}`));
   const bytes = rowListOf(rows, h, 100);
@@ -251,7 +251,7 @@ test('the rebuild checks the recorded counts: a row list or literal stream that 
 });
 
 test('the matcher keeps its memory to the window: entries beyond it are not requested', () => {
-  const entry = (row: string, key: string): Buffer => Buffer.from(row.padEnd(12) + key.padEnd(8), 'latin1');
+  const entry = (row: string, key: string): Buffer => Buffer.from(row.padEnd(12) + key.padEnd(4), 'latin1');
   const m = new WindowMatcher(4);
   assert.equal(m.wants(), 4);
   for (let i = 0; i < 4; i++) m.addBase(entry(`r${i}`, `k${i}`), 0);
@@ -275,7 +275,7 @@ test('the matcher keeps its memory to the window: entries beyond it are not requ
 
 test('the matcher\'s hash tables: duplicates give the oldest ordinal, colliding prefixes are told apart, removals keep every chain reachable', () => {
   // Entries whose first 4 bytes are equal (one chain) but whose hashes differ, and exact duplicates.
-  const entry = (tail: string, key: string): Buffer => Buffer.from(`AAAA${tail.padEnd(8)}${key.padEnd(8)}`, 'latin1');
+  const entry = (tail: string, key: string): Buffer => Buffer.from(`AAAA${tail.padEnd(8)}${key.padEnd(4)}`, 'latin1');
   for (let seed = 1; seed <= 40; seed++) {
     const r = rng(seed);
     const w = 1 + r(16);
