@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     mkdirSync(gzDir);
     await pv.cli(['restore', 'latest', '--target', gzDir]);
     const gz = join(gzDir, readdirSync(gzDir).find((f) => f.endsWith('.sql.gz'))!);
-    const dataDir = (await bare.query<{ d: string }>('postgres', 'SHOW data_directory AS d'))[0]!.d;
+    const dataDir = (await bare.query<{ d: string }>('postgres', "SELECT pg_catalog.current_setting('data_directory') AS d"))[0]!.d;
     const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     // pg_restore's input: a directory-format dump of the source, made once.
     const fdDir = join(work, 'fd');
