@@ -59,8 +59,12 @@ export interface ChunkStoreOptions {
   compressBytes?: number;
 }
 
-/** Default of {@link ChunkStoreOptions.compressBytes}: a few chunks compressing at once keep two to four cores busy. */
-export const DEFAULT_COMPRESS_BYTES = 8 * 1024 * 1024;
+/**
+ * Default of {@link ChunkStoreOptions.compressBytes}: two pooled chunk buffers (2 × avg each at the default chunker
+ * parameters). Two compressions at once outrun the main thread, which chunks, hashes and seals at ~1/3 of gzip's
+ * speed per core (docs/benchmarks.md); a larger budget only holds more memory (measured: 8 MiB, peak RSS +4–17 MiB).
+ */
+export const DEFAULT_COMPRESS_BYTES = 4 * 1024 * 1024;
 
 export class ChunkStore {
   readonly #store: Store;
