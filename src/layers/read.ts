@@ -26,23 +26,26 @@ export async function* layeredSpans(repo: Repository, s: Snapshot, t: TableRecor
   const what = `table ${t.qualified} of snapshot ${s.id.slice(0, 8)} (${s.database}, ${s.time})`;
   if (!layer) throw new IntegrityError(`${what} has no layer record`, `snapshots/${s.id}`);
   const read = (list: readonly ChunkRef[]): AsyncIterable<Span> => opts.members ? repo.readWithMembers(list) : spansOf(repo.readStream(list));
+  // A rebuild counts its rows as its row cursors delimit them; a base alone is counted here.
+  const counted = { rows: 0 };
   const source = layer.delta
     ? rebuildSpans({
       base: read(layer.base.list), baseRows: layer.base.rows,
-      ops: repo.readStream(layer.delta.ops), literals: read(layer.delta.literals), literalRows: layer.delta.literalRows, what,
+      ops: repo.readStream(layer.delta.ops), literals: read(layer.delta.literals), literalRows: layer.delta.literalRows, what, counted,
     })
     : read(layer.base.list);
   const hash = createHash('sha256');
   let bytes = 0;
-  let rows = 0;
+  let newlines = 0;
   for await (const span of source) {
     const b = span.bytes;
     hash.update(b);
     bytes += b.length;
-    for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) rows++;
+    if (!layer.delta) for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) newlines++;
     if (bytes > t.bytes) break;
     yield span;
   }
+  const rows = layer.delta ? counted.rows : newlines;
   const sha256 = hash.digest('hex');
   if (bytes !== t.bytes || rows !== t.rows || sha256 !== t.sha256) {
     throw new IntegrityError(`the rows of ${what}, rebuilt from its ${layer.delta ? 'base and delta' : 'base'}, do not match what the backup recorded ` +

@@ -20,6 +20,8 @@ export interface RebuildSources<T = Uint8Array> {
   literalRows: number;
   /** For messages, e.g. `table public.orders of snapshot 1a2b3c4d`. */
   what: string;
+  /** Counts the rows yielded (each run yields exactly its count of whole rows, or the rebuild fails). */
+  counted?: { rows: number };
 }
 
 export function rebuildRows(src: RebuildSources): AsyncGenerator<Uint8Array> {
@@ -37,6 +39,7 @@ export async function* rebuildSpans(src: RebuildSources<Span>): AsyncGenerator<S
       await base.skip(op.start - base.position);
       yield* base.take(op.count);
     }
+    if (src.counted) src.counted.rows += op.count;
   }
   if (!(await lit.atEnd())) throw new IntegrityError(`the literal rows of ${src.what} hold more than the ${src.literalRows} rows its op list uses`);
 }
