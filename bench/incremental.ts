@@ -124,7 +124,8 @@ async function week(cluster: PgCluster, work: string, rows: number, restic: stri
   await buildU1(db, rows);
   const dir = join(work, 'week');
   mkdirSync(dir);
-  const tools = [new Pgvault({ name: 'pgvault', work: dir, cli }), new ResticStdin(dir, restic, resticName)];
+  // Row-level layers are opt-in (`--layers`); the week measures them.
+  const tools = [new Pgvault({ name: 'pgvault --layers', work: dir, cli, flags: ['--layers'] }), new ResticStdin(dir, restic, resticName)];
   for (const t of tools) { if (t instanceof Pgvault) await t.init({ cheapKdf: true }); else await t.init(); }
   const full = [0, 0];
   const total = [0, 0];
@@ -136,7 +137,7 @@ async function week(cluster: PgCluster, work: string, rows: number, restic: stri
       if (run === 0) full[i] = r.addedBytes;
       total[i]! += r.addedBytes;
     }
-    log(`  run ${run + 1}/14: pgvault ${(total[0]! / full[0]!).toFixed(2)}× one full so far, restic ${(total[1]! / full[1]!).toFixed(2)}×`);
+    log(`  run ${run + 1}/14: pgvault --layers ${(total[0]! / full[0]!).toFixed(2)}× one full so far, restic ${(total[1]! / full[1]!).toFixed(2)}×`);
   }
   return tools.map((t, i) => ({ tool: t.name, fullBytes: full[i]!, weekBytes: total[i]!, timesFull: total[i]! / full[i]!, runs: 14 }));
 }
@@ -205,6 +206,8 @@ async function main(): Promise<void> {
       const dir = join(work, sc.db);
       mkdirSync(dir);
       const tools = [
+        // Row-level layers are opt-in: `--layers`, the default (key order, chunks only), and heap order.
+        new Pgvault({ name: 'pgvault --layers', work: dir, cli, flags: ['--layers'] }),
         new Pgvault({ name: 'pgvault', work: dir, cli }),
         new Pgvault({ name: 'pgvault --no-stable-order', work: dir, cli, flags: ['--no-stable-order'] }),
         new ResticStdin(dir, restic.path, `pg_dump | restic ${restic.version.split(' ')[1] ?? ''} --stdin`),
