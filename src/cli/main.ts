@@ -4,6 +4,7 @@
  * `pgvault --help` and `--version` are answered by ./help.ts without loading commander (start-up cost).
  */
 import './warnings.js';
+import './heap.js';
 import { quickAnswer } from './help.js';
 
 const quick = quickAnswer(process.argv.slice(2));

@@ -156,18 +156,7 @@ async function readAndRender(ctx: Ctx, sel: Selection): Promise<{
  * the end. Everything but the writer and the data specs is unreachable once this returns.
  */
 async function renderScript(ctx: Ctx, rels: Map<number, Rel>, config: Map<number, ConfigRel>): Promise<{ tables: TableDataSpec[]; sequences: SequenceSpec[]; writer: ScriptWriter }> {
-  const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
-  const post = ctx.add({ type: 'postBoundary', classid: 0, oid: 0, schema: null, name: 'POST-DATA BOUNDARY', section: 'post', emit: null });
-  const g: Graph = { pre, post, rels, relByObj: new Map(), attrdefByObj: new Map(), checkByObj: new Map(), domCheckByObj: new Map() };
-  for (const rel of rels.values()) {
-    if (rel.obj) g.relByObj.set(rel.obj.id, rel);
-    for (const c of rel.cols) if (c.attrdef) g.attrdefByObj.set(c.attrdef.obj.id, { ad: c.attrdef, rel });
-    for (const ch of rel.checks) g.checkByObj.set(ch.obj.id, { ch, rel });
-  }
-  for (const o of ctx.objects) for (const dc of domainChecks.get(o) ?? []) g.domCheckByObj.set(dc.obj.id, dc);
-  await addDependencies(ctx, g);
-  addBoundaries(ctx, g);
-  const sorted = sortDumpObjects(ctx.objects, makeRepair(ctx, g), ctx.warnings);
+  const { sorted, pre, post } = await sortGraph(ctx, rels);
 
   // Data specs.
   const dataRels = new Map<number, Rel>();
@@ -208,6 +197,24 @@ async function renderScript(ctx: Ctx, rels: Map<number, Rel>, config: Map<number
   }
 
   return { tables, sequences, writer };
+}
+
+/** The dependency graph (pg_depend plus pg_dump's own edges), sorted; the graph's lookup maps die with this frame. */
+async function sortGraph(ctx: Ctx, rels: Map<number, Rel>): Promise<{ sorted: DumpObject[]; pre: DumpObject; post: DumpObject }> {
+  const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });
+  const post = ctx.add({ type: 'postBoundary', classid: 0, oid: 0, schema: null, name: 'POST-DATA BOUNDARY', section: 'post', emit: null });
+  const g: Graph = { pre, post, rels, relByObj: new Map(), attrdefByObj: new Map(), checkByObj: new Map(), domCheckByObj: new Map() };
+  for (const rel of rels.values()) {
+    if (rel.obj) g.relByObj.set(rel.obj.id, rel);
+    for (const c of rel.cols) if (c.attrdef) g.attrdefByObj.set(c.attrdef.obj.id, { ad: c.attrdef, rel });
+    for (const ch of rel.checks) g.checkByObj.set(ch.obj.id, { ch, rel });
+  }
+  for (const o of ctx.objects) for (const dc of domainChecks.get(o) ?? []) g.domCheckByObj.set(dc.obj.id, dc);
+  await addDependencies(ctx, g);
+  addBoundaries(ctx, g);
+  const sorted = sortDumpObjects(ctx.objects, makeRepair(ctx, g), ctx.warnings);
+  ctx.sorted();
+  return { sorted, pre, post };
 }
 
 interface DataExtra { bytes: number; key: string[] | null }
