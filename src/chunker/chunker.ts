@@ -15,39 +15,11 @@
  * and never looks back. By default the bytes of the current chunk are copied into a buffer of `max` bytes and a
  * finished chunk is returned as a fresh copy of them. With the `pool` option each byte is copied once, straight into
  * pooled memory that becomes the returned chunk (the repository writer: one copy fewer, no `max` buffer of its own).
+ * The scan itself runs in WebAssembly (./gear-scan.ts).
  */
-import { GEAR } from './gear.js';
+import { gearScan, scanHash } from './gear-scan.js';
 import { validateChunkerParams, type ChunkerParams } from './params.js';
 import type { ChunkPool } from './pool.js';
-
-/** The Gear hash after the last {@link scan} (a module variable, so that scan returns a single number). */
-let scanHash = 0;
-
-/**
- * Gear-hash `data[from, to)`, continuing from hash `h`. Returns the index just after the first byte whose hash
- * has no bit of `mask` set, or -1 if there is none; `scanHash` then holds the hash. Unrolled by four: this loop
- * is the chunker's whole cost.
- */
-function scan(data: Uint8Array, from: number, to: number, h: number, mask: number): number {
-  const g = GEAR;
-  let o = from;
-  for (const last = to - 4; o <= last; o += 4) {
-    h = ((h >>> 1) + g[data[o]!]!) | 0;
-    if ((h & mask) === 0) { scanHash = h; return o + 1; }
-    h = ((h >>> 1) + g[data[o + 1]!]!) | 0;
-    if ((h & mask) === 0) { scanHash = h; return o + 2; }
-    h = ((h >>> 1) + g[data[o + 2]!]!) | 0;
-    if ((h & mask) === 0) { scanHash = h; return o + 3; }
-    h = ((h >>> 1) + g[data[o + 3]!]!) | 0;
-    if ((h & mask) === 0) { scanHash = h; return o + 4; }
-  }
-  for (; o < to; o++) {
-    h = ((h >>> 1) + g[data[o]!]!) | 0;
-    if ((h & mask) === 0) { scanHash = h; return o + 1; }
-  }
-  scanHash = h;
-  return -1;
-}
 
 export class Chunker {
   readonly params: Readonly<ChunkerParams>;
@@ -86,11 +58,8 @@ export class Chunker {
    * Feed the next bytes of the stream. Returns the chunks completed so far (possibly none), in
    * order. Returned chunks are copies (in memory from `alloc`); `data` is copied too and may be reused by the caller.
    */
-  push(input: Uint8Array): Uint8Array[] {
+  push(data: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
-    // A plain Uint8Array view whatever the caller passed (Buffer or not): the scan loop then sees one type
-    // only and stays monomorphic (measured: mixed Buffers and Uint8Arrays made it up to 2× slower).
-    const data = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     const { min, max } = this.params;
     const n = data.length;
     let i = 0; // data[i..] is not yet part of any chunk
@@ -106,12 +75,12 @@ export class Chunker {
         let h = this.#hash;
         let stop = -1;
         if (from < strictEnd) {
-          stop = scan(data, from + delta, strictEnd + delta, h, this.#maskS);
+          stop = gearScan(data, from + delta, strictEnd + delta, h, this.#maskS);
           h = scanHash;
         }
         const loose = Math.max(from, strictEnd);
         if (stop < 0 && loose < end) {
-          stop = scan(data, loose + delta, end + delta, h, this.#maskL);
+          stop = gearScan(data, loose + delta, end + delta, h, this.#maskL);
           h = scanHash;
         }
         this.#hash = h;
