@@ -1,10 +1,8 @@
 /**
- * Imported first by the CLI: V8 lets the old generation grow up to 4× past the live heap between full collections,
- * so the peak RSS of a dump of many objects (whose catalog rows and object graph are live at once) was 2.5–3× its
- * live heap. Capped at 1.5× (`--heap-growing-percent=50`, a V8 flag of Node 20–24): a dump of 5 000 tables peaks at
- * ~175 instead of ~240 MiB for the same CPU (more frequent full collections cost little while the heap is small;
- * 25 % already cost ~10 % more CPU). docs/benchmarks.md, "Many objects".
+ * Imported first by the CLI: V8's heap growth for every command is a fixed room above the live heap, between 50 %
+ * (a catalog of many objects: peak RSS near the live heap) and 150 % (streaming with a small live heap: few full
+ * collections), recomputed after each full collection. src/memory/heap-growth.ts has the measurements.
  */
-import { setFlagsFromString } from 'node:v8';
+import { adaptHeapGrowth } from '../memory/heap-growth.js';
 
-setFlagsFromString('--heap-growing-percent=50');
+adaptHeapGrowth();

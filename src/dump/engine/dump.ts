@@ -13,7 +13,6 @@ import { keyRangeModes, ParallelReader, segmentModes, type Segment } from './par
 import { ByteQueue } from './queue.js';
 import { beginSnapshot, exportSnapshot, importSnapshot, pinSession, type ScriptEncoding } from './session.js';
 import { createHasher } from './hasher.js';
-import { CATALOG_GROWTH_PERCENT, growHeapForStreaming, setHeapGrowth } from '../../memory/heap-growth.js';
 import type { TableStats } from './stats.js';
 import { COPY_TRAILER, tocComment } from './text.js';
 import type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaReader } from './types.js';
@@ -159,7 +158,6 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         // The schema side locks the dumped tables; bound every lock wait there (pg_dump --lock-wait-timeout), then
         // lift the bound again so COPY never times out.
         if (lockMs > 0) await leader.client.query(`SET lock_timeout = ${lockMs}`);
-        setHeapGrowth(CATALOG_GROWTH_PERCENT);
         plan = await readSchema(leader.client, schemaOptionsOf(opts));
         if (lockMs > 0) await leader.client.query('SET lock_timeout = 0');
       } catch (e) {
@@ -171,8 +169,6 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         }
         throw setupError(e, `reading the schema of database "${resolved.database}"`, ep);
       }
-      // The catalog is read; what follows streams (src/memory/heap-growth.ts).
-      growHeapForStreaming();
       const workerResults = await workersP;
       const failed = workerResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -293,7 +289,6 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       };
       return summary;
     } finally {
-      setHeapGrowth(CATALOG_GROWTH_PERCENT); // the next dump of a run starts with a catalog again
       if (reader) {
         reader.abort(new Error('the dump was stopped before all table data was read'));
       }
