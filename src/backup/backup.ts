@@ -18,9 +18,9 @@ import { MANIFEST_VERSION, type PartRecord, type SnapshotManifest } from '../sna
 import { saveSnapshot } from '../snapshot/snapshots.js';
 import { formatTime, parseSnapshotTime } from '../snapshot/time.js';
 import { PGVAULT_VERSION } from '../version.js';
-import { stripMetaCommands } from '../restore/into-db.js';
 import { crashPoint } from '../crash-points.js';
 import { splitKeyLines } from './restrict-lines.js';
+import { SchemaTextHash } from './schema-hash.js';
 import { captureGlobals } from '../globals/capture.js';
 import { listSnapshots } from '../snapshot/snapshots.js';
 import { sourceKey } from '../snapshot/source.js';
@@ -213,18 +213,20 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
           : 'new base'));
         continue;
       }
-      // Schema parts are kept (they are small) to hash them without the per-dump random \restrict key.
-      const schemaText: Uint8Array[] | null = part.kind === 'prologue' || part.kind === 'epilogue' ? [] : null;
-      const partHash = part.kind === 'table-data' || schemaText ? null : createHash('sha256');
+      // Schema parts are hashed without the per-dump random \restrict key, as they stream (tens of megabytes of DDL
+      // for a schema of many objects: never held whole).
+      const schemaHash = part.kind === 'prologue' || part.kind === 'epilogue' ? new SchemaTextHash() : null;
+      const partHash = part.kind === 'table-data' || schemaHash ? null : createHash('sha256');
       for await (const piece of part.stream) {
         partHash?.update(piece);
-        if (schemaText) {
-          schemaText.push(piece);
+        if (schemaHash) {
+          schemaHash.update(piece);
           for (const seg of splitKeyLines(piece)) {
             if (seg.keyLine) await writer.cut();
             await writer.write(seg.bytes);
             if (seg.keyLine) await writer.cut();
           }
+          pacer.count(piece.length);
           continue;
         }
         await writer.write(piece);
@@ -235,7 +237,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
       const length = writer.offset + skipped - offset;
       const rec: PartRecord = { kind: part.kind, name: part.name, offset, length };
       if (partHash) rec.sha256 = partHash.digest('hex');
-      if (schemaText) rec.sha256 = createHash('sha256').update(stripMetaCommands(Buffer.concat(schemaText).toString('utf8'))).digest('hex');
+      if (schemaHash) rec.sha256 = schemaHash.digest();
       const st = part.stats();
       if (part.kind === 'table-data' && st && part.table) {
         rec.table = {

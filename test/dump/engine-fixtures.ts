@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Dump, DumpSummary, SchemaReader } from '../../src/dump/index.js';
-import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../../src/dump/plan.js';
+import type { SchemaOptions, SchemaPlan, ScriptText, TableDataSpec } from '../../src/dump/plan.js';
 import { sessionSetupSql } from '../../src/dump/index.js';
 
 export const HEADER = [
@@ -18,7 +18,7 @@ export const HEADER = [
 ].join('\n');
 
 /** Reads user tables (schema public and others, not pg_*), sorted by schema then name, locking each. */
-export function handPlanner(extra: { prologue?: string; epilogue?: string; noLock?: string[] } = {}): SchemaReader {
+export function handPlanner(extra: { prologue?: ScriptText; epilogue?: ScriptText; noLock?: string[] } = {}): SchemaReader {
   return async (client: pg.Client, opts: SchemaOptions): Promise<SchemaPlan> => {
     const v = await client.query<{ num: string; ver: string }>("SELECT current_setting('server_version_num') num, current_setting('server_version') ver");
     const rels = await client.query<{ oid: number; nspname: string; relname: string; q: string; relkind: string; owner: string; bytes: string }>(`

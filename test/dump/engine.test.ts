@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { dumpDatabase, hashTableData, writeDump } from '../../src/dump/index.js';
+import { pieceEnd, SCRIPT_PIECE_CHARS } from '../../src/dump/engine/dump.js';
 import { collect, copyBlocks, handPlanner, verifierHash } from './engine-fixtures.js';
 import { PassThrough } from 'node:stream';
 import { existsSync, rmSync } from 'node:fs';
@@ -223,4 +224,35 @@ test('writeDump streams the script to a Writable and returns the summary', async
   const all = Buffer.concat(bufs);
   assert.equal(summary.totalBytes, all.length);
   assert.equal(summary.sha256, createHash('sha256').update(all).digest('hex'));
+});
+
+test('pieceEnd cuts script text after a blank line, else a newline, never inside a surrogate pair', () => {
+  assert.equal(pieceEnd('ab\n\ncd\nef', 0, 8), 4, 'after the last blank line within the limit');
+  assert.equal(pieceEnd('abc\ndefgh', 0, 6), 4, 'no blank line: after the last newline');
+  assert.equal(pieceEnd('abcdefgh', 2, 4), 6, 'no newline: at the limit');
+  assert.equal(pieceEnd('abc😀def', 0, 4), 3, 'the limit falls inside a surrogate pair: before it');
+  assert.equal(pieceEnd('abc', 0, 8), 3, 'the rest fits');
+});
+
+test('a prologue and epilogue of megabytes reach the reader in pieces of about a megabyte, byte for byte', async () => {
+  // ~3 M characters of entries (with multi-byte characters and a \restrict line) as one string and as segments.
+  const entry = (i: number): string => `--\n-- Name: t${i}; Type: TABLE; Schema: app; Owner: o\n--\n\nCREATE TABLE app.t${i} (a text DEFAULT 'é😀ü');\n\n`;
+  const entries = Array.from({ length: 40_000 }, (_, i) => entry(i));
+  const prologue = `--\n\n\\restrict Key1\n\n${entries.join('')}`;
+  const epilogue = [entries.slice(0, 20_000).join(''), entries.slice(20_000).join(''), '\\unrestrict Key1\n\n'];
+  assert.ok(prologue.length > 2.5 * SCRIPT_PIECE_CHARS);
+  const dump = dumpDatabase({ port: c.port, host: c.host, user: c.user, database: 'src' }, { schemaReader: handPlanner({ prologue, epilogue }) });
+  const got = new Map<string, Buffer[]>();
+  for await (const p of dump) {
+    const list: Buffer[] = [];
+    for await (const b of p.stream) list.push(Buffer.from(b));
+    if (p.kind === 'prologue' || p.kind === 'epilogue') got.set(p.kind, list);
+  }
+  for (const [kind, text] of [['prologue', prologue], ['epilogue', epilogue.join('')]] as const) {
+    const list = got.get(kind)!;
+    assert.ok(list.length >= 3, `${kind}: ${list.length} piece(s)`);
+    for (const b of list) assert.ok(b.length <= 3 * SCRIPT_PIECE_CHARS + 1024, `${kind}: a piece of ${b.length} bytes`);
+    assert.ok(Buffer.concat(list).equals(Buffer.from(text, 'utf8')), `${kind}: the bytes of the whole text`);
+  }
+  assert.ok(got.get('prologue')!.every((b) => b.subarray(-2).toString() === '\n\n'), 'the prologue is cut at blank lines');
 });

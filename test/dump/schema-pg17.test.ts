@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { readSchema } from '../../src/dump/schema/index.js';
+import { scriptText } from '../../src/dump/plan.js';
 import { CORPORA, corpusFiles, pgvaultCorpusFiles } from '../corpora/index.js';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { assertRoundTrip, ensureRoles, roundTrip, runPsqlFile, type Dumper } from '../helpers/roundtrip.js';
@@ -30,7 +31,7 @@ async function nativeDump(cluster: PgCluster, db: string): Promise<string> {
     for (const s of PIN_SESSION) await c.query(s);
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const plan = await readSchema(c, { restrictKey: 'testkey' });
-    const out: string[] = [plan.prologue];
+    const out: string[] = [scriptText(plan.prologue)];
     for (const t of plan.tables) {
       out.push(`--\n-- Data for Name: ${sanitize(t.name)}; Type: TABLE DATA; Schema: ${sanitize(t.schema)}; Owner: ${sanitize(t.owner)}\n--\n\n`, t.copyFromLine);
       const chunks: Buffer[] = [];
@@ -52,7 +53,7 @@ async function nativeDump(cluster: PgCluster, db: string): Promise<string> {
       }
       out.push('COMMIT;\n\n');
     }
-    out.push(plan.epilogue);
+    out.push(scriptText(plan.epilogue));
     await c.query('COMMIT');
     return out.join('');
   } finally {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { pinSession } from '../../src/dump/engine/session.js';
 import { readSchema } from '../../src/dump/schema/index.js';
+import { scriptText } from '../../src/dump/plan.js';
 import type { TocEntry } from '../../src/dump/schema/model.js';
 import { Quoter } from '../../src/dump/schema/quote.js';
 import { ScriptWriter, TextSpool } from '../../src/dump/schema/render.js';
@@ -45,7 +46,8 @@ describe('ScriptWriter', () => {
     w.write([entry('b', 1, { drop: 'DROP b;\n' })], 'pre');
     w.write([entry('evt', 3, { desc: 'EVENT TRIGGER', drop: 'DROP evt;\n' })], 'post');
     w.write([entry('c', 1, { drop: 'DROP c;\n' }), entry('c-acl', 2)], 'post');
-    const { prologue, epilogue } = w.finish('HEADER\n', 'FOOTER\n');
+    const finished = w.finish('HEADER\n', 'FOOTER\n');
+    const [prologue, epilogue] = [finished.prologue.join(''), finished.epilogue.join('')];
     const tags = (s: string): string[] => [...s.matchAll(/-- Name: (\S+);/g)].map((m) => m[1]!);
     assert.ok(prologue.startsWith('HEADER\nDROP c;\nDROP evt;\nDROP b;\nDROP a;\n'), prologue);
     assert.deepEqual(tags(prologue), ['a', 'b']);
@@ -58,7 +60,8 @@ describe('ScriptWriter', () => {
     const w = new ScriptWriter(q, false);
     w.write([entry('t', 1, { tablespace: '' })], 'pre');
     w.write([entry('i', 1, { tablespace: '' }), entry('j', 1, { tablespace: 'fast' })], 'post');
-    const { prologue, epilogue } = w.finish('', '');
+    const finished = w.finish('', '');
+    const [prologue, epilogue] = [finished.prologue.join(''), finished.epilogue.join('')];
     assert.match(prologue, /^SET default_tablespace = '';\n\n--\n-- Name: t;/);
     assert.ok(epilogue.startsWith('--\n-- Name: i;'), 'no second SET for the same tablespace');
     assert.match(epilogue, /SET default_tablespace = fast;\n\n--\n-- Name: j;/);
@@ -108,7 +111,7 @@ describe('readSchema holds no per-object rendered SQL (PostgreSQL 15)', () => {
       // (what the schema side did before) holds every entry.
       assert.ok(stats.maxHeld <= 4, `at most one object's entries held, got ${stats.maxHeld}`);
       assert.equal(plan.tables.length, TABLES);
-      assert.match(plan.epilogue, /GRANT SELECT ON TABLE app\.t120 TO many_reader;/);
+      assert.match(scriptText(plan.epilogue), /GRANT SELECT ON TABLE app\.t120 TO many_reader;/);
     } finally {
       await c.end();
     }
@@ -132,7 +135,7 @@ describe('readSchema holds no per-object rendered SQL (PostgreSQL 15)', () => {
           await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
           const plan = await readSchema(c, pageRows === undefined ? { restrictKey: 'k' } : { restrictKey: 'k', pageRows });
           await c.query('COMMIT');
-          return { script: plan.prologue + plan.epilogue, results };
+          return { script: scriptText(plan.prologue) + scriptText(plan.epilogue), results };
         } finally {
           (c as unknown as { query: typeof query }).query = query;
         }

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DatabaseError } from '../../src/errors.js';
 import type { SchemaOptions, SchemaPlan } from '../../src/dump/plan.js';
+import { scriptText } from '../../src/dump/plan.js';
 import { assertSupportedServer, readSchema } from '../../src/dump/schema/index.js';
 import { CORPORA, PGDUMP_BREAKERS, PGDUMP_SAFE, PAGILA_DIR, corpusFiles, hasKnownFailure, pgvaultCorpusFiles } from '../corpora/index.js';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
@@ -41,7 +42,7 @@ async function nativeDump(cluster: PgCluster, db: string, opts: SchemaOptions = 
     for (const s of PIN_SESSION) await c.query(s);
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const plan = await readSchema(c, { restrictKey: 'testkey', ...opts });
-    const out: string[] = [plan.prologue];
+    const out: string[] = [scriptText(plan.prologue)];
     for (const t of plan.tables) {
       out.push(`--\n-- Data for Name: ${sanitize(t.name)}; Type: TABLE DATA; Schema: ${sanitize(t.schema)}; Owner: ${sanitize(t.owner)}\n--\n\n`, t.copyFromLine);
       const chunks: Buffer[] = [];
@@ -64,7 +65,7 @@ async function nativeDump(cluster: PgCluster, db: string, opts: SchemaOptions = 
       }
       out.push('COMMIT;\n\n');
     }
-    out.push(plan.epilogue);
+    out.push(scriptText(plan.epilogue));
     await c.query('COMMIT');
     return { script: out.join(''), plan };
   } finally {
@@ -215,13 +216,13 @@ describe('schema side on PostgreSQL 15', { timeout: 600_000 }, () => {
     assert.equal(rental.copyFromLine, `COPY public.rental (${rental.columns.join(', ')}) FROM stdin;\n`);
     assert.ok(rental.estimatedBytes > 8192);
     assert.ok(plan.sequences.some((s) => s.qualified === 'public.rental_rental_id_seq'));
-    assert.ok(script.indexOf(plan.epilogue) > script.indexOf('COPY public.rental'), 'epilogue after data');
-    assert.match(plan.prologue, /^--\n-- PostgreSQL database dump\n--\n\n\\restrict testkey\n\n/);
-    assert.match(plan.epilogue, /\\unrestrict testkey\n\n$/);
+    assert.ok(script.indexOf(scriptText(plan.epilogue)) > script.indexOf('COPY public.rental'), 'epilogue after data');
+    assert.match(scriptText(plan.prologue), /^--\n-- PostgreSQL database dump\n--\n\n\\restrict testkey\n\n/);
+    assert.match(scriptText(plan.epilogue), /\\unrestrict testkey\n\n$/);
     const random = await nativeDump(cluster, db, { restrictKey: undefined });
-    const key = /\\restrict ([A-Za-z0-9]+)\n/.exec(random.plan.prologue)![1]!;
+    const key = /\\restrict ([A-Za-z0-9]+)\n/.exec(scriptText(random.plan.prologue))![1]!;
     assert.equal(key.length, 64);
-    assert.ok(random.plan.epilogue.endsWith(`\\unrestrict ${key}\n\n`));
+    assert.ok(scriptText(random.plan.epilogue).endsWith(`\\unrestrict ${key}\n\n`));
     const none = await nativeDump(cluster, db, { restrictKey: null });
     assert.ok(!none.script.includes('\\restrict') && !none.script.includes('\\unrestrict'));
     await cluster.dropDatabase(db);

@@ -6,13 +6,14 @@
 import { connect, type Connection } from '../../db/connect.js';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../../db/connection.js';
 import { DatabaseError, isPgvaultError, UsageError } from '../../errors.js';
-import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../plan.js';
+import type { SchemaOptions, SchemaPlan, ScriptText, TableDataSpec } from '../plan.js';
 import { copyOutSql, streamCopy, type ReadMode, type RowTally } from './copy.js';
 import { DEFAULT_LO_HEADER, largeObjectContents, sequenceValues } from './data-sql.js';
 import { keyRangeModes, ParallelReader, segmentModes, type Segment } from './parallel.js';
 import { ByteQueue } from './queue.js';
 import { beginSnapshot, exportSnapshot, importSnapshot, pinSession, type ScriptEncoding } from './session.js';
 import { createHasher } from './hasher.js';
+import { releaseFreedMemory } from '../../memory/garbage.js';
 import type { TableStats } from './stats.js';
 import { COPY_TRAILER, tocComment } from './text.js';
 import type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaReader } from './types.js';
@@ -52,11 +53,57 @@ function validateJobs(j: number | undefined): number {
   return jobs;
 }
 
-/** The holder's text as one part; the holder lets go of it first, so the part's bytes are its only copy. */
-async function* once(holder: { text: string }, enc: ScriptEncoding): AsyncGenerator<Buffer> {
-  const bytes = Buffer.from(holder.text, enc);
+/** Characters of script text turned into bytes at a time (the prologue of 20 000 tables is ~28 M characters). */
+export const SCRIPT_PIECE_CHARS = 1024 * 1024;
+
+/**
+ * Where to end a piece of script text that starts at `from`: after the last blank line ("\n\n", an entry boundary, so
+ * psql's `\restrict` line and the blank line after it stay in one piece) within `max` characters, else after the
+ * last newline, else anywhere that does not split a UTF-16 surrogate pair (which would not encode to the same bytes).
+ */
+export function pieceEnd(text: string, from: number, max: number): number {
+  const limit = from + max;
+  if (limit >= text.length) return text.length;
+  const blank = text.lastIndexOf('\n\n', limit - 2);
+  if (blank >= from) return blank + 2;
+  const nl = text.lastIndexOf('\n', limit - 1);
+  if (nl >= from) return nl + 1;
+  const c = text.charCodeAt(limit - 1);
+  return c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit;
+}
+
+/**
+ * The holder's text as a part, converted to bytes about a megabyte at a time: never a second whole copy of the
+ * text (megabytes of DDL for a schema of many objects) as one buffer, and no downstream stage has to hold one either.
+ * Segments (the schema side's) are grouped whole — each is a run of whole entries; one string is cut by
+ * {@link pieceEnd}. The holder lets go of the text at once (the part holds it until its last piece). The bytes are
+ * those of the whole text.
+ */
+async function* pieces(holder: { text: ScriptText }, enc: ScriptEncoding, max = SCRIPT_PIECE_CHARS): AsyncGenerator<Buffer> {
+  const text = holder.text;
   holder.text = '';
-  if (bytes.length > 0) yield bytes;
+  if (typeof text === 'string') {
+    for (let at = 0; at < text.length;) {
+      const end = pieceEnd(text, at, max);
+      yield Buffer.from(text.slice(at, end), enc);
+      at = end;
+    }
+    return;
+  }
+  let group: string[] = [];
+  let chars = 0;
+  for (const seg of text) {
+    if (seg.length === 0) continue;
+    group.push(seg);
+    chars += seg.length;
+    if (chars >= max) {
+      const b = Buffer.from(group.join(''), enc);
+      group = [];
+      chars = 0;
+      yield b;
+    }
+  }
+  if (chars > 0) yield Buffer.from(group.join(''), enc);
 }
 
 function setupError(e: unknown, what: string, ep: string): DatabaseError {
@@ -174,10 +221,13 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       if (failed) throw failed.reason;
 
       // The prologue (header, DROP pass, pre-data DDL: megabytes for a schema of many objects) is not kept for the data.
-      const prologue = { text: plan.prologue };
+      const prologue: { text: ScriptText } = { text: plan.prologue };
       plan = { ...plan, prologue: '' };
-      yield part('prologue', 'prologue', once(prologue, enc));
+      yield part('prologue', 'prologue', pieces(prologue, enc));
       assertConsumed();
+      // What the schema side built (census, script assembly, the prologue) is garbage now: hand its pages back before
+      // the data phase (V8 12 keeps them resident otherwise; src/memory/garbage.ts).
+      releaseFreedMemory();
 
       const header = (spec: TableDataSpec): Buffer => Buffer.from(
         tocComment('Data for Name', spec.name, 'TABLE DATA', spec.schema, opts.noOwner ? null : spec.owner) + spec.copyFromLine, enc);
@@ -261,7 +311,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       assertConsumed();
       yield part('large-objects', 'large-objects', largeObjectContents(leader.client, plan.largeObjects, plan.largeObjectsHeader ?? DEFAULT_LO_HEADER, ep));
       assertConsumed();
-      yield part('epilogue', 'epilogue', once({ text: plan.epilogue }, enc));
+      yield part('epilogue', 'epilogue', pieces({ text: plan.epilogue }, enc));
       assertConsumed();
 
       try {
