@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { DatabaseError } from '../../errors.js';
-import { releaseFreedMemory } from '../../memory/garbage.js';
 import type { SchemaOptions, SchemaPlan, SequenceSpec, TableDataSpec } from '../plan.js';
 import { readTableChildren } from './children.js';
 import { Ctx } from './context.js';
@@ -81,9 +80,6 @@ export async function readSchema(client: pg.Client, opts: SchemaOptions = {}): P
   // The catalog rows and the object graph live in readAndRender's frame: they are garbage once it returns.
   const { tables, sequences, largeObjects, writer, selectedRelations } = await readAndRender(ctx, sel);
   ctx.releaseGraph();
-  // Hand the catalog data's pages back before the guard's census and the script's assembly allocate again: V8 12
-  // (Node 22) keeps freed pages resident until a memory-reducing collection (src/memory/garbage.ts).
-  releaseFreedMemory();
 
   // The completeness guard: every object of the scope is written, excluded on purpose, or owned by an extension.
   const unsupported = await findUnrendered({
