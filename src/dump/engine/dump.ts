@@ -90,9 +90,13 @@ async function* pieces(holder: { text: ScriptText }, enc: ScriptEncoding, max = 
     }
     return;
   }
+  // Each segment is let go once it is in a piece (the text can be tens of megabytes).
+  const segs = [...text];
   let group: string[] = [];
   let chars = 0;
-  for (const seg of text) {
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    segs[i] = '';
     if (seg.length === 0) continue;
     group.push(seg);
     chars += seg.length;
@@ -223,11 +227,11 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       // The prologue (header, DROP pass, pre-data DDL: megabytes for a schema of many objects) is not kept for the data.
       const prologue: { text: ScriptText } = { text: plan.prologue };
       plan = { ...plan, prologue: '' };
+      // What the schema side built (catalog rows, object graph, census) is garbage now: hand its pages back before the
+      // script streams (V8 12 keeps them resident otherwise, under everything allocated next; src/memory/garbage.ts).
+      releaseFreedMemory();
       yield part('prologue', 'prologue', pieces(prologue, enc));
       assertConsumed();
-      // What the schema side built (census, script assembly, the prologue) is garbage now: hand its pages back before
-      // the data phase (V8 12 keeps them resident otherwise; src/memory/garbage.ts).
-      releaseFreedMemory();
 
       const header = (spec: TableDataSpec): Buffer => Buffer.from(
         tocComment('Data for Name', spec.name, 'TABLE DATA', spec.schema, opts.noOwner ? null : spec.owner) + spec.copyFromLine, enc);
