@@ -23,7 +23,9 @@ const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.l
 interface Sample { cpu: number; rssMiB: number }
 
 function timed(args: string[], env: NodeJS.ProcessEnv): Sample {
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, bin, ...args], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  // stdout is discarded, not captured: `restore --stdout` of a large database outgrows any string.
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, bin, ...args],
+    { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`pgvault ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const [u, s, m] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { cpu: u! + s!, rssMiB: m! / 1024 };
