@@ -24,6 +24,7 @@ import { decodeIndex, encodeIndex, type ChunkRef, type IndexEntry } from './reco
 import { ChunkCache } from './cache.js';
 import { crashPoint } from '../crash-points.js';
 import { ReusedChunkVerifier, type ReuseStats } from './verify-reused.js';
+import { GarbagePacer } from '../memory/garbage.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -78,6 +79,15 @@ export const DEFAULT_COMPRESS_BYTES = 4 * 1024 * 1024;
 export const DECODE_SLOTS = Math.min(8, Math.max(2, availableParallelism()));
 /** A sequential read ({@link ChunkStore.read}) decodes this many chunks ahead of the one being consumed. */
 export const DECODE_AHEAD = 2;
+/**
+ * Chunks loaded one by one ({@link ChunkStore.load}: `check --read-data`, `repair`, `concurrency` at once) are paced
+ * like a backup's dump (src/memory/garbage.ts): a young-generation collection every this many plaintext bytes, so the
+ * buffers of each chunk (downloaded, opened, decompressed) are freed while young instead of piling up outside V8's
+ * heap until it notices them, 64 MiB later. Measured on a 933 MiB dump: `check --read-data` peaked at 173–175 MiB
+ * without, 133–139 with a collection every 16 MiB (+0.3–0.5 CPU s), 140–142 every 32 MiB. Sequential reads
+ * ({@link ChunkStore.read}) showed no gain from pacing and are not paced (their CPU matters to `restore --into`).
+ */
+export const LOAD_GC_EVERY_BYTES = 16 * 1024 * 1024;
 
 export class ChunkStore {
   readonly #store: Store;
@@ -91,6 +101,7 @@ export class ChunkStore {
   readonly #compressing: ByteBudget;
   /** Decodes (open + decompress + verify) of data chunks in progress: {@link DECODE_SLOTS}. */
   readonly #decoding = new ByteBudget(DECODE_SLOTS);
+  readonly #loadPacer = new GarbagePacer(LOAD_GC_EVERY_BYTES);
   readonly #reused: ReusedChunkVerifier<UploadStats>;
   readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
   /** Downloads and decodes started by sequential reads ({@link read}, {@link readWithMembers}): for tests and measurements. */
@@ -357,7 +368,9 @@ export class ChunkStore {
 
   /** Download, decrypt, decompress and verify one chunk. */
   async load(id: string): Promise<Uint8Array> {
-    return this.#fetchVerified('data', id, chunkLabel(id), (body) => this.#plain(id, body));
+    const plain = await this.#fetchVerified('data', id, chunkLabel(id), (body) => this.#plain(id, body));
+    this.#loadPacer.count(plain.length);
+    return plain;
   }
 
   /** Decrypt, decompress and verify a downloaded chunk. */
