@@ -3,8 +3,8 @@
  *
  * The scan is a chain of dependent steps, `h = (h >>> 1) + GEAR[byte]` and a test of `h & mask`, one per byte; its
  * speed is the latency of that chain. V8's code for the JavaScript loop (bounds-checked typed-array loads, `| 0`)
- * ran it at ~1.0 s per GB once optimised and 2.4 s per GB before (the first few hundred MB of a backup);
- * this function of 30 instructions runs at ~0.6 s per GB from the first call (docs/benchmarks.md, "Chunker").
+ * ran it at ~0.95 CPU s per GB; this function of 30 instructions, at 0.60–0.72 (docs/chunking-and-crypto.md,
+ * "Cost and memory").
  *
  * The module is assembled below, instruction by instruction, so that the source is the whole story (no binary
  * blob, no build step, no dependency). Its memory holds the Gear table at byte 0 and a window of

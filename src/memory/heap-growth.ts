@@ -32,6 +32,11 @@ export function growthPercent(liveBytes: number): number {
 
 let current = 0;
 
+/** The growth percentage last set by this module (0 before any). */
+export function heapGrowth(): number {
+  return current;
+}
+
 /** Set V8's growth factor (a V8 flag of Node.js 20–24, read when the next limit is set). */
 export function setHeapGrowth(percent: number): void {
   if (!Number.isInteger(percent) || percent < 1) throw new RangeError(`heap growth must be a positive whole percentage, got ${percent}`);

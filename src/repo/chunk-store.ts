@@ -71,8 +71,8 @@ export const DEFAULT_COMPRESS_BYTES = 4 * 1024 * 1024;
 
 /**
  * Chunks being opened and decompressed at once, across every read of a ChunkStore (restores, verify, check
- * --read-data): one per core, at least 2 and at most 8. Downloads run `concurrency` wide, but a downloaded body is small and its plaintext up to 4 MiB, so
- * the plaintext side is bounded separately. Measured on a 933 MiB dump (pgbench scale 100, compiled CLI, Node 22):
+ * --read-data): one per core, at least 2 and at most 8. Downloads run `concurrency` wide, but a downloaded body is
+ * small and its plaintext up to 4 MiB, so the plaintext side is bounded separately. Measured on a 933 MiB dump (pgbench scale 100, compiled CLI, Node 22):
  * with 8 chunks decompressed ahead, `restore --stdout` peaked at 196–202 MiB and `check --read-data` at 176–180 MiB
  * (the issue's bound is 150); `--concurrency 2` gave 153 MiB at the same wall time on a local repository.
  */

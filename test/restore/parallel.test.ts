@@ -126,8 +126,16 @@ test('the two tables of a foreign key: both plain tables with data, else none (a
   assert.equal(tablesOfForeignKey({ type: 'CONSTRAINT', sql: 'ALTER TABLE ONLY public.b\n    ADD CONSTRAINT b_pkey PRIMARY KEY (id);\n' }, tables), undefined);
 });
 
+/** A post-data entry as the dump writes it (its TOC comment, then its SQL). */
+const entry = (type: string, name: string, sql: string): string => `--\n-- Name: ${name}; Type: ${type}; Schema: public; Owner: x\n--\n\n${sql}\n\n`;
+
+/** The part record of a table's data, of `length` bytes. */
+const data = (name: string, length: number): PartRecord => ({
+  kind: 'table-data', name: `public.${name}`, offset: 0, length,
+  table: { schema: 'public', name, qualified: `public.${name}`, rows: 1, bytes: length, sha256: '', order: 'heap', columns: [], dataOffset: 0, dataLength: length },
+});
+
 test('plan: a foreign key runs as soon as both tables are loaded and the referenced key is built, while another table still loads, never next to another job on either table', async () => {
-  const entry = (type: string, name: string, sql: string): string => `--\n-- Name: ${name}; Type: ${type}; Schema: public; Owner: x\n--\n\n${sql}\n\n`;
   const { entries } = postDataEntries([
     entry('CONSTRAINT', 'big big_pkey', 'ALTER TABLE ONLY public.big\n    ADD CONSTRAINT big_pkey PRIMARY KEY (id);'),
     entry('CONSTRAINT', 'parent parent_pkey', 'ALTER TABLE ONLY public.parent\n    ADD CONSTRAINT parent_pkey PRIMARY KEY (id);'),
@@ -137,10 +145,6 @@ test('plan: a foreign key runs as soon as both tables are loaded and the referen
     entry('FK CONSTRAINT', 'pt pt_parent_fkey', 'ALTER TABLE public.pt\n    ADD CONSTRAINT pt_parent_fkey FOREIGN KEY (p) REFERENCES public.parent(id);'),
     entry('COMMENT', 'CONSTRAINT child_parent_fkey_with_a_long_name ON child', "COMMENT ON CONSTRAINT child_parent_fkey_with_a_long_name ON public.child IS 'c';"),
   ].join(''));
-  const data = (name: string, length: number): PartRecord => ({
-    kind: 'table-data', name: `public.${name}`, offset: 0, length,
-    table: { schema: 'public', name, qualified: `public.${name}`, rows: 1, bytes: length, sha256: '', order: 'heap', columns: [], dataOffset: 0, dataLength: length },
-  });
   const parts: PartRecord[] = [data('big', 1000), data('child', 200), data('parent', 100)];
   const started: string[] = [];
   const gates = new Map<string, ReturnType<typeof gate>>();
@@ -172,16 +176,11 @@ test('plan: a foreign key runs as soon as both tables are loaded and the referen
 });
 
 test('plan: two foreign keys on one table never run at once, and a foreign key waits for a job on either of its tables', async () => {
-  const entry = (type: string, name: string, sql: string): string => `--\n-- Name: ${name}; Type: ${type}; Schema: public; Owner: x\n--\n\n${sql}\n\n`;
   const { entries } = postDataEntries([
     entry('CONSTRAINT', 'a a_pkey', 'ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_pkey PRIMARY KEY (id);'),
     entry('FK CONSTRAINT', 'b b_a', 'ALTER TABLE ONLY public.b\n    ADD CONSTRAINT b_a FOREIGN KEY (a) REFERENCES public.a(id);'),
     entry('FK CONSTRAINT', 'c c_a', 'ALTER TABLE ONLY public.c\n    ADD CONSTRAINT c_a FOREIGN KEY (a) REFERENCES public.a(id);'),
   ].join(''));
-  const data = (name: string, length: number): PartRecord => ({
-    kind: 'table-data', name: `public.${name}`, offset: 0, length,
-    table: { schema: 'public', name, qualified: `public.${name}`, rows: 1, bytes: length, sha256: '', order: 'heap', columns: [], dataOffset: 0, dataLength: length },
-  });
   const active = new Set<string>();
   let overlapped = false;
   const tablesOf: Record<string, string[]> = { 'b b_a': ['b', 'a'], 'c c_a': ['c', 'a'], 'a a_pkey': ['a'] };
