@@ -5,9 +5,9 @@
  * offsets, each table checked against its recorded SHA-256 (../layers/read.ts).
  */
 import type { Repository } from '../repo/repository.js';
-import { hasLayers, type PartRecord, type Snapshot } from '../snapshot/manifest.js';
+import { hasLayers, type PartRecord, type Snapshot, type TableRecord } from '../snapshot/manifest.js';
 import { layeredRows, layeredSpans } from '../layers/read.js';
-import type { Span } from '../layers/rows.js';
+import { spansOf, type Span } from '../layers/rows.js';
 import { IntegrityError } from '../errors.js';
 import { ByteCursor } from './cursor.js';
 
@@ -63,26 +63,36 @@ export async function* readScript(repo: Repository, s: Snapshot, range?: { start
   if (pos < end) yield* stored.take(end - pos);
 }
 
+/** A span of the script; `rowsOf` marks a layered table's rows, which its reader checks against the table's SHA-256. */
+export interface ScriptSpan extends Span {
+  rowsOf?: TableRecord;
+}
+
 /**
- * The whole script as spans, for `.sql.gz` output: a stored chunk (of the dump stream, of a base, of a
- * delta's literal rows) that appears whole and uncut in the script carries its gzip member, everything
- * else is plain bytes to compress. Layered tables are checked as in readScript; the caller checks the
- * whole script's SHA-256 over the spans' bytes.
+ * The whole script as spans. With `members` (for `.sql.gz` output), a stored chunk (of the dump stream, of a base,
+ * of a delta's literal rows) that appears whole and uncut in the script carries its gzip member, everything else is
+ * plain bytes to compress. Layered tables are checked as in readScript (an IntegrityError at the end of the table),
+ * and their spans carry `rowsOf`, so the caller's check of the whole script need not hash them again
+ * (./script-check.ts).
  */
-export async function* readScriptSpans(repo: Repository, s: Snapshot): AsyncGenerator<Span> {
+export async function* readScriptSpans(repo: Repository, s: Snapshot, opts: { members: boolean } = { members: true }): AsyncGenerator<ScriptSpan> {
   const layered = layeredParts(s);
   // Where each layered table's rows go, as offsets of the stored dump stream (ascending).
   const at = layered.map((p) => storedOffset(layered, p.table!.dataOffset));
+  const rowsOf = async function* (t: TableRecord): AsyncGenerator<ScriptSpan> {
+    for await (const span of layeredSpans(repo, s, t, opts)) yield { ...span, rowsOf: t };
+  };
   let k = 0;
   let pos = 0;
-  for await (const chunk of repo.readWithMembers(s.dump.list)) {
+  const stored = opts.members ? repo.readWithMembers(s.dump.list) : spansOf(repo.readStream(s.dump.list));
+  for await (const chunk of stored) {
     const len = chunk.bytes.length;
     let off = 0;
     while (k < at.length && at[k]! < pos + len) {
       const cut = at[k]! - pos;
       if (cut > off) yield { bytes: chunk.bytes.subarray(off, cut) };
       off = cut;
-      yield* layeredSpans(repo, s, layered[k]!.table!, { members: true });
+      yield* rowsOf(layered[k]!.table!);
       k++;
     }
     if (off === 0) yield chunk;
@@ -93,6 +103,6 @@ export async function* readScriptSpans(repo: Repository, s: Snapshot): AsyncGene
     if (at[k] !== pos) {
       throw new IntegrityError(`the dump of snapshot ${s.id.slice(0, 8)} ends at byte ${pos} of its stored stream, before table ${layered[k]!.name} at ${at[k]}`, `snapshots/${s.id}`);
     }
-    yield* layeredSpans(repo, s, layered[k]!.table!, { members: true });
+    yield* rowsOf(layered[k]!.table!);
   }
 }

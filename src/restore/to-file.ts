@@ -4,21 +4,23 @@
  *
  * `.sql.gz` needs no recompression: every chunk is stored as an independent gzip member, and
  * concatenated members are one valid gzip file. The plaintext is still checked against the
- * snapshot's whole-dump SHA-256: a gunzip of the written bytes runs alongside (on libuv's thread pool).
+ * snapshot's recorded checksum (its segment digest, or an older snapshot's whole-script SHA-256;
+ * ./script-check.ts): a gunzip of the written bytes runs alongside (on libuv's thread pool).
  * A snapshot with layered tables passes the members of the chunks that appear whole in its script and
  * compresses only the rest (rebuilt rows, chunks cut where rows are spliced in): ./gzip-spans.ts.
  * A failed or mismatching restore removes its partial file; files are never replaced (./output-file.ts).
  */
-import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { createGzip, gunzip, gzip as gzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { IntegrityError, LocalIoError } from '../errors.js';
+import { LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import { hasLayers, type Snapshot } from '../snapshot/manifest.js';
-import { readScript, readScriptSpans } from './script.js';
+import { readScriptSpans, type ScriptSpan } from './script.js';
+import { bytesOf } from '../layers/rows.js';
+import { ScriptCheck } from './script-check.js';
 import { GzipMemberWriter, type MemberStats } from './gzip-spans.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
@@ -53,18 +55,18 @@ function write(out: Writable, bytes: Uint8Array): Promise<void> {
 }
 
 /**
- * SHA-256 of the plaintext of a sequence of complete gzip members (one per chunk). The members are
+ * The check of the plaintext of a sequence of complete gzip members (one per chunk). The members are
  * independent, so they are decompressed in parallel on libuv's thread pool (up to WINDOW at once)
- * and hashed in order.
+ * and checked in order.
  */
 class GunzipHasher {
   static readonly WINDOW = 4;
-  readonly #hash = createHash('sha256');
+  readonly #check: ScriptCheck;
   readonly #pending: Promise<Buffer>[] = [];
-  #size = 0;
   readonly #onPlain: ((plain: Buffer) => void) | undefined;
 
-  constructor(onPlain?: (plain: Buffer) => void) {
+  constructor(s: Snapshot, onPlain?: (plain: Buffer) => void) {
+    this.#check = new ScriptCheck(s);
     this.#onPlain = onPlain;
   }
 
@@ -77,20 +79,18 @@ class GunzipHasher {
 
   #take(plain: Buffer): void {
     this.#onPlain?.(plain);
-    this.#hash.update(plain);
-    this.#size += plain.length;
+    this.#check.update(plain);
   }
 
-  async digest(): Promise<{ sha256: string; size: number }> {
+  /** Take every member written so far (through onPlain). */
+  async drain(): Promise<void> {
     while (this.#pending.length) this.#take(await this.#pending.shift()!);
-    return { sha256: this.#hash.digest('hex'), size: this.#size };
   }
-}
 
-function checkHash(s: Snapshot, got: { sha256: string; size: number }): void {
-  if (got.sha256 !== s.dump.sha256 || got.size !== s.dump.size) {
-    throw new IntegrityError(`the restored script of snapshot ${s.id.slice(0, 8)} (${s.database}) does not match the checksum recorded at backup time ` +
-      `(${got.size} bytes, sha256 ${got.sha256.slice(0, 16)}… instead of ${s.dump.size} bytes, ${s.dump.sha256.slice(0, 16)}…)`, `snapshots/${s.id}`);
+  /** Drain, then throw the restore's IntegrityError when the plaintext is not the recorded script. */
+  async finish(): Promise<void> {
+    await this.drain();
+    this.#check.finish();
   }
 }
 
@@ -101,45 +101,65 @@ export interface RestoreFileOptions extends WriteFileOptions {
   onProgress?: OnProgress;
 }
 
+/** The stored script of a snapshot without layered tables, reporting progress. */
+function plainOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
+  return counted(repo.readStream(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts });
+}
+
+/** `source`, each piece checked on the way. */
+async function* checked(source: AsyncIterable<Uint8Array>, check: ScriptCheck): AsyncGenerator<Uint8Array> {
+  for await (const b of source) {
+    check.update(b);
+    yield b;
+  }
+}
+
 /** The snapshot's gzip members (one per chunk), reporting progress in plaintext bytes. */
 function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
   return counted(repo.readGzip(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size },
     { parts: s.parts, sizeOf: (_, i) => s.dump.list[i]?.length ?? 0 });
 }
 
-/** The snapshot's script (layered tables rebuilt and checked), reporting progress. */
-function plainOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
-  return counted(readScript(repo, s), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts });
+/**
+ * The script of a snapshot with layered tables as spans (./script.ts), checked on the way (./script-check.ts; each
+ * layered table is checked by readScriptSpans and not hashed again), reporting progress. The caller calls
+ * `check.finish()` after the last span.
+ */
+async function* checkedSpans(repo: Repository, s: Snapshot, check: ScriptCheck, members: boolean, onProgress: OnProgress | undefined): AsyncGenerator<ScriptSpan> {
+  let size = 0;
+  const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
+  onProgress?.({ ...base, done: 0, ...itemAt(s, 0) });
+  for await (const span of readScriptSpans(repo, s, { members })) {
+    if (span.rowsOf) check.verifiedRows(span.bytes, span.rowsOf);
+    else check.update(span.bytes);
+    size += span.bytes.length;
+    yield span;
+    onProgress?.({ ...base, done: size, ...itemAt(s, Math.max(0, size - 1)) });
+  }
 }
 
 /**
  * A snapshot with layered tables as gzip: the stored members of chunks that appear whole in the script are
  * passed through; rebuilt rows and cut chunks are compressed here (./gzip-spans.ts). The plaintext is
- * hashed on the way (each layered table is checked by readScriptSpans). On failure, with `flushOnError`
+ * checked on the way (checkedSpans). On failure, with `flushOnError`
  * (a stream that gets an abort trailer), what was read is still written before the error is raised, so the
  * trailer follows exactly the bytes the tracker saw; a file is removed anyway.
  */
 async function gzipLayered(repo: Repository, s: Snapshot, out: Writable, onPlain: (plain: Uint8Array) => void, onProgress: OnProgress | undefined,
   opts: { flushOnError: boolean }): Promise<MemberStats> {
-  const hash = createHash('sha256');
-  let size = 0;
+  const check = new ScriptCheck(s);
   const members = new GzipMemberWriter((b) => write(out, b));
-  const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
-  onProgress?.({ ...base, done: 0, ...itemAt(s, 0) });
   try {
-    for await (const span of readScriptSpans(repo, s)) {
-      hash.update(span.bytes);
-      size += span.bytes.length;
+    for await (const span of checkedSpans(repo, s, check, true, onProgress)) {
       onPlain(span.bytes);
       await members.add(span);
-      onProgress?.({ ...base, done: size, ...itemAt(s, Math.max(0, size - 1)) });
     }
   } catch (e) {
     if (opts.flushOnError && !out.errored && !out.destroyed) await members.finish().catch(() => { /* the output failed too: the error to report is e */ });
     throw e;
   }
   await members.finish();
-  checkHash(s, { sha256: hash.digest('hex'), size });
+  check.finish();
   return members.stats;
 }
 
@@ -155,12 +175,12 @@ export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: str
   try {
     return await writeNewFile(dir, name, async (out) => {
       if (hasLayers(s)) { await gzipLayered(repo, s, out, () => {}, opts.onProgress, { flushOnError: false }); return; }
-      const hasher = new GunzipHasher();
+      const hasher = new GunzipHasher(s);
       for await (const member of membersOf(repo, s, opts.onProgress)) {
         await write(out, member);
         await hasher.write(member);
       }
-      checkHash(s, await hasher.digest());
+      await hasher.finish();
     }, { ...opts, overwrite });
   } catch (e) {
     throw await inContext(repo, s, e);
@@ -190,23 +210,21 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
       return;
     }
     if (gzip) {
-      hasher = new GunzipHasher((plain) => tracker.update(plain));
+      hasher = new GunzipHasher(s, (plain) => tracker.update(plain));
       for await (const member of membersOf(repo, s, onProgress)) {
         await write(out, member);
         await hasher.write(member);
       }
-      checkHash(s, await hasher.digest());
+      await hasher.finish();
       return;
     }
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const bytes of plainOf(repo, s, onProgress)) {
-      hash.update(bytes);
-      size += bytes.length;
+    const check = new ScriptCheck(s);
+    const plain = hasLayers(s) ? bytesOf(checkedSpans(repo, s, check, false, onProgress)) : checked(plainOf(repo, s, onProgress), check);
+    for await (const bytes of plain) {
       tracker.update(bytes);
       await write(out, bytes);
     }
-    checkHash(s, { sha256: hash.digest('hex'), size });
+    check.finish();
   } catch (e) {
     await endAborted(out, tracker, hasher, e, gzip);
     throw e;
@@ -220,7 +238,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
 async function endAborted(out: Writable, tracker: PsqlScriptTracker, hasher: GunzipHasher | undefined, e: unknown, gzipped = hasher !== undefined): Promise<void> {
   if (out.errored || out.destroyed || out.writableEnded || outputError(e) !== e) return;
   try {
-    if (hasher) await hasher.digest(); // the members written so far, through the tracker
+    if (hasher) await hasher.drain(); // the members written so far, through the tracker
   } catch { /* a member that does not decompress: the tracker has what came before it */ }
   const reason = e instanceof Error ? e.message : String(e);
   const trailer = Buffer.from(tracker.abortTrailer(reason.length > 300 ? `${reason.slice(0, 300)}…` : reason), 'utf8');

@@ -127,9 +127,18 @@ export interface SnapshotManifest {
   origin?: SnapshotOrigin;
   pgvaultVersion: string;
   dump: {
-    /** Bytes and SHA-256 of the whole script (layered tables' rows included). */
+    /** Bytes of the whole script (layered tables' rows included). */
     size: number;
-    sha256: string;
+    /**
+     * SHA-256 (hex) of the whole script: written by backups before 2026-12-04 (manifest versions 1 and 2), and
+     * still checked by every restore of such a snapshot. New backups record `segments` instead.
+     */
+    sha256?: string;
+    /**
+     * Segment digest (hex) of the whole script (version 2, written by backups since 2026-12-04 instead of
+     * `sha256`): docs/format.md "Segment digest", src/dump/engine/segments.ts. A manifest has one or the other.
+     */
+    segments?: string;
     /** Bytes of the stored dump stream when layered tables' rows are stored apart (absent: equal to `size`). */
     stored?: number;
     chunks: number;
@@ -176,6 +185,11 @@ export function decodeManifest(bytes: Uint8Array, id: string): Snapshot {
   }
   if (typeof m.time !== 'string' || typeof m.database !== 'string' || !m.dump || !Array.isArray(m.parts)) {
     throw new IntegrityError(`snapshot manifest snapshots/${id} is incomplete`, `snapshots/${id}`);
+  }
+  if (typeof m.dump.sha256 !== 'string' && typeof m.dump.segments !== 'string') {
+    throw new IntegrityError(`snapshot manifest snapshots/${id} (${m.database}, ${m.time}) records no checksum of its script (neither dump.sha256 nor ` +
+      'dump.segments), so no restore of it could be checked: it is damaged or was not written by pgvault; ' +
+      'restore another snapshot (pgvault snapshots) and run "pgvault check"', `snapshots/${id}`);
   }
   return { ...(m as SnapshotManifest), id };
 }

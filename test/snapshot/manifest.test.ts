@@ -32,3 +32,14 @@ test('an unknown manifest version is refused with the advice to upgrade', () => 
   assert.throws(() => decodeManifest(manifest(3), 'c3'), (e: unknown) => e instanceof IntegrityError && /version 3.*reads versions 1 and 2.*upgrade pgvault/.test(e.message));
   assert.throws(() => decodeManifest(manifest(0), 'c0'), IntegrityError);
 });
+
+test('a manifest records its script\'s checksum as dump.segments (new) or dump.sha256 (older); one with neither is refused', () => {
+  const segments = decodeManifest(manifest(2, { dump: { size: 0, segments: 'ab'.repeat(32), chunks: 0, list: [], options: {} } }), 'd1');
+  assert.equal(segments.dump.segments, 'ab'.repeat(32));
+  assert.equal(segments.dump.sha256, undefined);
+  assert.equal(decodeManifest(manifest(1), 'd2').dump.sha256, '');
+  for (const version of [1, 2]) {
+    assert.throws(() => decodeManifest(manifest(version, { dump: { size: 0, chunks: 0, list: [], options: {} } }), 'd3'), (e: unknown) =>
+      e instanceof IntegrityError && /snapshots\/d3 .*records no checksum of its script \(neither dump\.sha256 nor dump\.segments\)/.test(e.message));
+  }
+});

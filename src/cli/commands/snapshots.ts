@@ -66,7 +66,9 @@ export function register(program: Command): void {
     }
     if (g.json) {
       printJson(list.map((s) => ({
-        id: s.id, time: s.time, host: s.host, database: s.database, origin: s.origin ?? null, tags: s.tags, size: s.dump.size, sha256: s.dump.sha256,
+        id: s.id, time: s.time, host: s.host, database: s.database, origin: s.origin ?? null, tags: s.tags, size: s.dump.size,
+        // The script's checksum as the manifest records it: `segments` (current backups) or `sha256` (older ones).
+        ...(s.dump.segments !== undefined ? { segments: s.dump.segments } : {}), ...(s.dump.sha256 !== undefined ? { sha256: s.dump.sha256 } : {}),
         server: s.server.version, tables: s.parts.filter((p) => p.table).length, added: s.added, durationMs: s.durationMs,
         unsupported: s.unsupported ?? [],
       })));

@@ -1,8 +1,11 @@
 /**
- * SHA-256 of the whole script and of each table's COPY rows, computed off the main thread.
+ * The script's digest and each table's COPY rows SHA-256, computed inline or off the main thread.
  *
- * Hashing the dump twice (script + table) costs as much CPU as everything else the engine does, so a worker
- * thread does it while the main thread keeps streaming (when the host has cores to spare). Bytes are copied to the worker (structured clone);
+ * Two digests of the script (`digest`): `sha256`, the SHA-256 of the whole script (what `pgvault dump` reports,
+ * comparable with `sha256sum`), which hashes every row byte twice (into the table's hash and into the script's);
+ * and `segments`, the segment digest (./segments.ts) that backups record, which reuses the tables' hashes and so
+ * hashes every byte once. Hashing is a large share of the engine's CPU, so a worker thread can do it while the
+ * main thread keeps streaming (when the host has cores to spare). Bytes are copied to the worker (structured clone);
  * memory stays bounded: after MAX_INFLIGHT bytes the main thread waits for the worker to catch up (a ping that the
  * worker answers in order, i.e. after hashing everything sent before it). If a worker cannot be started, the
  * hashes are computed inline with the same results.
@@ -10,16 +13,20 @@
 import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { SegmentHasher } from './segments.js';
+
+/** What `endScript` returns: the whole script's SHA-256, or its segment digest (docs/format.md "Segment digest"). */
+export type ScriptDigestKind = 'sha256' | 'segments';
 
 export interface DumpHasher {
   beginTable(): void;
-  /** COPY row bytes of the current table: hashed into the table hash and the script hash. */
+  /** COPY row bytes of the current table: hashed into the table hash (and, for `sha256`, the script hash). */
   tableBytes(b: Uint8Array): Promise<void>;
   /** Any other script bytes. */
   scriptBytes(b: Uint8Array): Promise<void>;
   /** Hex SHA-256 of the current table's rows. */
   endTable(): Promise<string>;
-  /** Hex SHA-256 of all bytes. */
+  /** Hex digest of the script: SHA-256 of all bytes, or the segment digest. */
   endScript(): Promise<string>;
   close(): Promise<void>;
 }
@@ -37,20 +44,59 @@ class InlineHasher implements DumpHasher {
   async close(): Promise<void> { /* nothing */ }
 }
 
-// Plain CommonJS so it runs the same under tsx and compiled: k 0 = script bytes, 1 = table+script bytes,
+class InlineSegmentHasher implements DumpHasher {
+  private readonly h = new SegmentHasher();
+  beginTable(): void { this.h.beginTable(); }
+  async tableBytes(b: Uint8Array): Promise<void> { this.h.tableBytes(b); }
+  async scriptBytes(b: Uint8Array): Promise<void> { this.h.scriptBytes(b); }
+  async endTable(): Promise<string> { return this.h.endTable(); }
+  async endScript(): Promise<string> { return this.h.end(); }
+  async close(): Promise<void> { /* nothing */ }
+}
+
+// Plain CommonJS so it runs the same under tsx and compiled: k 0 = script bytes, 1 = table bytes,
 // 2 = begin table, 3 = end table (reply digest), 4 = end script (reply digest), 5 = ping (reply).
+// workerData.segments: the segment digest, as SegmentHasher (./segments.ts) computes it; else the whole script's SHA-256.
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const segments = workerData.segments === true;
 let script = createHash('sha256');
+let other = createHash('sha256');
+let otherBytes = 0;
 let table = null;
+let tableBytes = 0;
+function record(kind, length, digest) {
+  const rec = Buffer.allocUnsafe(41);
+  rec[0] = kind;
+  rec.writeBigUInt64BE(BigInt(length), 1);
+  rec.set(digest, 9);
+  script.update(rec);
+}
 parentPort.on('message', (m) => {
   switch (m.k) {
-    case 0: script.update(m.b); break;
-    case 1: table.update(m.b); script.update(m.b); break;
-    case 2: table = createHash('sha256'); break;
-    case 3: parentPort.postMessage({ id: m.id, hex: table.digest('hex') }); table = null; break;
-    case 4: parentPort.postMessage({ id: m.id, hex: script.digest('hex') }); break;
+    case 0:
+      if (segments) { other.update(m.b); otherBytes += m.b.length; } else script.update(m.b);
+      break;
+    case 1:
+      table.update(m.b); tableBytes += m.b.length;
+      if (!segments) script.update(m.b);
+      break;
+    case 2:
+      if (segments) record(0, otherBytes, other.digest());
+      table = createHash('sha256'); tableBytes = 0;
+      break;
+    case 3: {
+      const d = table.digest();
+      if (segments) { record(1, tableBytes, d); other = createHash('sha256'); otherBytes = 0; }
+      table = null;
+      parentPort.postMessage({ id: m.id, hex: d.toString('hex') });
+      break;
+    }
+    case 4:
+      if (segments) record(0, otherBytes, other.digest());
+      parentPort.postMessage({ id: m.id, hex: script.digest('hex') });
+      break;
     case 5: parentPort.postMessage({ id: m.id, hex: '' }); break;
   }
 });
@@ -112,14 +158,15 @@ class WorkerHasher implements DumpHasher {
  * `inline` undefined = decide: a worker only pays off with a core to spare beyond the one streaming the dump and
  * the one running the server backend (on a 2-core host the extra copying makes it slower, measured).
  */
-export function createHasher(opts: { inline?: boolean } = {}): DumpHasher {
+export function createHasher(opts: { inline?: boolean; digest?: ScriptDigestKind } = {}): DumpHasher {
+  const segments = opts.digest === 'segments';
   const inline = opts.inline ?? availableParallelism() < 3;
   if (!inline) {
     try {
-      return new WorkerHasher(new Worker(WORKER_SOURCE, { eval: true, execArgv: [] }));
+      return new WorkerHasher(new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { segments } }));
     } catch {
       // e.g. a runtime without worker threads: same hashes, computed inline.
     }
   }
-  return new InlineHasher();
+  return segments ? new InlineSegmentHasher() : new InlineHasher();
 }
