@@ -9,7 +9,7 @@ import { IntegrityError } from '../errors.js';
 import type { ChunkRef } from '../repo/records.js';
 import type { Repository } from '../repo/repository.js';
 import type { Snapshot, TableRecord } from '../snapshot/manifest.js';
-import { rebuildSpans } from './rebuild.js';
+import { rebuildSpanBatches } from './rebuild.js';
 import { bytesOf, spansOf, type Span } from './rows.js';
 
 /** The COPY rows of table `t` of snapshot `s` (t.layer must be set), checked against `t`'s rows, bytes and SHA-256. */
@@ -22,6 +22,16 @@ export function layeredRows(repo: Repository, s: Snapshot, t: TableRecord): Asyn
  * whole in the table's rows keeps its gzip member, for `.sql.gz` restores.
  */
 export async function* layeredSpans(repo: Repository, s: Snapshot, t: TableRecord, opts: { members: boolean }): AsyncGenerator<Span> {
+  for await (const batch of layeredSpanBatches(repo, s, t, opts)) yield* batch;
+}
+
+/** One-span batches of a stream. */
+async function* alone(source: AsyncIterable<Span>): AsyncGenerator<Span[]> {
+  for await (const span of source) yield [span];
+}
+
+/** layeredSpans in batches (../layers/rebuild.ts rebuildSpanBatches): each batch is hashed before it is handed out. */
+export async function* layeredSpanBatches(repo: Repository, s: Snapshot, t: TableRecord, opts: { members: boolean }): AsyncGenerator<Span[]> {
   const layer = t.layer;
   const what = `table ${t.qualified} of snapshot ${s.id.slice(0, 8)} (${s.database}, ${s.time})`;
   if (!layer) throw new IntegrityError(`${what} has no layer record`, `snapshots/${s.id}`);
@@ -29,21 +39,26 @@ export async function* layeredSpans(repo: Repository, s: Snapshot, t: TableRecor
   // A rebuild counts its rows as its row cursors delimit them; a base alone is counted here.
   const counted = { rows: 0 };
   const source = layer.delta
-    ? rebuildSpans({
+    ? rebuildSpanBatches({
       base: read(layer.base.list), baseRows: layer.base.rows,
       ops: repo.readStream(layer.delta.ops), literals: read(layer.delta.literals), literalRows: layer.delta.literalRows, what, counted,
     })
-    : read(layer.base.list);
+    : alone(read(layer.base.list));
   const hash = createHash('sha256');
   let bytes = 0;
   let newlines = 0;
-  for await (const span of source) {
-    const b = span.bytes;
-    hash.update(b);
-    bytes += b.length;
-    if (!layer.delta) for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) newlines++;
-    if (bytes > t.bytes) break;
-    yield span;
+  reading: for await (const batch of source) {
+    for (let i = 0; i < batch.length; i++) {
+      const b = batch[i]!.bytes;
+      hash.update(b);
+      bytes += b.length;
+      if (!layer.delta) for (let at = b.indexOf(0x0a); at >= 0; at = b.indexOf(0x0a, at + 1)) newlines++;
+      if (bytes > t.bytes) {
+        if (i > 0) yield batch.slice(0, i);
+        break reading;
+      }
+    }
+    yield batch;
   }
   const rows = layer.delta ? counted.rows : newlines;
   const sha256 = hash.digest('hex');

@@ -5,6 +5,7 @@
 import { IntegrityError } from '../errors.js';
 
 const NL = 0x0a;
+const EMPTY = new Uint8Array(0);
 
 /** Split complete COPY text into rows (each with its newline); a missing final newline is an error. */
 export function splitRows(text: Uint8Array, what = 'COPY data'): Uint8Array[] {
@@ -85,6 +86,10 @@ export async function* bytesOf(source: AsyncIterable<Span>): AsyncGenerator<Uint
  * slices of the source's own buffers (no copy per row), `skip(n)` discards them. Used to copy runs of
  * base rows into a rebuilt table. A source span that `take` hands out whole, from its first byte to its
  * last, keeps its gzip member; a span cut anywhere loses it.
+ *
+ * The rebuild drives it synchronously: `advance(n, out)` consumes rows from the piece in hand only and says
+ * how many are still due; `fill()` (the only await) reads the next piece when it returns more than 0. So a run
+ * costs no promise unless it crosses a piece boundary (docs/incremental.md "Restores").
  */
 export class SpanCursor {
   readonly #it: AsyncIterator<Span>;
@@ -104,7 +109,8 @@ export class SpanCursor {
     return this.#rows;
   }
 
-  async #fill(): Promise<boolean> {
+  /** Read source pieces until one has bytes; false at the end of the source. */
+  async fill(): Promise<boolean> {
     while (this.#buf.length === 0) {
       const r = await this.#it.next();
       if (r.done) return false;
@@ -114,42 +120,63 @@ export class SpanCursor {
     return true;
   }
 
-  /** Yield the next `n` rows; `emit` false skips them. */
-  async *#advance(n: number, emit: boolean): AsyncGenerator<Span> {
+  /**
+   * Consume up to `n` whole rows from the piece in hand (nothing is read), appending them to `out` as spans
+   * (`out` null: skip them); returns the rows still due (0: done). When the last row taken continues in the next
+   * piece, the rest of this piece belongs to it and is consumed too: call `fill()` and `advance` again.
+   */
+  advance(n: number, out: Span[] | null): number {
+    const buf = this.#buf;
+    if (n <= 0 || buf.length === 0) return n;
     let left = n;
+    let at = 0;
     while (left > 0) {
-      if (!(await this.#fill())) throw new IntegrityError(`${this.#what} ended after ${this.#rows} rows, ${left} rows short of what the snapshot records`);
-      // Take as many whole rows as this buffer holds (up to `left`); when the last one continues in the
-      // next buffer, the rest of this buffer belongs to it.
-      let at = 0;
-      while (left > 0) {
-        const nl = this.#buf.indexOf(NL, at);
-        if (nl < 0) break;
-        at = nl + 1;
-        left--;
-        this.#rows++;
-      }
-      const end = left > 0 ? this.#buf.length : at;
-      const whole = end === this.#buf.length;
-      const piece = whole ? this.#buf : this.#buf.subarray(0, end);
-      const member = whole ? this.#member : undefined;
-      this.#buf = this.#buf.subarray(end);
-      this.#member = undefined;
-      if (emit) yield member ? { bytes: piece, member } : { bytes: piece };
+      const nl = buf.indexOf(NL, at);
+      if (nl < 0) break;
+      at = nl + 1;
+      left--;
+    }
+    this.#rows += n - left;
+    const end = left > 0 ? buf.length : at;
+    if (out) {
+      const whole = end === buf.length;
+      const piece = whole ? buf : buf.subarray(0, end);
+      out.push(whole && this.#member ? { bytes: piece, member: this.#member } : { bytes: piece });
+    }
+    this.#buf = end === buf.length ? EMPTY : buf.subarray(end);
+    this.#member = undefined;
+    return left;
+  }
+
+  /** `advance` until `n` rows are consumed, reading pieces as needed; fails when the source ends first. */
+  async advanceAll(n: number, out: Span[] | null): Promise<void> {
+    for (let left = this.advance(n, out); left > 0; left = this.advance(left, out)) {
+      if (!(await this.fill())) throw this.short(left);
     }
   }
 
-  take(n: number): AsyncGenerator<Span> {
-    return this.#advance(n, true);
+  /** The error for a source that ended `left` rows short. */
+  short(left: number): IntegrityError {
+    return new IntegrityError(`${this.#what} ended after ${this.#rows} rows, ${left} rows short of what the snapshot records`);
+  }
+
+  async *take(n: number): AsyncGenerator<Span> {
+    const out: Span[] = [];
+    for (let left = this.advance(n, out); ; left = this.advance(left, out)) {
+      yield* out;
+      out.length = 0;
+      if (left === 0) return;
+      if (!(await this.fill())) throw this.short(left);
+    }
   }
 
   async skip(n: number): Promise<void> {
-    for await (const p of this.#advance(n, false)) void p;
+    await this.advanceAll(n, null);
   }
 
   /** True when the source has no bytes left (a partial row counts as bytes). */
   async atEnd(): Promise<boolean> {
-    return !(await this.#fill());
+    return !(await this.fill());
   }
 }
 
