@@ -64,3 +64,79 @@ test('nothing in, an empty file out; empty plain spans add no member', async () 
   assert.equal(out.length, 0);
   assert.deepEqual(w.stats, { reused: 0, reusedBytes: 0, compressed: 0, compressedBytes: 0 });
 });
+
+/** A compressor whose members complete out of order: each finishes after a seeded number of event-loop turns. */
+function outOfOrder(r: (n: number) => number): { compress: (plain: Uint8Array) => Promise<Uint8Array>; finished: number[]; inFlight: () => number; most: () => number; buffers: Set<ArrayBufferLike> } {
+  const finished: number[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  let calls = 0;
+  let inFlight = 0;
+  let most = 0;
+  const compress = async (plain: Uint8Array): Promise<Uint8Array> => {
+    const n = calls++;
+    buffers.add(plain.buffer);
+    inFlight++;
+    most = Math.max(most, inFlight);
+    const before = Buffer.from(plain);
+    for (let turns = r(6); turns > 0; turns--) await new Promise<void>((res) => setImmediate(res));
+    // The writer must not touch a piece while it is being compressed.
+    assert.ok(Buffer.from(plain).equals(before), `piece ${n} changed under its compression`);
+    const member = gzipSync(plain, { level: 1 });
+    inFlight--;
+    finished.push(n);
+    return member;
+  };
+  return { compress, finished, inFlight: () => inFlight, most: () => most, buffers };
+}
+
+test('members come out in order whatever order the compressions finish in; pieces and their buffers stay bounded', async () => {
+  const piece = 4096;
+  const window = 3;
+  for (let seed = 1; seed <= 10; seed++) {
+    const r = rng(seed * 7919);
+    const c = outOfOrder(r);
+    const out: Uint8Array[] = [];
+    const w = new GzipMemberWriter(async (b) => { out.push(b); }, { compress: c.compress, pieceBytes: piece, window });
+    const plain: Uint8Array[] = [];
+    for (let i = 0; i < 200; i++) {
+      const size = r(8) === 0 ? r(3 * piece) : r(700);
+      const bytes = Buffer.alloc(size, `${seed}:${i};`);
+      plain.push(bytes);
+      if (r(10) === 0) await w.add({ bytes, member: gzipSync(bytes) });
+      else await w.add({ bytes });
+    }
+    await w.finish();
+    const all = Buffer.concat(plain);
+    assert.ok(gunzipSync(Buffer.concat(out)).equals(all), `seed ${seed}: the file does not gunzip to the spans in order`);
+    assert.ok(c.finished.some((n, i) => i > 0 && n < c.finished[i - 1]!), `seed ${seed}: the compressions did finish out of order`);
+    assert.ok(c.most() <= window, `seed ${seed}: ${c.most()} compressions at once, more than ${window}`);
+    assert.ok(w.pieceBuffers <= window + 1, `seed ${seed}: ${w.pieceBuffers} piece buffers`);
+    assert.equal(w.stats.compressedBytes + w.stats.reusedBytes, all.length);
+  }
+});
+
+test('a plain span of whole pieces is compressed from its own bytes; only its tail is copied', async () => {
+  const seen: Uint8Array[] = [];
+  const out: Uint8Array[] = [];
+  const w = new GzipMemberWriter(async (b) => { out.push(b); }, { compress: async (p) => { seen.push(p); return gzipSync(p); }, pieceBytes: 1000, window: 2 });
+  const big = Buffer.alloc(2500, 'abc');
+  await w.add({ bytes: big });
+  await w.finish();
+  assert.deepEqual(seen.map((p) => p.length), [1000, 1000, 500]);
+  assert.equal(seen[0]!.buffer, big.buffer);
+  assert.equal(seen[1]!.buffer, big.buffer);
+  assert.notEqual(seen[2]!.buffer, big.buffer);
+  assert.ok(gunzipSync(Buffer.concat(out)).equals(big));
+  assert.equal(w.pieceBuffers, 1);
+});
+
+test('a failed compression fails the writer when its member is due', async () => {
+  let n = 0;
+  const w = new GzipMemberWriter(async () => {}, {
+    compress: async (p) => { if (n++ === 1) throw new Error('zlib broke'); return gzipSync(p); }, pieceBytes: 100, window: 1,
+  });
+  await assert.rejects((async () => {
+    for (let i = 0; i < 10; i++) await w.add({ bytes: Buffer.alloc(100, i) });
+    await w.finish();
+  })(), /zlib broke/);
+});
