@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { IntegrityError } from '../../src/errors.js';
 import {
   DeltaBuilder, OpEncoder, RowCursor, RowHasher, RowListEncoder, RowSplitter, SpanCursor, WindowMatcher, decodeOps, keyColumnsOf, readRowList,
-  rebuildRows, rebuildSpans, splitRows, ROW_ENTRY_BYTES, type DeltaStats, type Span,
+  rebuildRows, rebuildSpans, rebuildSpanBatches, splitRows, REBUILD_BATCH, ROW_ENTRY_BYTES, type DeltaStats, type Span,
 } from '../../src/layers/index.js';
 
 const KEY = new Uint8Array(32).fill(9);
@@ -373,4 +373,65 @@ test('SpanCursor: a piece cut by a take or a skip loses its member; whole pieces
   const rest = [];
   for await (const sp of cur.take(2)) rest.push(sp);
   assert.deepEqual(rest.map((x) => [x.bytes.toString(), x.member !== undefined]), [['5\n6\n', true]]);
+});
+
+test('rebuildSpanBatches: the same spans as rebuildSpans, in batches of at most REBUILD_BATCH that end where a piece must be read', async () => {
+  for (let seed = 1; seed <= 10; seed++) {
+    const r = rng(seed * 7727);
+    const t0 = table(r, 2000);
+    const t1 = edit(r, t0);
+    const base = t0.map((x) => row(x.id, x.body));
+    const now = t1.map((x) => row(x.id, x.body));
+    const layer = await delta(base, now, 64, r);
+    const basePieces = pieces(cat(base), r);
+    const litPieces = pieces(layer.literals, r);
+    // Each piece in a buffer of its own; a batch may only hold slices of the last piece each source handed out.
+    const last = { base: -1, lit: -1 };
+    const owner = new Map<ArrayBufferLike, { k: 'base' | 'lit'; i: number }>();
+    const own = (parts: Uint8Array[], k: 'base' | 'lit'): AsyncGenerator<Span> => (async function* () {
+      for (const [i, p] of parts.entries()) {
+        const copy = new Uint8Array(p);
+        owner.set(copy.buffer, { k, i });
+        last[k] = i;
+        yield { bytes: copy };
+      }
+    })();
+    const counted = { rows: 0 };
+    const out: Uint8Array[] = [];
+    let batches = 0;
+    for await (const batch of rebuildSpanBatches({
+      base: own(basePieces, 'base'), baseRows: base.length, ops: stream([layer.ops]),
+      literals: own(litPieces, 'lit'), literalRows: layer.stats.literalRows, what: 't', counted,
+    })) {
+      batches++;
+      assert.ok(batch.length >= 1 && batch.length <= REBUILD_BATCH, `seed ${seed}: a batch of ${batch.length} spans`);
+      for (const sp of batch) {
+        const o = owner.get(sp.bytes.buffer)!;
+        assert.equal(o.i, last[o.k], `seed ${seed}: a batch holds a slice of ${o.k} piece ${o.i} after piece ${last[o.k]} was read`);
+        out.push(sp.bytes);
+      }
+    }
+    assert.ok(Buffer.concat(out).equals(cat(now)), `seed ${seed}: rebuilt rows differ`);
+    assert.equal(counted.rows, now.length);
+    assert.ok(batches > 1, `seed ${seed}: one batch only`);
+  }
+});
+
+test('SpanCursor.advance takes rows from the piece in hand only and says how many are still due', async () => {
+  const src = async function* (): AsyncGenerator<Span> { for (const p of ['1\n2\n3', '\n4\n', '5\n']) yield { bytes: Buffer.from(p), member: gzipSync(p) }; };
+  const cur = new SpanCursor(src(), 'rows');
+  const out: Span[] = [];
+  assert.equal(cur.advance(2, out), 2, 'nothing in hand before fill()');
+  assert.equal(await cur.fill(), true);
+  assert.equal(cur.advance(3, out), 1, 'the third row continues in the next piece');
+  assert.deepEqual(out.map((x) => [x.bytes.toString(), x.member !== undefined]), [['1\n2\n3', true]]);
+  assert.equal(await cur.fill(), true);
+  assert.equal(cur.advance(1, out), 0);
+  assert.equal(cur.advance(1, null), 0, 'skipped');
+  assert.equal(cur.position, 4);
+  await cur.fill();
+  out.length = 0;
+  assert.equal(cur.advance(2, out), 1);
+  assert.equal(await cur.fill(), false);
+  assert.match(cur.short(1).message, /ended after 5 rows, 1 rows short/);
 });
