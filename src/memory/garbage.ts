@@ -13,7 +13,7 @@
  * takes to create one context that holds it (the flag is switched off again, so no other code sees a `gc`). Where
  * that fails (another runtime), pacing does nothing.
  */
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 type Gc = (options?: { type: 'minor' | 'major'; execution: 'sync' | 'async'; flavor?: 'regular' | 'last-resort' }) => void;
@@ -80,8 +80,13 @@ export class GarbagePacer {
  * Costs one to a few full collections of the live heap (tens of milliseconds for ~100 MiB). Returns whether a
  * collection ran. V8 11 (Node 20) knows neither the option nor the pool: there it is a plain full collection, whose
  * freed pages go back to the system at once.
+ *
+ * With `ifHeapAbove`, nothing runs unless V8's heap has that many bytes committed: a phase that never built a large
+ * heap has no large pool to give back, and the collections would only cost time (two full collections of a 10 MiB
+ * heap took 40–90 ms in every backup of a small database, measured with `--trace-gc`).
  */
-export function releaseFreedMemory(): boolean {
+export function releaseFreedMemory(opts: { ifHeapAbove?: number } = {}): boolean {
+  if (opts.ifHeapAbove !== undefined && getHeapStatistics().total_heap_size <= opts.ifHeapAbove) return false;
   const gc = v8Gc();
   if (!gc) return false;
   // V8 11's `gc` reads an options object it does not know as "young generation only"; no argument is a full collection.

@@ -63,3 +63,11 @@ test('releaseFreedMemory gives a dropped heap\'s pages back to the system (V8 12
     assert.ok(after - base < 40 * 1024 * 1024, `RSS ${base} -> ${grown} -> ${after} bytes: the dropped heap stayed resident`);
   }
 });
+
+test('releaseFreedMemory with ifHeapAbove runs nothing for a heap at or below it, and collects above it', async () => {
+  const { releaseFreedMemory } = await import('../../src/memory/garbage.js');
+  const { getHeapStatistics } = await import('node:v8');
+  const committed = getHeapStatistics().total_heap_size;
+  assert.equal(releaseFreedMemory({ ifHeapAbove: committed + 64 * 1024 * 1024 }), false);
+  assert.equal(releaseFreedMemory({ ifHeapAbove: 0 }), true);
+});

@@ -19,6 +19,8 @@ import { COPY_TRAILER, tocComment } from './text.js';
 import type { Dump, DumpOptions, DumpPart, DumpPartKind, DumpSummary, SchemaReader } from './types.js';
 
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** The committed heap above which the schema side's pages are handed back before the script streams (thousands of objects). */
+const RELEASE_HEAP_ABOVE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_PREFETCH_BYTES = 8 * 1024 * 1024;
 const MAX_JOBS = 64;
 
@@ -229,7 +231,8 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       plan = { ...plan, prologue: '' };
       // What the schema side built (catalog rows, object graph, census) is garbage now: hand its pages back before the
       // script streams (V8 12 keeps them resident otherwise, under everything allocated next; src/memory/garbage.ts).
-      releaseFreedMemory();
+      // A small schema leaves nothing worth the collections' time.
+      releaseFreedMemory({ ifHeapAbove: RELEASE_HEAP_ABOVE_BYTES });
       yield part('prologue', 'prologue', pieces(prologue, enc));
       assertConsumed();
 
