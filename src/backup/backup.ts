@@ -96,7 +96,8 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   // Backups read tables in key order unless told otherwise: heap order scatters changed and newly
   // inserted rows over the whole table and defeats deduplication (docs/benchmarks.md: after a 1 %
   // append, 1.9 MiB stored instead of 90 MiB, for about 8 % more time).
-  const dumpOpts: DumpOptions = { stableOrder: true, ...target.dump };
+  // The manifest records the script's segment digest: every byte hashed once (docs/format.md "Segment digest").
+  const dumpOpts: DumpOptions = { stableOrder: true, ...target.dump, scriptDigest: 'segments' };
   const source = describeConnection(target.connection);
   // What a bare server needs for this database (src/globals): read first, over a connection of its own.
   const globals = await captureGlobals(target.connection, { rolePasswords: target.rolePasswords === true });
@@ -133,7 +134,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     onProgress?.({ operation: 'backup', database: opts.name ?? resolved.database ?? '', done, ...(estimate !== undefined ? { total: Math.max(estimate, done), estimated: true } : {}), item });
   };
   const dump = dumpDatabase(resolved, dumpOpts);
-  // The dump engine hashes the whole script already; the writer checks the size.
+  // The dump engine computes the script's digest already; the writer checks the size.
   const writer = repo.writer({ hash: false });
   // Each part starts a chunk (unless less than a minimum chunk is waiting, so tiny tables share
   // chunks): a table's data then deduplicates whatever changed before it in the script.
@@ -255,6 +256,8 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     throw e;
   }
   const saved = await writer.finish();
+  const segments = summary.segments;
+  if (segments === undefined) throw new IntegrityError(`internal check failed: the dump of ${summary.database} gave no segment digest; no snapshot was written`);
   if (saved.size + skipped !== summary.totalBytes) {
     throw new IntegrityError(`internal check failed: the dump of ${summary.database} has ${summary.totalBytes} bytes ` +
       `but ${saved.size + skipped} bytes were stored; no snapshot was written`);
@@ -272,7 +275,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
     server: { version: summary.serverVersion, versionNum: summary.serverVersionNum },
     origin: { name: opts.name ?? summary.database, systemIdentifier: server.systemIdentifier, port: server.port },
     pgvaultVersion: PGVAULT_VERSION,
-    dump: { size: summary.totalBytes, sha256: summary.sha256, ...(skipped > 0 ? { stored: saved.size } : {}), chunks: saved.chunks, list: saved.list,
+    dump: { size: summary.totalBytes, segments, ...(skipped > 0 ? { stored: saved.size } : {}), chunks: saved.chunks, list: saved.list,
       options: recordedOptions(dumpOpts, summary) },
     parts,
     globals,

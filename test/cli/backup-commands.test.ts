@@ -52,8 +52,10 @@ test('backup, snapshots, diff, restore, verify and stats from the command line',
 
   r = await pgvault(['--json', 'snapshots', '--db', 'shop']);
   assert.equal(r.code, 0, r.stderr);
-  const snaps = JSON.parse(r.stdout) as { id: string; time: string; tags: string[] }[];
+  const snaps = JSON.parse(r.stdout) as { id: string; time: string; tags: string[]; segments?: string; sha256?: string }[];
   assert.deepEqual(snaps.map((s) => s.time), ['2026-11-20T06:00:00+01:00', '2026-11-20T18:00:00+01:00']);
+  // The script's checksum as the manifest records it: a new backup's segment digest (no whole-script sha256).
+  assert.ok(snaps.every((s) => /^[0-9a-f]{64}$/.test(s.segments ?? '') && s.sha256 === undefined), r.stdout);
   assert.deepEqual(snaps[0]!.tags, ['nightly']);
   r = await pgvault(['snapshots', '--latest', '1']);
   assert.match(r.stdout, /2 snapshot\(s\)/);

@@ -9,6 +9,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, sy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 
 let c: PgCluster;
@@ -64,8 +65,11 @@ test('dump to stdout restores with psql; --file, --gzip and --summary agree with
   assert.ok(readFileSync(file).equals(script));
   assert.ok(gunzipSync(readFileSync(gz)).equals(script));
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { totalBytes: number; tables: { qualified: string; rows: number }[] };
+  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { totalBytes: number; sha256?: string; segments?: string; tables: { qualified: string; rows: number }[] };
   assert.equal(summary.totalBytes, script.length);
+  // The whole script's SHA-256, as sha256sum prints it (not the segment digest that backups record).
+  assert.equal(summary.sha256, createHash('sha256').update(readFileSync(file)).digest('hex'));
+  assert.equal(summary.segments, undefined);
   assert.deepEqual(summary.tables.map((t) => [t.qualified, t.rows]), [['public.items', 500], ['public.notes', 2]]);
 
   const noRestrict = cli(['-d', c.url('app'), '--no-restrict-key', '-j', '2', '--stable-order', '-T', 'public.notes']);

@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { IntegrityError } from '../../src/errors.js';
 import type { Repository } from '../../src/repo/repository.js';
-import { encodeRef, type ChunkRef } from '../../src/repo/records.js';
+import type { ChunkRef } from '../../src/repo/records.js';
 import { segmentDigestOf } from '../../src/dump/engine/segments.js';
 import { MANIFEST_VERSION, type PartRecord, type Snapshot, type SnapshotManifest } from '../../src/snapshot/manifest.js';
 import { loadSnapshot, saveSnapshot } from '../../src/snapshot/snapshots.js';
@@ -22,6 +22,7 @@ import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.j
 import { rowRangesOf } from '../../src/restore/script-check.js';
 import { collect, tempDir } from '../repo/helpers.js';
 import { fsRepo } from './helpers.js';
+import { listOf } from '../helpers/script-digest.js';
 
 let tmp: { path: string; cleanup: () => void };
 let repo: Repository;
@@ -56,16 +57,6 @@ function build(): { script: Buffer; parts: PartRecord[] } {
   // A table whose rows end the script (no epilogue after it).
   table('last', Buffer.from('1\tz\n'), false);
   return { script: Buffer.concat(pieces), parts };
-}
-
-/** The refs for `dump.list` whose chunk-list stream is `refs`: the data chunks of a stream of the encoded refs. */
-async function listOf(r: Repository, refs: readonly ChunkRef[]): Promise<ChunkRef[]> {
-  const w = r.writer();
-  await w.write(Buffer.concat(refs.map(encodeRef)));
-  const saved = await w.finish();
-  const out: ChunkRef[] = [];
-  for await (const ref of r.refs(saved.list)) out.push(ref);
-  return out;
 }
 
 /** Seal a manifest for `list` (the chunk-list stream's refs) with the given checksum field. */

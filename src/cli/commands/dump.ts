@@ -70,7 +70,8 @@ export function register(program: Command): void {
     };
     if (positional !== undefined && f.dbname !== undefined) throw new UsageError('give the database either as an argument or with -d/--dbname, not both');
     const conn = connectionOf(f.dbname ?? positional, f);
-    const opts: DumpOptions = dumpOptionsOf(f);
+    // The whole script's SHA-256 (what sha256sum of the plain script prints), not the segment digest backups record.
+    const opts: DumpOptions = { ...dumpOptionsOf(f), scriptDigest: 'sha256' };
     if (f.restrictKey === false) opts.restrictKey = null;
     else if (typeof f.restrictKey === 'string') {
       if (!/^[A-Za-z0-9]+$/.test(f.restrictKey)) throw new UsageError('--restrict-key must be letters and digits only');
@@ -102,7 +103,7 @@ export function register(program: Command): void {
       summary = dump.summary();
     }
     for (const w of summary.warnings) note('warning', w);
-    note('debug', `dumped ${summary.tables.length} tables, ${summary.totalBytes} bytes, sha256 ${summary.sha256}`);
+    note('debug', `dumped ${summary.tables.length} tables, ${summary.totalBytes} bytes, sha256 ${summary.sha256 ?? '?'}${level !== undefined ? ' (of the uncompressed script)' : ''}`);
     if (f.summary) {
       try {
         await writeFile(f.summary, JSON.stringify(summary, null, 2) + '\n');

@@ -1,7 +1,7 @@
 /**
  * The dump engine: one snapshot, pinned sessions, the schema side's plan, then the script as ordered parts
  * (prologue, one part per table's COPY data, sequence values, large objects, epilogue), with per-table statistics
- * and a hash of the whole script. See docs/dump-engine.md.
+ * and a digest of the whole script (its SHA-256, or the segment digest backups record: ./segments.ts). See docs/dump-engine.md.
  */
 import { connect, type Connection } from '../../db/connect.js';
 import { resolveConnection, type ConnectionOptions, type ResolvedConnection } from '../../db/connection.js';
@@ -137,13 +137,14 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
     const stableOrder = opts.stableOrder === true;
     const resolved = isResolved(conn) ? conn : resolveConnection(conn);
     const startedAt = new Date();
-    const hasher = createHasher(opts.inlineHashing === undefined ? {} : { inline: opts.inlineHashing });
+    const digest = opts.scriptDigest ?? 'sha256';
+    const hasher = createHasher({ digest, ...(opts.inlineHashing === undefined ? {} : { inline: opts.inlineHashing }) });
     let totalBytes = 0;
     const conns: Connection[] = [];
     let reader: ParallelReader | undefined;
     const tableStats: TableStats[] = [];
 
-    /** Wrap a part's source so the whole-script hash sees every byte, and we can tell whether it was read to the end. */
+    /** Wrap a part's source so the script's digest sees every byte, and we can tell whether it was read to the end. */
     const track = { done: true, name: '' };
     /** `source` yields script bytes; those in `rowChunks` (COPY rows) were hashed already, with the table. */
     function part(kind: DumpPartKind, name: string, source: AsyncIterable<Buffer>, table?: TableDataSpec,
@@ -326,6 +327,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
       } catch (e) {
         throw setupError(e, 'ending the dump transaction', ep);
       }
+      const scriptDigest = await hasher.endScript();
       summary = {
         database: resolved.database,
         endpoint: ep,
@@ -338,7 +340,7 @@ export function runDump(conn: ConnectionOptions | ResolvedConnection, opts: Dump
         sequences: plan.sequences.length,
         largeObjects: plan.largeObjects.length,
         totalBytes,
-        sha256: await hasher.endScript(),
+        ...(digest === 'segments' ? { segments: scriptDigest } : { sha256: scriptDigest }),
         warnings: [...resolved.warnings, ...(plan.warnings ?? [])],
         unsupported: plan.unsupported ?? [],
         startedAt: startedAt.toISOString(),

@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import type { SchemaOptions, SchemaPlan, TableDataSpec } from '../plan.js';
 import type { TableStats } from './stats.js';
+import type { ScriptDigestKind } from './hasher.js';
 
 export type { TableStats } from './stats.js';
 
@@ -18,6 +19,11 @@ export interface DumpOptions extends SchemaOptions {
   prefetchBytes?: number;
   /** true: hash on the main thread; false: in a worker thread; default: a worker only on hosts with ≥ 3 cores. Same results. */
   inlineHashing?: boolean;
+  /**
+   * The script's digest in the summary: `sha256` (default), the SHA-256 of the whole script (`pgvault dump`, comparable
+   * with `sha256sum`); `segments`, the segment digest that backups record (./segments.ts), which hashes every byte once.
+   */
+  scriptDigest?: ScriptDigestKind;
   /** The schema side to use (default: `readSchema` of src/dump/schema). Lets tests dump hand-made plans. */
   schemaReader?: SchemaReader;
 }
@@ -51,8 +57,10 @@ export interface DumpSummary {
   largeObjects: number;
   /** Bytes of the whole script (all parts). */
   totalBytes: number;
-  /** SHA-256 (hex) of the whole script, i.e. of the concatenation of all part streams. */
-  sha256: string;
+  /** With `scriptDigest: 'sha256'` (the default): SHA-256 (hex) of the whole script, i.e. of the concatenation of all part streams. */
+  sha256?: string;
+  /** With `scriptDigest: 'segments'`: the script's segment digest (hex; docs/format.md "Segment digest"). */
+  segments?: string;
   /** Non-fatal notes for the operator (ignored ~/.pgpass, the schema side's warnings); never secrets. */
   warnings: string[];
   /** Objects the script leaves out, let through by `allowUnsupported` (the completeness guard); [] otherwise. */
