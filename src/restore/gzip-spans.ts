@@ -107,6 +107,24 @@ export class GzipMemberWriter {
     }
   }
 
+  /**
+   * `add` each span in order; awaits only where a member is started (a piece filled up, a stored member), so a
+   * batch of small rebuilt spans costs one await, not one per span.
+   */
+  async addAll(spans: readonly Span[]): Promise<void> {
+    for (const span of spans) {
+      const n = span.bytes.length;
+      if (!span.member && this.#fill + n < this.#pieceBytes) {
+        if (n === 0) continue;
+        const piece = this.#piece ??= this.#takeBuffer();
+        piece.set(span.bytes, this.#fill);
+        this.#fill += n;
+        continue;
+      }
+      await this.add(span);
+    }
+  }
+
   /** Compress what is collected and write every member still queued. */
   async finish(): Promise<void> {
     await this.#flushPiece();

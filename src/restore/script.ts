@@ -6,7 +6,7 @@
  */
 import type { Repository } from '../repo/repository.js';
 import { hasLayers, type PartRecord, type Snapshot, type TableRecord } from '../snapshot/manifest.js';
-import { layeredRows, layeredSpans } from '../layers/read.js';
+import { layeredRows, layeredSpanBatches } from '../layers/read.js';
 import { spansOf, type Span } from '../layers/rows.js';
 import { IntegrityError } from '../errors.js';
 import { ByteCursor } from './cursor.js';
@@ -68,6 +68,12 @@ export interface ScriptSpan extends Span {
   rowsOf?: TableRecord;
 }
 
+/** Consecutive spans of the script; `rowsOf` as in {@link ScriptSpan}, for every span of the batch. */
+export interface ScriptBatch {
+  spans: Span[];
+  rowsOf?: TableRecord;
+}
+
 /**
  * The whole script as spans. With `members` (for `.sql.gz` output), a stored chunk (of the dump stream, of a base,
  * of a delta's literal rows) that appears whole and uncut in the script carries its gzip member, everything else is
@@ -76,11 +82,22 @@ export interface ScriptSpan extends Span {
  * (./script-check.ts).
  */
 export async function* readScriptSpans(repo: Repository, s: Snapshot, opts: { members: boolean } = { members: true }): AsyncGenerator<ScriptSpan> {
+  for await (const batch of readScriptBatches(repo, s, opts)) {
+    const t = batch.rowsOf;
+    for (const span of batch.spans) yield t ? { ...span, rowsOf: t } : span;
+  }
+}
+
+/**
+ * readScriptSpans in batches (a layered table's rows come in the rebuild's batches: ../layers/rebuild.ts), so a
+ * `.sql.gz` restore pays its awaits per batch, not per span.
+ */
+export async function* readScriptBatches(repo: Repository, s: Snapshot, opts: { members: boolean } = { members: true }): AsyncGenerator<ScriptBatch> {
   const layered = layeredParts(s);
   // Where each layered table's rows go, as offsets of the stored dump stream (ascending).
   const at = layered.map((p) => storedOffset(layered, p.table!.dataOffset));
-  const rowsOf = async function* (t: TableRecord): AsyncGenerator<ScriptSpan> {
-    for await (const span of layeredSpans(repo, s, t, opts)) yield { ...span, rowsOf: t };
+  const rowsOf = async function* (t: TableRecord): AsyncGenerator<ScriptBatch> {
+    for await (const spans of layeredSpanBatches(repo, s, t, opts)) yield { spans, rowsOf: t };
   };
   let k = 0;
   let pos = 0;
@@ -90,13 +107,13 @@ export async function* readScriptSpans(repo: Repository, s: Snapshot, opts: { me
     let off = 0;
     while (k < at.length && at[k]! < pos + len) {
       const cut = at[k]! - pos;
-      if (cut > off) yield { bytes: chunk.bytes.subarray(off, cut) };
+      if (cut > off) yield { spans: [{ bytes: chunk.bytes.subarray(off, cut) }] };
       off = cut;
       yield* rowsOf(layered[k]!.table!);
       k++;
     }
-    if (off === 0) yield chunk;
-    else if (off < len) yield { bytes: chunk.bytes.subarray(off) };
+    if (off === 0) yield { spans: [chunk] };
+    else if (off < len) yield { spans: [{ bytes: chunk.bytes.subarray(off) }] };
     pos += len;
   }
   for (; k < at.length; k++) {

@@ -18,8 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { LocalIoError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import { hasLayers, type Snapshot } from '../snapshot/manifest.js';
-import { readScriptSpans, type ScriptSpan } from './script.js';
-import { bytesOf } from '../layers/rows.js';
+import { readScriptBatches, type ScriptBatch } from './script.js';
 import { ScriptCheck } from './script-check.js';
 import { GzipMemberWriter, type MemberStats } from './gzip-spans.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
@@ -121,27 +120,35 @@ function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undef
 }
 
 /**
- * The script of a snapshot with layered tables as spans (./script.ts), checked on the way (./script-check.ts; each
- * layered table is checked by readScriptSpans and not hashed again), reporting progress. The caller calls
- * `check.finish()` after the last span.
+ * The script as batches of spans (readScriptBatches), each checked by `check` before it is handed out (the rows of a
+ * layered table are checked by readScriptBatches and not hashed again), reporting progress. The caller calls
+ * `check.finish()` after the last batch.
  */
-async function* checkedSpans(repo: Repository, s: Snapshot, check: ScriptCheck, members: boolean, onProgress: OnProgress | undefined): AsyncGenerator<ScriptSpan> {
+async function* checkedBatches(repo: Repository, s: Snapshot, check: ScriptCheck, members: boolean, onProgress: OnProgress | undefined): AsyncGenerator<ScriptBatch> {
   let size = 0;
   const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
   onProgress?.({ ...base, done: 0, ...itemAt(s, 0) });
-  for await (const span of readScriptSpans(repo, s, { members })) {
-    if (span.rowsOf) check.verifiedRows(span.bytes, span.rowsOf);
-    else check.update(span.bytes);
-    size += span.bytes.length;
-    yield span;
+  for await (const batch of readScriptBatches(repo, s, { members })) {
+    const t = batch.rowsOf;
+    for (const span of batch.spans) {
+      if (t) check.verifiedRows(span.bytes, t);
+      else check.update(span.bytes);
+      size += span.bytes.length;
+    }
+    yield batch;
     onProgress?.({ ...base, done: size, ...itemAt(s, Math.max(0, size - 1)) });
   }
+}
+
+/** The bytes of checked batches. */
+async function* bytesOfBatches(source: AsyncIterable<ScriptBatch>): AsyncGenerator<Uint8Array> {
+  for await (const batch of source) for (const span of batch.spans) yield span.bytes;
 }
 
 /**
  * A snapshot with layered tables as gzip: the stored members of chunks that appear whole in the script are
  * passed through; rebuilt rows and cut chunks are compressed here (./gzip-spans.ts). The plaintext is
- * checked on the way (checkedSpans). On failure, with `flushOnError`
+ * checked on the way (checkedBatches). On failure, with `flushOnError`
  * (a stream that gets an abort trailer), what was read is still written before the error is raised, so the
  * trailer follows exactly the bytes the tracker saw; a file is removed anyway.
  */
@@ -150,9 +157,9 @@ async function gzipLayered(repo: Repository, s: Snapshot, out: Writable, onPlain
   const check = new ScriptCheck(s);
   const members = new GzipMemberWriter((b) => write(out, b));
   try {
-    for await (const span of checkedSpans(repo, s, check, true, onProgress)) {
-      onPlain(span.bytes);
-      await members.add(span);
+    for await (const batch of checkedBatches(repo, s, check, true, onProgress)) {
+      for (const span of batch.spans) onPlain(span.bytes);
+      await members.addAll(batch.spans);
     }
   } catch (e) {
     if (opts.flushOnError && !out.errored && !out.destroyed) await members.finish().catch(() => { /* the output failed too: the error to report is e */ });
@@ -219,7 +226,7 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
       return;
     }
     const check = new ScriptCheck(s);
-    const plain = hasLayers(s) ? bytesOf(checkedSpans(repo, s, check, false, onProgress)) : checked(plainOf(repo, s, onProgress), check);
+    const plain = hasLayers(s) ? bytesOfBatches(checkedBatches(repo, s, check, false, onProgress)) : checked(plainOf(repo, s, onProgress), check);
     for await (const bytes of plain) {
       tracker.update(bytes);
       await write(out, bytes);

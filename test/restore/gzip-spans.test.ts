@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GzipMemberWriter } from '../../src/restore/gzip-spans.js';
+import type { Span } from '../../src/layers/rows.js';
 
 function rng(seed: number): (n: number) => number {
   let s = seed >>> 0 || 1;
@@ -89,7 +90,7 @@ function outOfOrder(r: (n: number) => number): { compress: (plain: Uint8Array) =
   return { compress, finished, inFlight: () => inFlight, most: () => most, buffers };
 }
 
-test('members come out in order whatever order the compressions finish in; pieces and their buffers stay bounded', async () => {
+test('members come out in order whatever order the compressions finish in, added one by one or in batches; pieces and their buffers stay bounded', async () => {
   const piece = 4096;
   const window = 3;
   for (let seed = 1; seed <= 10; seed++) {
@@ -98,13 +99,18 @@ test('members come out in order whatever order the compressions finish in; piece
     const out: Uint8Array[] = [];
     const w = new GzipMemberWriter(async (b) => { out.push(b); }, { compress: c.compress, pieceBytes: piece, window });
     const plain: Uint8Array[] = [];
+    let batch: Span[] = [];
     for (let i = 0; i < 200; i++) {
       const size = r(8) === 0 ? r(3 * piece) : r(700);
       const bytes = Buffer.alloc(size, `${seed}:${i};`);
       plain.push(bytes);
-      if (r(10) === 0) await w.add({ bytes, member: gzipSync(bytes) });
-      else await w.add({ bytes });
+      const span = r(10) === 0 ? { bytes, member: gzipSync(bytes) } : { bytes };
+      // Half the seeds add span by span, the other half in batches of random length (what a restore does).
+      if (seed % 2) { await w.add(span); continue; }
+      batch.push(span);
+      if (r(6) === 0) { await w.addAll(batch); batch = []; }
     }
+    await w.addAll(batch);
     await w.finish();
     const all = Buffer.concat(plain);
     assert.ok(gunzipSync(Buffer.concat(out)).equals(all), `seed ${seed}: the file does not gunzip to the spans in order`);
