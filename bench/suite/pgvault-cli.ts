@@ -4,6 +4,7 @@
  * (adds TypeScript compilation time to every run; the report says which). The bundle lives in a private
  * directory under bench/suite (so its bare imports resolve to node_modules) that `cleanup()` removes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,4 +40,25 @@ export async function pgvaultCli(log: (l: string) => void, opts: { bundle?: bool
     }
   }
   return { nodeArgs: ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')], forgetArgs: ['--import', 'tsx', FORGET_SCRIPT], cleanup: () => undefined, how: 'CLI through tsx (includes TypeScript compilation)' };
+}
+
+/**
+ * The CLI of another revision of this repository (e.g. `main` before a change), bundled like {@link pgvaultCli}: its
+ * `src/` is taken with `git archive` into a private directory under bench/suite (so its bare imports resolve to this
+ * checkout's node_modules), which `cleanup()` removes. For benches that compare two builds in one run.
+ */
+export async function pgvaultCliAt(rev: string): Promise<CliRunner> {
+  const esbuild = await import('esbuild');
+  const dir = mkdtempSync(join(ROOT, 'bench', 'suite', '.cli-'));
+  try {
+    const commit = execFileSync('git', ['-C', ROOT, 'rev-parse', '--short', `${rev}^{commit}`], { encoding: 'utf8' }).trim();
+    const tar = execFileSync('git', ['-C', ROOT, 'archive', '--format=tar', commit, 'src'], { maxBuffer: 256 * 1024 * 1024 });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    const outfile = join(dir, 'pgvault-cli.mjs');
+    await esbuild.build({ bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent', entryPoints: [join(dir, 'src', 'cli', 'main.ts')], outfile });
+    return { nodeArgs: [outfile], forgetArgs: [], how: `CLI of ${commit} bundled with esbuild`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
