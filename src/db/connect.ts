@@ -139,10 +139,31 @@ async function attempt(r: ResolvedConnection, mode: 'tls' | 'plain'): Promise<{ 
   return { client, lost };
 }
 
+/**
+ * Servers (by endpoint) that answered this process's TLS request with "no TLS here". libpq in `prefer` mode goes on
+ * in plaintext on the same socket; node-pg cannot, so its fallback is a second connection, and the server starts a
+ * second backend for it. A backup alone opens three connections (globals, identity, dump), more with `--jobs`:
+ * once a server has said it has no TLS, `prefer` goes straight to plaintext for the rest of the process, which is
+ * what libpq's fallback amounts to. Only that server-wide answer is remembered: a pg_hba.conf refusal depends on
+ * the user and database, and `require` and stricter modes never fall back whatever is remembered.
+ */
+const refusesTls = new Set<string>();
+
+/** Forget every remembered refusal (tests start from a clean process state). */
+export function forgetTlsRefusals(): void {
+  refusesTls.clear();
+}
+
+/** The attempts connect() makes for `r`: libpq's order for its sslmode, less TLS for a server known to refuse it. */
+export function connectAttempts(r: ResolvedConnection): ('tls' | 'plain')[] {
+  const modes = tlsAttempts(r);
+  return r.sslmode === 'prefer' && refusesTls.has(describeEndpoint(r)) ? modes.filter((m) => m === 'plain') : modes;
+}
+
 export async function connect(conn: ConnectionOptions | ResolvedConnection, opts: ConnectOptions = {}): Promise<Connection> {
   const r = isResolved(conn) ? conn : resolveConnection(conn);
   const ep = describeEndpoint(r);
-  const modes = tlsAttempts(r);
+  const modes = connectAttempts(r);
   let opened: { client: pg.Client; lost: { error?: Error } } | undefined;
   let lastError: unknown;
   for (const mode of modes) {
@@ -153,6 +174,7 @@ export async function connect(conn: ConnectionOptions | ResolvedConnection, opts
       lastError = e;
       // prefer/allow: fall back only when the other mode could help (the server refused or lacks TLS).
       const m = errMessage(e);
+      if (mode === 'tls' && /does not support SSL/i.test(m)) refusesTls.add(ep);
       const retryable = /does not support SSL|no pg_hba\.conf entry|SSL|TLS|certificate/i.test(m) || errCode(e) === '28000';
       if (!retryable) break;
     }

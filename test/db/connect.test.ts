@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
 import { connect, resolveConnection } from '../../src/db/index.js';
+import { connectAttempts, forgetTlsRefusals } from '../../src/db/connect.js';
 import { DatabaseError } from '../../src/errors.js';
 
 let c: PgCluster;
@@ -97,4 +98,19 @@ test('Unix socket connections, and sslmode: prefer falls back to plain, require 
   const p = await connect(resolveConnection({ ...base(), user: 'postgres', sslmode: 'prefer' }, noFile));
   await p.close();
   await expectError(connect(resolveConnection({ ...base(), user: 'postgres', sslmode: 'require' }, noFile)), /does not support TLS but sslmode=require requires it/);
+});
+
+test('sslmode=prefer: once a server has refused TLS, later connections to it go straight to plaintext (one backend each, as libpq)', async () => {
+  forgetTlsRefusals();
+  const r = resolveConnection({ ...base(), user: 'postgres', sslmode: 'prefer' }, noFile);
+  assert.deepEqual(connectAttempts(r), ['tls', 'plain']);
+  const p = await connect(r);
+  await p.close();
+  assert.deepEqual(connectAttempts(r), ['plain'], 'the refusal is remembered for this server');
+  const again = await connect(r);
+  await again.close();
+  // Stricter modes never fall back, whatever is remembered; another server is asked afresh.
+  assert.deepEqual(connectAttempts({ ...r, sslmode: 'require' }), ['tls']);
+  assert.deepEqual(connectAttempts({ ...r, port: r.port + 1 }), ['tls', 'plain']);
+  await expectError(connect({ ...r, sslmode: 'require' }), /does not support TLS but sslmode=require requires it/);
 });
