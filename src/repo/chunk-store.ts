@@ -9,12 +9,10 @@
  * one listing; re-uploaded when missing): see verify-reused.ts.
  */
 import { availableParallelism } from 'node:os';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import { open, seal } from '../crypto/aead.js';
 import { chunkLabel } from '../crypto/pack.js';
 import { chunkId, type MasterKey } from '../crypto/keys.js';
-import { compressChunk, decompressChunk, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
+import { compressChunk, decompressChunk, gzipForRestore, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
@@ -25,8 +23,6 @@ import { ChunkCache } from './cache.js';
 import { crashPoint } from '../crash-points.js';
 import { ReusedChunkVerifier, type ReuseStats } from './verify-reused.js';
 import { GarbagePacer } from '../memory/garbage.js';
-
-const gzipAsync = promisify(gzip);
 
 /** Upload statistics of a ChunkStore session or of one stream. */
 export interface UploadStats {
@@ -397,7 +393,7 @@ export class ChunkStore {
     const packed = open(this.#keys.encryption, body, label, label);
     const member = gzipMemberOf(packed);
     if (member) return member;
-    return gzipAsync(await decompressChunk(packed, label), { level: 1 });
+    return gzipForRestore(await decompressChunk(packed, label));
   }
 
   /**

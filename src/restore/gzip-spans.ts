@@ -12,11 +12,8 @@
  * cost more than the copy itself. A plain span of at least a whole piece that arrives while no piece is being
  * collected is compressed from the span's own bytes, without a copy.
  */
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gzipForRestore } from '../crypto/compress.js';
 import type { Span } from '../layers/rows.js';
-
-const gzipAsync = promisify(gzip);
 
 export interface MemberStats {
   /** Stored members passed through, and their plaintext bytes. */
@@ -30,22 +27,8 @@ export interface MemberStats {
 /** Compresses one piece into one complete gzip member; must not keep `plain` after it settles. */
 export type MemberCompressor = (plain: Uint8Array) => Promise<Uint8Array>;
 
-/**
- * zlib's output buffer per step: a level-1 member of a 1 MiB piece of SQL is 100–300 KiB, so it usually comes out
- * in one step (16 KiB, zlib's default, costs a thread-pool round trip and a fresh buffer per 16 KiB).
- */
-const OUTPUT_CHUNK = 256 * 1024;
-
-/**
- * Deflate's window: 8 KiB instead of zlib's default 32 KiB. Measured on the S1 script of a scale-10 pgbench set
- * (185 MiB of SQL in 1 MiB pieces, level 1, Node 22's zlib): 10–30 % less CPU and 6 % smaller members (rows of SQL
- * repeat their neighbours; the longer window mostly costs time). Any gunzip reads it (a window below 32 KiB is
- * plain deflate).
- */
-const WINDOW_BITS = 13;
-
-/** gzip level 1 on libuv's thread pool. */
-export const gzipMember: MemberCompressor = (plain) => gzipAsync(plain, { level: 1, windowBits: WINDOW_BITS, chunkSize: OUTPUT_CHUNK });
+/** gzip level 1 with an 8 KiB window on libuv's thread pool (../crypto/compress.ts gzipForRestore). */
+export const gzipMember: MemberCompressor = gzipForRestore;
 
 export interface GzipMemberWriterOptions {
   /** Default {@link gzipMember}. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, IntegrityError } from '../../src/errors.js';
 import {
-  compressChunk, decompressChunk, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
+  compressChunk, decompressChunk, gzipForRestore, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
 } from '../../src/crypto/compress.js';
 
 const text = (s: string, times: number): Uint8Array => new TextEncoder().encode(s.repeat(times));
@@ -89,4 +89,15 @@ test('zstd: a frame per chunk (method 0x02) that round-trips and is no gzip memb
   for (const c of cases) {
     await assert.rejects(decompressChunk(c, 'data/z'), (e: unknown) => e instanceof IntegrityError && e.object === 'data/z');
   }
+});
+
+test('gzipForRestore: complete gzip members (8 KiB window) that gunzip, alone or concatenated, to their input', async () => {
+  const rows = Array.from({ length: 20_000 }, (_, i) => `${i}\t${i % 97}\t${'x'.repeat(i % 50)}\t2026-12-04 10:${String(i % 60).padStart(2, '0')}\n`).join('');
+  const a = Buffer.from(rows);
+  const b = Buffer.from('second member\n');
+  const ma = await gzipForRestore(a);
+  const mb = await gzipForRestore(b);
+  assert.ok(gunzipSync(ma).equals(a));
+  assert.ok(gunzipSync(Buffer.concat([ma, mb])).equals(Buffer.concat([a, b])));
+  assert.ok(ma.length < a.length / 3, 'it compresses');
 });
