@@ -57,6 +57,11 @@ export interface SchemaOptions extends DumpFilterOptions {
    */
   onWriterStats?: (stats: { entries: number; maxHeld: number }) => void;
   /**
+   * Test-only observer: when the render reaches post-data, how many column records the schema side still holds (a
+   * table's are let go once its CREATE TABLE is printed; views keep theirs). Every table's, before that was done.
+   */
+  onRenderStats?: (stats: { columnsHeldAtPostData: number }) => void;
+  /**
    * Test-only: rows per page of the paged catalog reads (default 5 000), so a test can show with a small schema that
    * no read of a whole catalog holds more than one page of rows.
    */

@@ -31,6 +31,10 @@ export interface NewObject {
 /** Shared by every object without tie breakers (never modified). */
 const NO_TIE: (string | number)[] = [];
 
+/** Every object's dependencies once sorted: none (frozen, so a late `add` throws instead of sharing an edge). */
+const SORTED_DEPS = new DepSet();
+Object.freeze(SORTED_DEPS);
+
 /** `classid:oid` as one number (catalog OIDs are below 2^16, object OIDs below 2^32: exact in a double). */
 function catalogKey(classid: number, oid: number): number {
   return classid * 4294967296 + oid;
@@ -84,6 +88,8 @@ export class Ctx {
   /** Test-only: catalogs whose renderers are switched off (SchemaOptions.skipRenderers). */
   readonly skip: ReadonlySet<string>;
   private nextId = 1;
+  /** Column records the relations hold (readRelations adds, releaseRendered subtracts): what SchemaOptions.onRenderStats reports. */
+  columnsHeld = 0;
   private readonly strings = new Map<string, string>();
   /** Rows per page of `pages` (SchemaOptions.pageRows in tests). */
   readonly pageRows: number;
@@ -114,14 +120,16 @@ export class Ctx {
   }
 
   /**
-   * The objects are sorted: their dependencies, tie breakers and the catalog-key lookup are not needed to render them
-   * (about 1 KiB per table, dropped before the script grows). `find` knows nothing afterwards.
+   * The objects are sorted: their dependencies, tie breakers, the catalog-key lookup and the list of objects are not
+   * needed to render them (about 1 KiB per table, dropped before the script grows; the sorted list is the caller's).
+   * `find` knows nothing afterwards.
    */
   sorted(): void {
     for (const o of this.objects) {
-      o.deps.clear();
+      o.deps = SORTED_DEPS;
       o.tie = NO_TIE;
     }
+    this.objects.length = 0;
     this.byCatalog.clear();
   }
 
@@ -136,12 +144,15 @@ export class Ctx {
    * aliased to it, when it produced an entry or is written inside another object's entry.
    */
   render(o: DumpObject): TocEntry[] {
+    // Each object is rendered once: its aliases are not needed afterwards.
+    const aliases = this.aliases.get(o.id);
+    this.aliases.delete(o.id);
     if (!o.emit || this.skipped(o.classid)) return [];
     const entries = o.emit();
     if ((entries.length > 0 || o.inline) && o.classid !== 0) {
       this.ledger.object(o.classid, o.oid);
       // Extension members resolve to their extension for sorting; they are not written by it.
-      for (const [c, oid] of this.aliases.get(o.id) ?? []) if (!this.isMember(c, oid)) this.ledger.object(c, oid);
+      for (const [c, oid] of aliases ?? []) if (!this.isMember(c, oid)) this.ledger.object(c, oid);
     }
     return entries;
   }

@@ -134,7 +134,7 @@ async function readAndRender(ctx: Ctx, sel: Selection): Promise<{
   await readRareObjects(ctx, sel);
   await readMoreKinds(ctx, sel);
   await readLanguages(ctx, sel);
-  const rels = await readRelations(ctx, sel, relList);
+  let rels: Map<number, Rel> | null = await readRelations(ctx, sel, relList);
   relList = null; // its rows live on in `rels`
   await readIndexes(ctx, rels);
   await readTableChildren(ctx, rels);
@@ -146,31 +146,56 @@ async function readAndRender(ctx: Ctx, sel: Selection): Promise<{
   await readSubscriptions(ctx, sel);
   await readExtensionMemberAcls(ctx, sel);
 
-  const { tables, sequences, writer } = await renderScript(ctx, rels, config);
+  // The map goes to renderScript in a holder that it empties: this frame must not keep every relation alive.
+  const held: { rels: Map<number, Rel> | null } = { rels };
+  rels = null;
+  const { tables, sequences, writer } = await renderScript(ctx, held, config);
   return { tables, sequences, largeObjects, writer, selectedRelations };
 }
 
 /**
  * Build the object graph, sort it, and render it in sort order straight into the script's sections: each object's
  * entries are printed (flat text) as soon as they exist and its renderer is released, so no per-object SQL lives until
- * the end. Everything but the writer and the data specs is unreachable once this returns.
+ * the end. What only one object needs goes with it: a table's columns once its CREATE TABLE is printed, each object
+ * once it is written (nothing else keeps the list of them, or the map of every relation, while the script grows).
+ * Everything but the writer and the data specs is unreachable once this returns.
  */
-async function renderScript(ctx: Ctx, rels: Map<number, Rel>, config: Map<number, ConfigRel>): Promise<{ tables: TableDataSpec[]; sequences: SequenceSpec[]; writer: ScriptWriter }> {
-  const { sorted, pre, post } = await sortGraph(ctx, rels);
+async function renderScript(ctx: Ctx, held: { rels: Map<number, Rel> | null }, config: Map<number, ConfigRel>): Promise<{ tables: TableDataSpec[]; sequences: SequenceSpec[]; writer: ScriptWriter }> {
+  const { sorted, pre, post } = await sortGraph(ctx, held.rels!);
 
-  // Data specs.
-  const dataRels = new Map<number, Rel>();
-  for (const rel of rels.values()) if (rel.dumpData) dataRels.set(rel.oid, rel);
+  // Data specs, made before the tables' columns are released (in sort order below).
   const configData = [...config.values()].filter((c) => c.obj !== null && c.relkind === 'r');
-  const extra = await readDataExtras(ctx, [...dataRels.keys(), ...configData.map((c) => c.oid)]);
+  const dataOids: number[] = [];
+  for (const rel of held.rels!.values()) if (rel.dumpData) dataOids.push(rel.oid);
+  const extra = await readDataExtras(ctx, [...dataOids, ...configData.map((c) => c.oid)]);
+  const tableSpecs = new Map<number, TableDataSpec>();
+  const sequenceSpecs = new Map<number, SequenceSpec>();
+  for (const rel of held.rels!.values()) {
+    if (rel.dumpData) tableSpecs.set(rel.oid, tableSpec(ctx, rel, extra.get(rel.oid)));
+    if (rel.relkind === 'S') sequenceSpecs.set(rel.oid, { oid: rel.oid, qualified: rel.qual, schema: rel.nspname, name: rel.relname, owner: ctx.owner(rel.owner) });
+  }
+  held.rels = null;
+  return writeScript(ctx, sorted, pre, post, config, tableSpecs, sequenceSpecs, extra);
+}
 
+/** The render loop; each object is dropped from `sorted` once written (the array was the last list of all of them). */
+function writeScript(
+  ctx: Ctx, sorted: (DumpObject | null)[], pre: DumpObject, post: DumpObject, config: Map<number, ConfigRel>,
+  tableSpecs: Map<number, TableDataSpec>, sequenceSpecs: Map<number, SequenceSpec>, extra: Map<number, DataExtra>,
+): { tables: TableDataSpec[]; sequences: SequenceSpec[]; writer: ScriptWriter } {
   const writer = new ScriptWriter(ctx.q, ctx.opts.clean);
   const tables: TableDataSpec[] = [];
   const sequences: SequenceSpec[] = [];
   let phase: 'pre' | 'data' | 'post' = 'pre';
-  for (const o of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const o = sorted[i]!;
+    sorted[i] = null;
     if (o === pre) { phase = 'data'; continue; }
-    if (o === post) { phase = 'post'; continue; }
+    if (o === post) {
+      phase = 'post';
+      ctx.raw.onRenderStats?.({ columnsHeldAtPostData: ctx.columnsHeld });
+      continue;
+    }
     const cfg = o.type === 'tableData' || o.type === 'sequenceSet' ? config.get(o.oid) : undefined;
     if (cfg && cfg.obj === o) {
       // Extension configuration data (the test-only switch `extconfig` leaves it out, for the guard test).
@@ -181,24 +206,22 @@ async function renderScript(ctx: Ctx, rels: Map<number, Rel>, config: Map<number
       continue;
     }
     if (o.type === 'tableData') {
-      const rel = dataRels.get(o.oid)!;
+      const spec = tableSpecs.get(o.oid)!;
+      tableSpecs.delete(o.oid);
       if (ctx.skip.has('table-data')) continue;
-      tables.push(tableSpec(ctx, rel, extra.get(rel.oid)));
-      ctx.ledger.add(dataKey(rel.oid));
+      tables.push(spec);
+      ctx.ledger.add(dataKey(o.oid));
       continue;
     }
     if (o.type === 'sequenceSet') {
-      const rel = rels.get(o.oid)!;
-      sequences.push({ oid: rel.oid, qualified: rel.qual, schema: rel.nspname, name: rel.relname, owner: ctx.owner(rel.owner) });
+      sequences.push(sequenceSpecs.get(o.oid)!);
       continue;
     }
     writer.write(ctx.render(o), phase === 'data' ? 'post' : phase);
     o.emit = null;
   }
-
   return { tables, sequences, writer };
 }
-
 /** The dependency graph (pg_depend plus pg_dump's own edges), sorted; the graph's lookup maps die with this frame. */
 async function sortGraph(ctx: Ctx, rels: Map<number, Rel>): Promise<{ sorted: DumpObject[]; pre: DumpObject; post: DumpObject }> {
   const pre = ctx.add({ type: 'preBoundary', classid: 0, oid: 0, schema: null, name: 'PRE-DATA BOUNDARY', section: 'pre', emit: null });

@@ -54,68 +54,8 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
   };
   for (const r of rows) {
     const rel = rels.get(r.rel)!;
-    const qi = q.qual(rel.nspname, r.name);
     if (r.contype === 'x' && inheritedExclusion(r)) continue;
-    if (r.contype !== null && r.conoid !== null && r.conname !== null) {
-      const conname = r.conname;
-      const attachedToParent = r.parentidx !== null;
-      const partitionedExcl = r.contype === 'x' && rel.relkind === 'p';
-      const only = partitionedExcl ? '' : 'ONLY ';
-      const emit = (): TocEntry[] => {
-        let sql = `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(conname)} `;
-        if (r.condef !== null) sql += `${r.condef};\n`;
-        else {
-          sql += r.contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
-          if (r.nullsnotdistinct) sql += ' NULLS NOT DISTINCT';
-          const name = (k: number): string => q.id(rel.cols.find((c) => c.attnum === k)?.name ?? '');
-          sql += ` (${r.keys.slice(0, r.nkey).map(name).join(', ')}${r.period ? ' WITHOUT OVERLAPS' : ''}`;
-          if (r.nkey < r.natts) sql += `) INCLUDE (${r.keys.slice(r.nkey, r.natts).map(name).join(', ')}`;
-          sql += ')';
-          if (r.relopts && r.relopts.length > 0) sql += ` WITH (${reloptions(q, r.relopts, '')})`;
-          if (r.deferrable) sql += ` DEFERRABLE${r.deferred ? ' INITIALLY DEFERRED' : ''}`;
-          sql += ';\n';
-        }
-        if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
-        if (r.replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(r.name)};\n`;
-        return [
-          {
-            tag: `${rel.relname} ${conname}`, desc: 'CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql,
-            // pgvault: a partition's constraint attached to its parent's has no drop statement (pg_dump's fails
-            // with "cannot drop inherited constraint" on a second restore); dropping the table removes it.
-            drop: attachedToParent ? null : `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(conname)};\n`,
-            ownerStmt: null, pass: 1, tablespace: r.spcname ?? '',
-          },
-          ...constraintComment(ctx, rel, r.conoid!, conname),
-        ];
-      };
-      const obj = ctx.add({ type: 'constraint', classid: CLASS.pg_constraint, oid: r.conoid, schema: rel.nspname, name: conname, tie: [rel.relname], section: 'post', emit });
-      ctx.alias(CLASS.pg_class, r.oid, obj);
-      obj.deps.add(rel.obj.id);
-      byIndex.set(r.oid, obj);
-      // The constraint's index keeps its own place (INDEX priority) for its comment, as in pg_dump.
-      if (ctx.comment(CLASS.pg_class, r.oid) !== undefined) {
-        const idx = ctx.add({
-          type: 'index', classid: 0, oid: r.oid, schema: rel.nspname, name: r.name, section: 'post',
-          emit: () => ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
-        });
-        idx.deps.add(obj.id);
-      }
-    } else {
-      const emit = (): TocEntry[] => {
-        let sql = `${r.indexdef};\n`;
-        if (r.clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(r.name)};\n`;
-        (r.statcols ?? []).forEach((col, i) => { sql += `ALTER INDEX ${qi} ALTER COLUMN ${col} SET STATISTICS ${r.statvals![i]};\n`; });
-        sql += ctx.dependsOnExtension(CLASS.pg_class, r.oid, 'INDEX', qi);
-        if (r.replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(r.name)};\n`;
-        return [
-          { tag: r.name, desc: 'INDEX', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop: r.parentidx !== null ? null : `DROP INDEX IF EXISTS ${qi};\n`, ownerStmt: null, pass: 1, tablespace: r.spcname ?? '' },
-          ...ctx.commentEntry({ classid: CLASS.pg_class, oid: r.oid, kind: 'INDEX', tagName: q.id(r.name), target: qi, schema: rel.nspname, owner: rel.owner }),
-        ];
-      };
-      const obj = ctx.add({ type: 'index', classid: CLASS.pg_class, oid: r.oid, schema: rel.nspname, name: r.name, section: 'post', emit });
-      obj.deps.add(rel.obj.id);
-      byIndex.set(r.oid, obj);
-    }
+    byIndex.set(r.oid, r.contype !== null && r.conoid !== null && r.conname !== null ? constraintObject(ctx, rel, r, r.conoid, r.conname) : indexObject(ctx, rel, r));
     if (r.parentidx !== null) parentOf.set(r.oid, r.parentidx);
   }
   // ALTER INDEX parent ATTACH PARTITION child, when both are dumped.
@@ -127,13 +67,7 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
     if (!c || !p || !prow) continue;
     const rel = rels.get(row.rel)!;
     const prel = rels.get(prow.rel)!;
-    const att = ctx.add({
-      type: 'indexAttach', classid: 0, oid: child, schema: rel.nspname, name: row.name, section: 'post',
-      emit: () => [{
-        tag: row.name, desc: 'INDEX ATTACH', schema: rel.nspname, owner: ctx.owner(prel.owner),
-        create: `ALTER INDEX ${q.qual(prel.nspname, prow.name)} ATTACH PARTITION ${q.qual(rel.nspname, row.name)};\n`, drop: null, ownerStmt: null, pass: 1,
-      }],
-    });
+    const att = indexAttachObject(ctx, rel, row.name, prel, prow.name, child);
     att.deps.add(c.id);
     att.deps.add(p.id);
   }
@@ -142,20 +76,116 @@ export async function readIndexes(ctx: Ctx, rels: Map<number, Rel>): Promise<voi
     `SELECT c.conrelid::int8::float8 AS rel, c.oid::int8::float8 AS oid, c.conname AS name, pg_catalog.pg_get_constraintdef(c.oid) AS def
        FROM pg_catalog.unnest($1::oid[]) x(oid) JOIN pg_catalog.pg_constraint c ON c.conrelid = x.oid
       WHERE c.contype = 'f' AND c.conparentid = 0 ORDER BY c.conrelid, c.conname`, [[...rels.values()].filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => r.oid)]);
-  for (const f of fks) {
-    const rel = rels.get(f.rel)!;
-    const only = rel.relkind === 'p' ? '' : 'ONLY ';
-    const obj = ctx.add({
-      type: 'fkConstraint', classid: CLASS.pg_constraint, oid: f.oid, schema: rel.nspname, name: f.name, tie: [rel.relname], section: 'post',
-      emit: () => [
-        {
-          tag: `${rel.relname} ${f.name}`, desc: 'FK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
-          create: `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(f.name)} ${f.def};\n`,
-          drop: `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(f.name)};\n`, ownerStmt: null, pass: 1,
-        },
-        ...constraintComment(ctx, rel, f.oid, f.name),
-      ],
-    });
-    obj.deps.add(rel.obj.id);
-  }
+  for (const f of fks) fkObject(ctx, rels.get(f.rel)!, f);
 }
+
+/** The columns named by index keys (`attnum`s; 0, an expression, names nothing). */
+function keyNames(rel: Rel, keys: number[]): string[] {
+  return keys.map((k) => rel.cols.find((c) => c.attnum === k)?.name ?? '');
+}
+
+/**
+ * The renderers below are built in functions of their own: each captures its row and relation only. Closures made in
+ * readIndexes' loop shared its context, which holds every index row and the map of every relation until the last of
+ * them was rendered.
+ */
+function constraintObject(ctx: Ctx, rel: Rel, r: IndexRow, conoid: number, conname: string): DumpObject {
+  const { q } = ctx;
+  const attachedToParent = r.parentidx !== null;
+  const partitionedExcl = r.contype === 'x' && rel.relkind === 'p';
+  const only = partitionedExcl ? '' : 'ONLY ';
+  // Only the fields the renderer reads are captured (not the whole row, nor the index definition it does not print).
+  const { name, condef, contype, nullsnotdistinct, period, relopts, deferrable, deferred, clustered, replident, spcname } = r;
+  // Resolved now: the table's columns are released once its CREATE TABLE is rendered, before its constraints.
+  const keys = condef === null ? keyNames(rel, r.keys.slice(0, r.nkey)) : NO_NAMES;
+  const include = condef === null && r.nkey < r.natts ? keyNames(rel, r.keys.slice(r.nkey, r.natts)) : null;
+  const emit = (): TocEntry[] => {
+    let sql = `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(conname)} `;
+    if (condef !== null) sql += `${condef};\n`;
+    else {
+      sql += contype === 'p' ? 'PRIMARY KEY' : 'UNIQUE';
+      if (nullsnotdistinct) sql += ' NULLS NOT DISTINCT';
+      sql += ` (${keys.map((k) => q.id(k)).join(', ')}${period ? ' WITHOUT OVERLAPS' : ''}`;
+      if (include !== null) sql += `) INCLUDE (${include.map((k) => q.id(k)).join(', ')}`;
+      sql += ')';
+      if (relopts && relopts.length > 0) sql += ` WITH (${reloptions(q, relopts, '')})`;
+      if (deferrable) sql += ` DEFERRABLE${deferred ? ' INITIALLY DEFERRED' : ''}`;
+      sql += ';\n';
+    }
+    if (clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(name)};\n`;
+    if (replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(name)};\n`;
+    return [
+      {
+        tag: `${rel.relname} ${conname}`, desc: 'CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql,
+        // pgvault: a partition's constraint attached to its parent's has no drop statement (pg_dump's fails
+        // with "cannot drop inherited constraint" on a second restore); dropping the table removes it.
+        drop: attachedToParent ? null : `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(conname)};\n`,
+        ownerStmt: null, pass: 1, tablespace: spcname ?? '',
+      },
+      ...constraintComment(ctx, rel, conoid, conname),
+    ];
+  };
+  const obj = ctx.add({ type: 'constraint', classid: CLASS.pg_constraint, oid: conoid, schema: rel.nspname, name: conname, tie: [rel.relname], section: 'post', emit });
+  ctx.alias(CLASS.pg_class, r.oid, obj);
+  obj.deps.add(rel.obj.id);
+  // The constraint's index keeps its own place (INDEX priority) for its comment, as in pg_dump.
+  if (ctx.comment(CLASS.pg_class, r.oid) !== undefined) {
+    const oid = r.oid;
+    const idx = ctx.add({
+      type: 'index', classid: 0, oid, schema: rel.nspname, name, section: 'post',
+      emit: () => ctx.commentEntry({ classid: CLASS.pg_class, oid, kind: 'INDEX', tagName: q.id(name), target: q.qual(rel.nspname, name), schema: rel.nspname, owner: rel.owner }),
+    });
+    idx.deps.add(obj.id);
+  }
+  return obj;
+}
+
+function indexObject(ctx: Ctx, rel: Rel, r: IndexRow): DumpObject {
+  const { q } = ctx;
+  const { oid, name, indexdef, clustered, statcols, statvals, replident, parentidx, spcname } = r;
+  const emit = (): TocEntry[] => {
+    const qi = q.qual(rel.nspname, name);
+    let sql = `${indexdef};\n`;
+    if (clustered) sql += `\nALTER TABLE ${rel.qual} CLUSTER ON ${q.id(name)};\n`;
+    (statcols ?? []).forEach((col, i) => { sql += `ALTER INDEX ${qi} ALTER COLUMN ${col} SET STATISTICS ${statvals![i]};\n`; });
+    sql += ctx.dependsOnExtension(CLASS.pg_class, oid, 'INDEX', qi);
+    if (replident) sql += `\nALTER TABLE ONLY ${rel.qual} REPLICA IDENTITY USING INDEX ${q.id(name)};\n`;
+    return [
+      { tag: name, desc: 'INDEX', schema: rel.nspname, owner: ctx.owner(rel.owner), create: sql, drop: parentidx !== null ? null : `DROP INDEX IF EXISTS ${qi};\n`, ownerStmt: null, pass: 1, tablespace: spcname ?? '' },
+      ...ctx.commentEntry({ classid: CLASS.pg_class, oid, kind: 'INDEX', tagName: q.id(name), target: qi, schema: rel.nspname, owner: rel.owner }),
+    ];
+  };
+  const obj = ctx.add({ type: 'index', classid: CLASS.pg_class, oid, schema: rel.nspname, name, section: 'post', emit });
+  obj.deps.add(rel.obj.id);
+  return obj;
+}
+
+function indexAttachObject(ctx: Ctx, rel: Rel, name: string, prel: Rel, pname: string, child: number): DumpObject {
+  const { q } = ctx;
+  return ctx.add({
+    type: 'indexAttach', classid: 0, oid: child, schema: rel.nspname, name, section: 'post',
+    emit: () => [{
+      tag: name, desc: 'INDEX ATTACH', schema: rel.nspname, owner: ctx.owner(prel.owner),
+      create: `ALTER INDEX ${q.qual(prel.nspname, pname)} ATTACH PARTITION ${q.qual(rel.nspname, name)};\n`, drop: null, ownerStmt: null, pass: 1,
+    }],
+  });
+}
+
+function fkObject(ctx: Ctx, rel: Rel, f: { oid: number; name: string; def: string }): void {
+  const { q } = ctx;
+  const only = rel.relkind === 'p' ? '' : 'ONLY ';
+  const obj = ctx.add({
+    type: 'fkConstraint', classid: CLASS.pg_constraint, oid: f.oid, schema: rel.nspname, name: f.name, tie: [rel.relname], section: 'post',
+    emit: () => [
+      {
+        tag: `${rel.relname} ${f.name}`, desc: 'FK CONSTRAINT', schema: rel.nspname, owner: ctx.owner(rel.owner),
+        create: `ALTER TABLE ${only}${rel.qual}\n    ADD CONSTRAINT ${q.id(f.name)} ${f.def};\n`,
+        drop: `ALTER TABLE IF EXISTS ${only}${rel.qual} DROP CONSTRAINT IF EXISTS ${q.id(f.name)};\n`, ownerStmt: null, pass: 1,
+      },
+      ...constraintComment(ctx, rel, f.oid, f.name),
+    ],
+  });
+  obj.deps.add(rel.obj.id);
+}
+
+const NO_NAMES: string[] = [];

@@ -136,12 +136,6 @@ export class DepSet implements Iterable<number> {
     return true;
   }
 
-  /** Forget every id (once the objects are sorted). */
-  clear(): void {
-    this.list = NO_IDS;
-    this.set = null;
-  }
-
   has(id: number): boolean {
     return this.set ? this.set.has(id) : this.list.includes(id);
   }

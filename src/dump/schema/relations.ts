@@ -9,18 +9,9 @@ import { CLASS, type Ctx } from './context.js';
 import type { DumpObject, TocEntry } from './model.js';
 import { doBlock, literal, type Quoter } from './quote.js';
 import type { Selection } from './select.js';
+import { Column, type ColumnRow } from './column.js';
 
-export interface Column {
-  attnum: number; name: string; typid: number; type: string; notnull: boolean; dropped: boolean; local: boolean;
-  identity: string; generated: string; stattarget: number | null; storage: string; typstorage: string; compression: string;
-  collnsp: string | null; collname: string | null; options: string; acl: string[] | null; def: string | null; defOid: number | null;
-  inhNotNull: boolean; attrdef: AttrDef | null; fdwoptions: string;
-  /**
-   * PostgreSQL 18+: the column's NOT NULL constraint (a pg_constraint row of contype 'n'): its name, NO INHERIT,
-   * locally defined, validated. Null name before 18, or when the column has none.
-   */
-  nnName: string | null; nnOid: number | null; nnNoInherit: boolean; nnLocal: boolean; nnValid: boolean;
-}
+export { Column };
 export interface AttrDef { obj: DumpObject; col: Column; separate: boolean }
 export interface Check { obj: DumpObject; name: string; def: string; local: boolean; validated: boolean; separate: boolean }
 interface CheckRow { oid: number; name: string; def: string; local: boolean; validated: boolean; notnull: boolean }
@@ -203,7 +194,7 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   // the rows of one query are all in memory at once (100 000 of them for 20 000 tables), the columns kept are compact.
   const colOids = rows.filter((r) => r.relkind !== 'S').map((r) => r.oid);
   for (let i = 0; i < colOids.length; i += COLUMN_BATCH) {
-    const cols = await ctx.query<Column & { rel: number }>(
+    const cols = await ctx.query<ColumnRow & { rel: number }>(
     `SELECT a.attrelid::int8::float8 AS rel, a.attnum, a.attname AS name, a.atttypid::int8::float8 AS typid,
             pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull, a.attisdropped AS dropped,
             a.attislocal AS local, a.attidentity::text AS identity, a.attgenerated::text AS generated,
@@ -222,10 +213,26 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
        LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
        ${v18 ? "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey = ARRAY[a.attnum]" : ''}
       WHERE a.attnum > 0 ORDER BY a.attrelid, a.attnum`, [colOids.slice(i, i + COLUMN_BATCH)]);
-    for (const c of cols) rels.get(c.rel)?.cols.push(toColumn(c));
+    for (const c of cols) {
+      const rel = rels.get(c.rel);
+      if (rel === undefined) continue;
+      if (rel.cols === NO_COLUMNS) rel.cols = [];
+      rel.cols.push(new Column(c));
+      ctx.columnsHeld++;
+    }
   }
 
-  for (const i of inh) rels.get(i.child)?.parents.push(i.parent);
+  for (const i of inh) {
+    const rel = rels.get(i.child);
+    if (rel === undefined) continue;
+    if (rel.parents === NO_OIDS) rel.parents = [];
+    rel.parents.push(i.parent);
+  }
+  // Exact sizes: an array grown by pushes keeps room for 16 more elements.
+  for (const rel of rels.values()) {
+    if (rel.cols.length > 0) rel.cols = rel.cols.slice();
+    if (rel.parents.length > 0) rel.parents = rel.parents.slice();
+  }
   for (const v of views) { const rel = rels.get(v.oid)!; rel.viewdef = v.def.endsWith(';') ? v.def.slice(0, -1) : v.def; rel.ruleOid = v.rule; }
   for (const s of seqs) {
     const rel = rels.get(s.oid)!;
@@ -234,6 +241,7 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
       type: s.type, start: s.start, inc: s.inc, max: s.max, min: s.min, cache: s.cache, cycle: s.cycle,
       ownerTab: o ? o.tbl : null, ownerCol: o ? o.col : null, identity: o?.deptype === 'i',
     };
+    rel.owned = undefined;
   }
   // Inherited NOT NULL (flagInhAttrs): a column is NOT NULL by inheritance when a parent's same-named column is.
   for (const rel of rels.values()) {
@@ -290,6 +298,30 @@ export async function readRelations(ctx: Ctx, sel: Selection, rows: RelRow[]): P
   return rels;
 }
 
+const NO_COLUMNS: Column[] = [];
+const NO_CHECKS: Check[] = [];
+const NO_STRINGS: string[] = [];
+const NO_PARENTS: (Rel | undefined)[] = [];
+const NO_OIDS: number[] = [];
+
+/**
+ * Called once a table's own entry is rendered: what only that entry reads (columns, CHECK constraints, ACL, options)
+ * is let go, so a relation's catalog records do not outlive its CREATE statement (about 1.5 KiB per table). Every
+ * renderer that runs later reads what it needs from its own records, resolved when the object was built (index key
+ * names, a sequence's owning column, a data spec). Views keep theirs: a dependency loop may split one into a dummy
+ * view and a post-data `CREATE OR REPLACE VIEW` that prints its columns and options again.
+ */
+export function releaseRendered(ctx: Ctx, rel: Rel): void {
+  if (rel.relkind === 'v') return;
+  ctx.columnsHeld -= rel.cols.length;
+  rel.cols = NO_COLUMNS;
+  rel.checks = NO_CHECKS;
+  rel.acl = null;
+  rel.base = NO_STRINGS;
+  rel.reloptions = NO_STRINGS;
+  rel.toastopts = null;
+}
+
 /**
  * One object literal per kind, written out field by field: every relation (and every column) shares one hidden
  * class. Spreading the driver's row objects (`{ ...row }`) gave each its own, with a 0.7 KiB descriptor array: 14 MiB
@@ -302,19 +334,9 @@ function toRel(r: RelRow, qual: string): Rel {
     ispartition: r.ispartition, partbound: r.partbound, partkey: r.partkey, oftype: r.oftype,
     rowsec: r.rowsec, forcerowsec: r.forcerowsec, replident: r.replident, amname: r.amname, spcname: r.spcname, populated: r.populated,
     partam: r.partam, reltype: r.reltype, srvname: r.srvname, ftoptions: r.ftoptions,
-    qual, cols: [], checks: [], parents: [], obj: undefined as unknown as DumpObject, dumpData: false,
+    qual, cols: NO_COLUMNS, checks: NO_CHECKS, parents: NO_OIDS, obj: undefined as unknown as DumpObject, dumpData: false,
     dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null, printAll: false, loadVia: null,
     owned: r.owned, refreshObj: undefined,
-  };
-}
-
-function toColumn(c: Column): Column {
-  return {
-    attnum: c.attnum, name: c.name, typid: c.typid, type: c.type, notnull: c.notnull, dropped: c.dropped, local: c.local,
-    identity: c.identity, generated: c.generated, stattarget: c.stattarget, storage: c.storage, typstorage: c.typstorage,
-    compression: c.compression, collnsp: c.collnsp, collname: c.collname, options: c.options, acl: c.acl, def: c.def, defOid: c.defOid,
-    inhNotNull: c.inhNotNull, attrdef: null, fdwoptions: c.fdwoptions,
-    nnName: c.nnName, nnOid: c.nnOid, nnNoInherit: c.nnNoInherit, nnLocal: c.nnLocal, nnValid: c.nnValid,
   };
 }
 
@@ -342,20 +364,28 @@ function coll(q: Quoter, c: Column): string {
   return c.collnsp !== null && c.collname !== null ? ` COLLATE ${q.qual(c.collnsp, c.collname)}` : '';
 }
 
+/**
+ * The relation's objects. Their renderers capture the records they read (never the map of every relation, which would
+ * keep all of them alive until the last renderer ran).
+ */
 function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<number, Rel>, checkRows: CheckRow[]): void {
-  const { q } = ctx;
-  const kind = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
   if (rel.relkind === 'S') {
-    createSequence(ctx, rel, rels, sel.dataDumped(rel.oid));
+    createSequence(ctx, rel, rels.get(rel.seq?.ownerTab ?? -1), sel.dataDumped(rel.oid));
     return;
   }
+  const parents = rel.parents.length === 0 ? NO_PARENTS : rel.parents.map((p) => rels.get(p));
+  const parent = rel.ispartition && rel.parents.length > 0 ? parents[0] : undefined;
+  createTableObjects(ctx, sel, rel, parents, parent, checkRows);
+}
+
+function createTableObjects(ctx: Ctx, sel: Selection, rel: Rel, parents: (Rel | undefined)[], parent: Rel | undefined, checkRows: CheckRow[]): void {
+  const { q } = ctx;
   const obj = ctx.add({
     type: 'table', classid: CLASS.pg_class, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
-    emit: () => emitRelation(ctx, rel, rels),
+    emit: () => emitRelation(ctx, rel, parents),
   });
   rel.obj = obj;
   ctx.alias(CLASS.pg_type, rel.reltype, obj);
-  void kind;
   // Column defaults.
   for (const c of rel.cols) {
     if (c.def === null || c.defOid === null || c.dropped) continue;
@@ -378,6 +408,7 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
     else obj.deps.add(ad.obj.id);
   }
   // CHECK constraints: inline when valid, separate (post-data) when NOT VALID.
+  if (checkRows.length > 0) rel.checks = [];
   for (const cr of checkRows) {
     const ch: Check = { obj: undefined as unknown as DumpObject, name: cr.name, def: cr.def, local: cr.local, validated: cr.validated, separate: !cr.validated };
     ch.obj = ctx.add({
@@ -401,26 +432,21 @@ function createRelationObjects(ctx: Ctx, sel: Selection, rel: Rel, rels: Map<num
     else ch.obj.deps.add(obj.id);
   }
   // Partition attach (pre-data, after both tables).
-  if (rel.ispartition && rel.parents.length > 0) {
-    const parent = rels.get(rel.parents[0]!);
-    if (parent) {
-      const att = ctx.add({
-        type: 'tableAttach', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
-        emit: () => [{
-          tag: rel.relname, desc: 'TABLE ATTACH', schema: rel.nspname, owner: ctx.owner(rel.owner),
-          create: `ALTER TABLE ONLY ${parent.qual} ATTACH PARTITION ${rel.qual} ${rel.partbound};\n`, drop: null, ownerStmt: null, pass: 1,
-        }],
-      });
-      att.deps.add(obj.id);
-      (rel as Rel & { attachObj?: DumpObject }).attachObj = att;
-    }
+  if (parent) {
+    const att = ctx.add({
+      type: 'tableAttach', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
+      emit: () => [{
+        tag: rel.relname, desc: 'TABLE ATTACH', schema: rel.nspname, owner: ctx.owner(rel.owner),
+        create: `ALTER TABLE ONLY ${parent.qual} ATTACH PARTITION ${rel.qual} ${rel.partbound};\n`, drop: null, ownerStmt: null, pass: 1,
+      }],
+    });
+    att.deps.add(obj.id);
   }
   // Table data.
   if (rel.relkind === 'r' && sel.dataDumped(rel.oid)) {
     rel.dumpData = true;
     const data = ctx.add({ type: 'tableData', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'data', emit: null });
     data.deps.add(obj.id);
-    (rel as Rel & { dataObj?: DumpObject }).dataObj = data;
   }
   // View / matview rule (merged into CREATE VIEW unless a loop forces a split).
   if (rel.ruleOid !== null) {
@@ -472,7 +498,14 @@ function emitSplitViewRule(ctx: Ctx, rel: Rel): TocEntry[] {
   ];
 }
 
-function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
+/** The relation's entries; its columns, checks, ACL and options are released afterwards (releaseRendered). */
+function emitRelation(ctx: Ctx, rel: Rel, parents: (Rel | undefined)[]): TocEntry[] {
+  const out = relationEntries(ctx, rel, parents);
+  releaseRendered(ctx, rel);
+  return out;
+}
+
+function relationEntries(ctx: Ctx, rel: Rel, parents: (Rel | undefined)[]): TocEntry[] {
   const { q } = ctx;
   const desc = REL_KINDS[rel.relkind as keyof typeof REL_KINDS];
   let sql: string;
@@ -510,7 +543,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       }
       if (n > 0) sql += '\n)';
       else if (!rel.oftype) sql += ' (\n)';
-      if (rel.parents.length > 0 && !rel.ispartition && !rel.printAll) sql += `\nINHERITS (${rel.parents.map((p) => rels.get(p)?.qual ?? '').join(', ')})`;
+      if (rel.parents.length > 0 && !rel.ispartition && !rel.printAll) sql += `\nINHERITS (${parents.map((p) => p?.qual ?? '').join(', ')})`;
       if (rel.relkind === 'p') sql += `\nPARTITION BY ${rel.partkey}`;
       if (rel.relkind === 'f') sql += `\nSERVER ${q.id(rel.srvname ?? '')}`;
     }
@@ -538,7 +571,7 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
       if (inhNotNulls.length > 0) {
         sql += `UPDATE pg_catalog.pg_constraint\nSET conislocal = false\nWHERE contype = 'n' AND conname IN (${inhNotNulls.join(', ')})\n  AND conrelid = ${literal(rel.qual)}::pg_catalog.regclass;\n`;
       }
-      for (const p of rel.parents) sql += `ALTER TABLE ONLY ${rel.qual} INHERIT ${rels.get(p)!.qual};\n`;
+      for (const p of parents) sql += `ALTER TABLE ONLY ${rel.qual} INHERIT ${p!.qual};\n`;
     }
     const foreign = rel.relkind === 'f' ? 'FOREIGN ' : '';
     for (const c of rel.cols) {
@@ -595,14 +628,18 @@ function emitRelation(ctx: Ctx, rel: Rel, rels: Map<number, Rel>): TocEntry[] {
   return out;
 }
 
-function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>, withValue: boolean): void {
+/**
+ * A sequence; `owning` is the relation of its owning column, if dumped. The owning column is looked up now: the table
+ * may be rendered (and its columns released) before the sequence.
+ */
+function createSequence(ctx: Ctx, rel: Rel, owning: Rel | undefined, withValue: boolean): void {
   const { q } = ctx;
   const s = rel.seq!;
+  const column = owning?.cols.find((c) => c.attnum === s.ownerCol);
+  const owningCol = column ? { name: column.name, identity: column.identity } : undefined;
   const obj = ctx.add({
     type: 'table', classid: CLASS.pg_class, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'pre',
     emit: () => {
-      const owning = s.ownerTab !== null ? rels.get(s.ownerTab) : undefined;
-      const owningCol = owning?.cols.find((c) => c.attnum === s.ownerCol);
       const asc = !s.inc.startsWith('-');
       const lim: Record<string, [string, string]> = { smallint: ['32767', '-32768'], integer: ['2147483647', '-2147483648'], bigint: ['9223372036854775807', '-9223372036854775808'] };
       const [tmax, tmin] = lim[s.type] ?? lim.bigint!;
@@ -634,5 +671,4 @@ function createSequence(ctx: Ctx, rel: Rel, rels: Map<number, Rel>, withValue: b
   if (!withValue) return;
   const set = ctx.add({ type: 'sequenceSet', classid: 0, oid: rel.oid, schema: rel.nspname, name: rel.relname, section: 'data', emit: null });
   set.deps.add(obj.id);
-  (rel as Rel & { setObj?: DumpObject }).setObj = set;
 }
