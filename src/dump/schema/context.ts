@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { commentKey, extDepKey, labelKey, RenderLedger } from '../guard/index.js';
 import type { SchemaOptions } from '../plan.js';
 import { buildAclCommands } from './acl.js';
-import { CATALOG_NAME, CLASS, DepSet, type DumpObject, type ObjType, type Section, type TocEntry } from './model.js';
+import { CATALOG_NAME, CLASS, DepSet, type DumpObject, type ObjType, type Section, type Tie, type TocEntry } from './model.js';
 import { literal, type Quoter } from './quote.js';
 
 export interface ResolvedOptions {
@@ -29,16 +29,11 @@ export interface NewObject {
 }
 
 /** Shared by every object without tie breakers (never modified). */
-const NO_TIE: (string | number)[] = [];
+const NO_TIE: Tie = [];
 
 /** Every object's dependencies once sorted: none (frozen, so a late `add` throws instead of sharing an edge). */
 const SORTED_DEPS = new DepSet();
 Object.freeze(SORTED_DEPS);
-
-/** `classid:oid` as one number (catalog OIDs are below 2^16, object OIDs below 2^32: exact in a double). */
-function catalogKey(classid: number, oid: number): number {
-  return classid * 4294967296 + oid;
-}
 
 /** Longest string value that `Ctx.query` shares between rows (names, types, ACL items; not definitions). */
 const INTERN_MAX = 64;
@@ -66,7 +61,11 @@ const LABEL_KINDS: ReadonlySet<string> = new Set([
 
 export class Ctx {
   readonly objects: DumpObject[] = [];
-  private readonly byCatalog = new Map<number, DumpObject>();
+  /**
+   * Objects by catalog and OID: one map per catalog, keyed by OID (a small integer, stored inline; one number for both
+   * needed a heap number per key).
+   */
+  private readonly byCatalog = new Map<number, Map<number, DumpObject>>();
   readonly warnings: string[] = [];
   /** Why objects may be missing (e.g. a catalog the role cannot read), added to the completeness guard's error. */
   readonly guardHints: string[] = [];
@@ -84,7 +83,7 @@ export class Ctx {
   /** What the renderers wrote, for the completeness guard (src/dump/guard). */
   readonly ledger = new RenderLedger();
   /** Catalog keys resolving to each object (ctx.alias), recorded with it when it is written. */
-  private readonly aliases = new Map<number, [number, number][]>();
+  private readonly aliases = new Map<number, number[]>();
   /** Test-only: catalogs whose renderers are switched off (SchemaOptions.skipRenderers). */
   readonly skip: ReadonlySet<string>;
   private nextId = 1;
@@ -152,7 +151,13 @@ export class Ctx {
     if ((entries.length > 0 || o.inline) && o.classid !== 0) {
       this.ledger.object(o.classid, o.oid);
       // Extension members resolve to their extension for sorting; they are not written by it.
-      for (const [c, oid] of aliases ?? []) if (!this.isMember(c, oid)) this.ledger.object(c, oid);
+      if (aliases) {
+        for (let i = 0; i < aliases.length; i += 2) {
+          const c = aliases[i]!;
+          const oid = aliases[i + 1]!;
+          if (!this.isMember(c, oid)) this.ledger.object(c, oid);
+        }
+      }
     }
     return entries;
   }
@@ -219,24 +224,33 @@ export class Ctx {
     // One literal, field by field: every object shares one hidden class (a spread of the caller's literal did not).
     const obj: DumpObject = {
       id: this.nextId++, type: o.type, classid: o.classid, oid: o.oid, schema: o.schema, name: o.name,
-      tie: o.tie ?? NO_TIE, deps: new DepSet(), section: o.section, emit: o.emit,
+      tie: o.tie === undefined || o.tie.length === 0 ? NO_TIE : o.tie.length === 1 ? o.tie[0]! : o.tie,
+      deps: new DepSet(), section: o.section, emit: o.emit, inline: o.inline ?? false,
     };
-    if (o.inline !== undefined) obj.inline = o.inline;
     this.objects.push(obj);
-    if (o.classid !== 0) this.byCatalog.set(catalogKey(o.classid, o.oid), obj);
+    if (o.classid !== 0) this.catalog(o.classid).set(o.oid, obj);
     return obj;
   }
 
   /** Make `classid:oid` resolve to an existing object (e.g. a constraint's index, a view's rule). */
   alias(classid: number, oid: number, obj: DumpObject): void {
-    this.byCatalog.set(catalogKey(classid, oid), obj);
-    const list = this.aliases.get(obj.id) ?? [];
-    list.push([classid, oid]);
-    this.aliases.set(obj.id, list);
+    this.catalog(classid).set(oid, obj);
+    // Flat pairs (classid, oid), at their exact size: most objects have one alias or none.
+    const list = this.aliases.get(obj.id);
+    this.aliases.set(obj.id, list === undefined ? [classid, oid] : [...list, classid, oid]);
   }
 
   find(classid: number, oid: number): DumpObject | undefined {
-    return this.byCatalog.get(catalogKey(classid, oid));
+    return this.byCatalog.get(classid)?.get(oid);
+  }
+
+  private catalog(classid: number): Map<number, DumpObject> {
+    let m = this.byCatalog.get(classid);
+    if (m === undefined) {
+      m = new Map();
+      this.byCatalog.set(classid, m);
+    }
+    return m;
   }
 
   isMember(classid: number, oid: number): boolean {

@@ -81,6 +81,9 @@ export interface TocEntry {
   dataRef?: number;
 }
 
+/** Tie breakers: a list, or its only element (an array per object cost ~50 bytes for most tied objects). */
+export type Tie = string | number | readonly (string | number)[];
+
 export interface DumpObject {
   id: number;
   type: ObjType;
@@ -90,8 +93,8 @@ export interface DumpObject {
   /** Namespace name for the presort, or null (sorts after namespaced objects). */
   schema: string | null;
   name: string;
-  /** Tie breakers after (priority, schema, name): compared in order. */
-  tie: (string | number)[];
+  /** Tie breakers after (priority, schema, name): compared in order; a single one is kept without its array. */
+  tie: Tie;
   deps: DepSet;
   section: Section;
   /** Printed objects render entries; helper objects (e.g. an inline default) only carry dependencies. */
@@ -100,29 +103,35 @@ export interface DumpObject {
    * Written inside another object's entry unless a loop repair splits it out (an inline column default or
    * CHECK, a view's _RETURN rule): the completeness guard counts it as written even when `emit` returns nothing.
    */
-  inline?: boolean;
+  inline: boolean;
 }
 
 /**
- * The ids an object depends on: an exact-size array while short (most objects have a handful), a Set beyond 16 (the
- * section boundaries depend on thousands). A Set costs about 150 bytes even for one id; this costs 8 per id.
+ * The ids an object depends on, in the order they were added: the first in a field of its own (many objects depend on
+ * one other: an index on its table, a sequence's value on the sequence), the rest in an exact-size array while short,
+ * a Set beyond 16 (the section boundaries depend on thousands). A Set costs about 150 bytes even for one id; an array
+ * 48 bytes plus 8 per id.
  */
 export class DepSet implements Iterable<number> {
-  private list: number[] = NO_IDS;
+  /** The first id, or 0 for none (ids start at 1). */
+  private first = 0;
+  private rest: number[] = NO_IDS;
   private set: Set<number> | null = null;
 
   add(id: number): this {
     if (this.set) this.set.add(id);
-    else if (!this.list.includes(id)) {
-      if (this.list.length >= 16) {
-        this.set = new Set(this.list).add(id);
-        this.list = NO_IDS;
+    else if (this.first === 0) this.first = id;
+    else if (this.first !== id && !this.rest.includes(id)) {
+      if (this.rest.length >= 15) {
+        this.set = new Set([this.first, ...this.rest, id]);
+        this.first = 0;
+        this.rest = NO_IDS;
       } else {
         // Exact size: a spread or a push leaves room for 16 more ids (~200 bytes per object instead of ~70).
-        const next = new Array<number>(this.list.length + 1);
-        for (let i = 0; i < this.list.length; i++) next[i] = this.list[i]!;
-        next[this.list.length] = id;
-        this.list = next;
+        const next = new Array<number>(this.rest.length + 1);
+        for (let i = 0; i < this.rest.length; i++) next[i] = this.rest[i]!;
+        next[this.rest.length] = id;
+        this.rest = next;
       }
     }
     return this;
@@ -130,23 +139,33 @@ export class DepSet implements Iterable<number> {
 
   delete(id: number): boolean {
     if (this.set) return this.set.delete(id);
-    const i = this.list.indexOf(id);
+    if (this.first === 0) return false;
+    if (this.first === id) {
+      this.first = this.rest.length > 0 ? this.rest[0]! : 0;
+      this.rest = this.rest.length > 1 ? this.rest.slice(1) : NO_IDS;
+      return true;
+    }
+    const i = this.rest.indexOf(id);
     if (i < 0) return false;
-    this.list = this.list.filter((x) => x !== id);
+    this.rest = this.rest.length > 1 ? this.rest.filter((x) => x !== id) : NO_IDS;
     return true;
   }
 
   has(id: number): boolean {
-    return this.set ? this.set.has(id) : this.list.includes(id);
+    if (this.set) return this.set.has(id);
+    return this.first !== 0 && (this.first === id || this.rest.includes(id));
   }
 
   get size(): number {
-    return this.set ? this.set.size : this.list.length;
+    if (this.set) return this.set.size;
+    return this.first === 0 ? 0 : 1 + this.rest.length;
   }
 
   [Symbol.iterator](): Iterator<number> {
     // A snapshot: callers may change the dependencies while they walk them.
-    return (this.set ? [...this.set] : this.list)[Symbol.iterator]();
+    if (this.set) return [...this.set][Symbol.iterator]();
+    if (this.first === 0) return NO_IDS[Symbol.iterator]();
+    return (this.rest.length === 0 ? [this.first] : [this.first, ...this.rest])[Symbol.iterator]();
   }
 }
 const NO_IDS: number[] = [];

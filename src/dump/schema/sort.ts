@@ -3,7 +3,7 @@
  * stable topological sort (Knuth's algorithm filling the output from the end with a max-heap of
  * presort positions), repairing dependency loops with `repair` until the sort succeeds.
  */
-import { PRIORITY, type DumpObject } from './model.js';
+import { PRIORITY, type DumpObject, type Tie } from './model.js';
 
 function bytes(s: string): Buffer {
   return Buffer.from(s, 'utf8');
@@ -23,15 +23,25 @@ export function compareObjects(a: DumpObject, b: DumpObject): number {
   else if (b.schema !== null) return 1;
   const n = cmpStr(a.name, b.name);
   if (n !== 0) return n;
-  const len = Math.min(a.tie.length, b.tie.length);
+  const la = tieLength(a.tie);
+  const lb = tieLength(b.tie);
+  const len = Math.min(la, lb);
   for (let i = 0; i < len; i++) {
-    const x = a.tie[i]!;
-    const y = b.tie[i]!;
+    const x = tieAt(a.tie, i);
+    const y = tieAt(b.tie, i);
     const c = typeof x === 'number' && typeof y === 'number' ? x - y : cmpStr(String(x), String(y));
     if (c !== 0) return c;
   }
-  if (a.tie.length !== b.tie.length) return a.tie.length - b.tie.length;
+  if (la !== lb) return la - lb;
   return a.oid - b.oid;
+}
+
+function tieLength(t: Tie): number {
+  return typeof t === 'object' ? t.length : 1;
+}
+
+function tieAt(t: Tie, i: number): string | number {
+  return typeof t === 'object' ? t[i]! : t;
 }
 
 class MaxHeap {
