@@ -56,6 +56,11 @@ export interface ChunkStoreOptions {
    * (plus the chunk in its hands) however many uploads are in flight. A lent chunk counts its whole pooled buffer.
    */
   compressBytes?: number;
+  /**
+   * Sequential reads ({@link ChunkStore.read}, {@link ChunkStore.readWithMembers}) run a young-generation collection
+   * after every this many plaintext bytes; 0: never (default {@link defaultReadGcEveryBytes}).
+   */
+  readGcEveryBytes?: number;
 }
 
 /**
@@ -81,9 +86,29 @@ export const DECODE_AHEAD = 2;
  * buffers of each chunk (downloaded, opened, decompressed) are freed while young instead of piling up outside V8's
  * heap until it notices them, 64 MiB later. Measured on a 933 MiB dump: `check --read-data` peaked at 173–175 MiB
  * without, 133–139 with a collection every 16 MiB (+0.3–0.5 CPU s), 140–142 every 32 MiB. Sequential reads
- * ({@link ChunkStore.read}) showed no gain from pacing and are not paced (their CPU matters to `restore --into`).
+ * ({@link ChunkStore.read}) showed no gain from pacing on Node.js 22 and are paced only on V8 13 and later
+ * ({@link READ_GC_EVERY_BYTES}).
  */
 export const LOAD_GC_EVERY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Sequential reads on V8 13 and later (Node.js 24) are paced too: a young-generation collection every this many
+ * plaintext bytes (~2 chunks at the default chunker parameters). Measured on the 933 MiB dump (`restore --stdout`,
+ * compiled CLI): Node.js 24 peaked at 158–170 MiB unpaced, 130–141 paced every 1–2 MiB, 143–158 every 4–8 MiB, at the
+ * same CPU. Not the young generation (76 scavenges vs Node.js 22's 87, 2.7 vs 4.5 MiB promoted, the same 4 MiB
+ * semi-spaces) and not glibc's thread arenas (`MALLOC_ARENA_MAX=2` changed nothing on Node.js 24): the buffers of
+ * the chunks read between two scavenges (bodies, opened and decompressed plaintexts, ~13 MiB of data apart) are
+ * freed into the main malloc heap, which on Node.js 24 grew to 66 MiB and was given back twice in a run (`strace`:
+ * 63 `brk` calls) where Node.js 22's stayed under 50 MiB and shrank again and again (118). Collected every 2 MiB, they
+ * are freed while the heap can still reuse their memory. Node.js 22 gained nothing from it (138–140 MiB unpaced,
+ * 139–143 paced, the same CPU), so it is left unpaced there; docs/benchmarks.md, "Node.js 24".
+ */
+export const READ_GC_EVERY_BYTES = 2 * 1024 * 1024;
+
+/** {@link ChunkStoreOptions.readGcEveryBytes} by default: {@link READ_GC_EVERY_BYTES} on V8 13 and later, else 0. */
+export function defaultReadGcEveryBytes(v8Version = process.versions.v8 ?? ''): number {
+  return Number.parseInt(v8Version, 10) >= 13 ? READ_GC_EVERY_BYTES : 0;
+}
 
 export class ChunkStore {
   readonly #store: Store;
@@ -98,6 +123,8 @@ export class ChunkStore {
   /** Decodes (open + decompress + verify) of data chunks in progress: {@link DECODE_SLOTS}. */
   readonly #decoding = new ByteBudget(DECODE_SLOTS);
   readonly #loadPacer = new GarbagePacer(LOAD_GC_EVERY_BYTES);
+  /** Paces sequential reads (null: not paced; see {@link READ_GC_EVERY_BYTES}). */
+  readonly #readPacer: GarbagePacer | null;
   readonly #reused: ReusedChunkVerifier<UploadStats>;
   readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
   /** Downloads and decodes started by sequential reads ({@link read}, {@link readWithMembers}): for tests and measurements. */
@@ -109,11 +136,18 @@ export class ChunkStore {
     this.#opts = opts;
     this.#limiter = new Limiter(opts.concurrency);
     this.#compressing = new ByteBudget(opts.compressBytes ?? DEFAULT_COMPRESS_BYTES);
+    const readGc = opts.readGcEveryBytes ?? defaultReadGcEveryBytes();
+    this.#readPacer = readGc > 0 ? new GarbagePacer(readGc) : null;
     this.#reused = new ReusedChunkVerifier<UploadStats>({
       store, logger: opts.logger, concurrency: opts.concurrency,
       estimatedObjects: () => this.#known?.size ?? 0,
       reupload: (id, plain, stats) => this.#upload(id, plain, stats),
     });
+  }
+
+  /** Young-generation collections run by sequential reads so far (see {@link READ_GC_EVERY_BYTES}). */
+  get readCollections(): number {
+    return this.#readPacer?.collections ?? 0;
   }
 
   /** How the chunks reused by this session were proven to exist (see verify-reused.ts). */
@@ -470,6 +504,8 @@ export class ChunkStore {
         throw new IntegrityError(`chunk data/${ref.id} has ${length} bytes but the snapshot records ${ref.length}`, `data/${ref.id}`);
       }
       await fill();
+      // The chunk yielded before this one has been consumed: collecting now frees its buffers while young.
+      this.#readPacer?.count(ref.length);
       yield loaded;
     }
   }
