@@ -94,8 +94,8 @@ export const LOAD_GC_EVERY_BYTES = 16 * 1024 * 1024;
 /**
  * Sequential reads on V8 13 and later (Node.js 24) are paced too: a young-generation collection every this many
  * plaintext bytes (~2 chunks at the default chunker parameters). Measured on the 933 MiB dump (`restore --stdout`,
- * compiled CLI): Node.js 24 peaked at 158–170 MiB unpaced, 130–141 paced every 1–2 MiB, 143–158 every 4–8 MiB, at the
- * same CPU. Not the young generation (76 scavenges vs Node.js 22's 87, 2.7 vs 4.5 MiB promoted, the same 4 MiB
+ * compiled CLI): Node.js 24 peaked at 154–171 MiB unpaced, 130–149 paced every 1–2 MiB, 135–158 every 4–8 MiB, at the
+ * same CPU; a `.sql.gz` restore ({@link ChunkStore.readWithMembers}) 167–173 → 134–146 MiB for +0.4 CPU s. Not the young generation (76 scavenges vs Node.js 22's 87, 2.7 vs 4.5 MiB promoted, the same 4 MiB
  * semi-spaces) and not glibc's thread arenas (`MALLOC_ARENA_MAX=2` changed nothing on Node.js 24): the buffers of
  * the chunks read between two scavenges (bodies, opened and decompressed plaintexts, ~13 MiB of data apart) are
  * freed into the main malloc heap, which on Node.js 24 grew to 66 MiB and was given back twice in a run (`strace`:
