@@ -10,6 +10,7 @@ import type { DumpObject, TocEntry } from './model.js';
 import { doBlock, literal, type Quoter } from './quote.js';
 import type { Selection } from './select.js';
 import { Column, type ColumnRow } from './column.js';
+import { RelRecord } from './rel-record.js';
 
 export { Column };
 export interface AttrDef { obj: DumpObject; col: Column; separate: boolean }
@@ -323,21 +324,12 @@ export function releaseRendered(ctx: Ctx, rel: Rel): void {
 }
 
 /**
- * One object literal per kind, written out field by field: every relation (and every column) shares one hidden
+ * One class per kind (RelRecord, Column), built field by field: every relation (and every column) shares one hidden
  * class. Spreading the driver's row objects (`{ ...row }`) gave each its own, with a 0.7 KiB descriptor array: 14 MiB
  * for 2 000 tables.
  */
 function toRel(r: RelRow, qual: string): Rel {
-  return {
-    oid: r.oid, relname: r.relname, nspname: r.nspname, nspoid: r.nspoid, relkind: r.relkind, persistence: r.persistence, owner: r.owner,
-    acl: r.acl, base: r.base, reloptions: r.reloptions, toastopts: r.toastopts, checkoption: r.checkoption,
-    ispartition: r.ispartition, partbound: r.partbound, partkey: r.partkey, oftype: r.oftype,
-    rowsec: r.rowsec, forcerowsec: r.forcerowsec, replident: r.replident, amname: r.amname, spcname: r.spcname, populated: r.populated,
-    partam: r.partam, reltype: r.reltype, srvname: r.srvname, ftoptions: r.ftoptions,
-    qual, cols: NO_COLUMNS, checks: NO_CHECKS, parents: NO_OIDS, obj: undefined as unknown as DumpObject, dumpData: false,
-    dummyView: false, postponed: false, ruleOid: null, ruleObj: null, viewdef: null, seq: null, printAll: false, loadVia: null,
-    owned: r.owned, refreshObj: undefined,
-  };
+  return new RelRecord(r, qual, NO_COLUMNS, NO_CHECKS, NO_OIDS);
 }
 
 /**
