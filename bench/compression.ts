@@ -40,6 +40,9 @@ export function run(opts: { data: Uint8Array; repeat: number }): { rows: Compres
   const gz = (o: zlib.ZlibOptions): Fn => (b) => zlib.gzipSync(b, o);
   const gunz: Fn = (b) => zlib.gunzipSync(b);
   candidates.push(['gzip level 1 (default)', gz({ level: 1 }), gunz]);
+  candidates.push(['gzip level 1, 16 KiB window', gz({ level: 1, windowBits: 14 }), gunz]);
+  candidates.push(['gzip level 1, 8 KiB window', gz({ level: 1, windowBits: 13 }), gunz]);
+  candidates.push(['gzip level 1, 4 KiB window', gz({ level: 1, windowBits: 12 }), gunz]);
   candidates.push(['gzip level 1, memLevel 9', gz({ level: 1, memLevel: 9 }), gunz]);
   candidates.push(['gzip level 1, Z_FILTERED', gz({ level: 1, strategy: zlib.constants.Z_FILTERED }), gunz]);
   candidates.push(['gzip level 1, Z_RLE', gz({ level: 1, strategy: zlib.constants.Z_RLE }), gunz]);

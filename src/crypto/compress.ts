@@ -21,6 +21,16 @@ export const METHOD_ZSTD = 0x02;
 export const PACK_HEADER_BYTES = 5;
 /** gzip level for chunks; chosen by measurement (docs/chunking-and-crypto.md). */
 export const GZIP_LEVEL = 1;
+/**
+ * Deflate's window for every gzip member pgvault writes: chunks stored by backups, and members made at restore time (a
+ * `.sql.gz` of chunks stored raw or as zstd, a layered table's rebuilt rows): 8 KiB instead of zlib's default 32 KiB.
+ * Measured on pgbench SQL at level 1 in 1 MiB pieces (Node 22's zlib, one core): the S1 script of a scale-10 set, 185
+ * MiB: 10–30 % less CPU and 6 % smaller members; a scale-10 + 400 000 events `pg_dump` script, 190 MB: 356 → 441 MB
+ * per CPU-second and 0.1130 → 0.1068 of the input (rows of SQL repeat their neighbours; the longer window mostly costs
+ * time). Any gunzip reads it: a window below 32 KiB is plain deflate, and chunks stored before with the default
+ * window concatenate with these into one valid gzip stream (docs/benchmarks.md, "Compression").
+ */
+export const GZIP_WINDOW_BITS = 13;
 /** zstd level for chunks; chosen by measurement (docs/benchmarks.md, "Compression"). */
 export const ZSTD_LEVEL = 1;
 /** zlib works through its input in steps of this size; larger steps mean fewer thread-pool round trips. */
@@ -70,7 +80,7 @@ function withHeader(method: number, plainLength: number, payload: Uint8Array): U
 }
 
 /**
- * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}) or, with `zstd`, a zstd frame (level
+ * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}, window {@link GZIP_WINDOW_BITS}) or, with `zstd`, a zstd frame (level
  * {@link ZSTD_LEVEL}), if that is smaller, else raw. The work runs on libuv's thread pool, so several
  * calls in flight use several cores.
  */
@@ -83,30 +93,21 @@ export async function compressChunk(plain: Uint8Array, method: ChunkCompression 
       });
       if (frame.length < plain.length) return withHeader(METHOD_ZSTD, plain.length, frame);
     } else {
-      const member = await gzipAsync(plain, { level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK });
+      const member = await gzipAsync(plain, { level: GZIP_LEVEL, windowBits: GZIP_WINDOW_BITS, chunkSize: ZLIB_CHUNK });
       if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member);
     }
   }
   return withHeader(METHOD_RAW, plain.length, plain);
 }
 
-/**
- * Deflate's window for gzip members made at restore time (a `.sql.gz` of chunks stored raw or as zstd, a layered
- * table's rebuilt rows): 8 KiB instead of zlib's default 32 KiB. Measured on the S1 script of a scale-10 pgbench
- * set (185 MiB of SQL in 1 MiB pieces, level 1, Node 22's zlib): 10–30 % less CPU and 6 % smaller members (rows of
- * SQL repeat their neighbours; the longer window mostly costs time); the `.sql.gz` restore of a zstd repository of
- * that set: a 5.5 % smaller file, CPU within the noise. Any gunzip reads it: a window below 32 KiB is plain deflate.
- * (Chunks stored by backups keep zlib's default window.)
- */
-export const RESTORE_GZIP_WINDOW_BITS = 13;
 
 /**
- * One complete gzip member of `plain` at level 1 with the {@link RESTORE_GZIP_WINDOW_BITS} window, on libuv's thread
+ * One complete gzip member of `plain` at level 1 with the {@link GZIP_WINDOW_BITS} window, on libuv's thread
  * pool; zlib writes it in {@link ZLIB_CHUNK} steps (its default 16 KiB costs a thread-pool round trip and a fresh
  * buffer per 16 KiB of output).
  */
 export function gzipForRestore(plain: Uint8Array): Promise<Uint8Array> {
-  return gzipAsync(plain, { level: 1, windowBits: RESTORE_GZIP_WINDOW_BITS, chunkSize: ZLIB_CHUNK });
+  return gzipAsync(plain, { level: 1, windowBits: GZIP_WINDOW_BITS, chunkSize: ZLIB_CHUNK });
 }
 
 function header(packed: Uint8Array, label: string): { method: number; plainLength: number; payload: Uint8Array } {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConfigError, IntegrityError } from '../../src/errors.js';
 import {
-  compressChunk, decompressChunk, gzipForRestore, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
+  compressChunk, decompressChunk, GZIP_LEVEL, GZIP_WINDOW_BITS, gzipForRestore, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
 } from '../../src/crypto/compress.js';
 
 const text = (s: string, times: number): Uint8Array => new TextEncoder().encode(s.repeat(times));
@@ -30,6 +30,20 @@ test('incompressible data is stored raw; empty data too', async () => {
   const empty = await compressChunk(new Uint8Array(0));
   assert.equal(empty[0], METHOD_RAW);
   assert.equal((await decompressChunk(empty, 'data/e')).length, 0);
+});
+
+test('a backup stores gzip members with the 8 KiB window; they concatenate with members stored by earlier versions', async () => {
+  // SQL-like rows whose repeats lie both within 8 KiB and beyond it, so the window changes the bytes.
+  const rows = Array.from({ length: 30_000 }, (_, i) => `${i}\t${(i * 7919) % 1000}\tcustomer ${i % 500}\t2026-12-04 ${String(i % 24).padStart(2, '0')}:00\n`).join('');
+  const plain = new TextEncoder().encode(rows);
+  const packed = await compressChunk(plain);
+  assert.equal(packed[0], METHOD_GZIP);
+  assert.equal(GZIP_WINDOW_BITS, 13);
+  const member = gzipMemberOf(packed)!;
+  assert.deepEqual(member, new Uint8Array(gzipSync(plain, { level: GZIP_LEVEL, windowBits: GZIP_WINDOW_BITS })));
+  const before = gzipSync(plain, { level: GZIP_LEVEL }); // what versions before the 8 KiB window stored
+  assert.notDeepEqual(member, new Uint8Array(before), 'the window makes a difference on this input');
+  assert.ok(gunzipSync(Buffer.concat([before, member, before])).equals(Buffer.concat([plain, plain, plain])));
 });
 
 test('gzip members of consecutive chunks concatenate into one valid .gz of the whole input', async () => {
