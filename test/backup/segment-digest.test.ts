@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { startCluster, type PgCluster } from '../helpers/pg.js';
-import { listOf, segmentsOf } from '../helpers/script-digest.js';
+import { assertEveryRestoreFails, listOf, restoredScript, segmentsOf } from '../helpers/script-digest.js';
 import { FsStore } from '../../src/store/fs.js';
 import { Repository } from '../../src/repo/repository.js';
 import { backupDatabase } from '../../src/backup/backup.js';
@@ -44,7 +44,7 @@ before(async () => {
   repo = await Repository.init(new FsStore(join(tmp.path, 'repo'), { fsync: false }), 'pw', { kdf: TEST_KDF, chunker: TEST_CHUNKER, cacheDir: null });
   const r = await backupDatabase(repo, { connection: { host: pg.host, port: pg.port, user: pg.user, database: 'app' } }, { time: '2026-12-04T06:00:00Z' });
   snap = await loadSnapshot(repo, r.snapshotId);
-  script = await plainOut(snap);
+  script = await restoredScript(repo, snap);
   refs = [];
   for await (const ref of repo.refs(snap.dump.list)) refs.push(ref);
 });
@@ -54,22 +54,6 @@ after(async () => {
   await pg?.stop();
   tmp?.cleanup();
 });
-
-async function plainOut(s: Snapshot): Promise<Buffer> {
-  const out = new PassThrough();
-  const got = collect(out);
-  await restoreToStream(repo, s, out, { gzip: false });
-  out.end();
-  return got;
-}
-
-async function gzipOut(s: Snapshot): Promise<Buffer> {
-  const out = new PassThrough();
-  const got = collect(out);
-  await restoreToStream(repo, s, out, { gzip: true });
-  out.end();
-  return gunzipSync(await got);
-}
 
 /** The snapshot with another chunk list (and size), sealed as a backup seals its manifest. */
 async function tampered(list: ChunkRef[], size = snap.dump.size): Promise<Snapshot> {
@@ -90,20 +74,10 @@ test('a backup records the segment digest, not the whole script\'s SHA-256; it i
     assert.equal(createHash('sha256').update(script.subarray(t.dataOffset, t.dataOffset + t.dataLength)).digest('hex'), t.sha256, `${t.qualified}: its row segment`);
   }
   assert.ok(refs.length >= 6, `several chunks (${refs.length})`);
-  assert.deepEqual(await gzipOut(snap), script);
+  assert.deepEqual(await restoredScript(repo, snap, true), script);
 });
 
-const mismatch = (e: unknown): boolean => e instanceof IntegrityError && /does not match the checksum recorded at backup time/.test(e.message);
-let dirs = 0;
-
-async function assertRestoresFail(s: Snapshot): Promise<void> {
-  await assert.rejects(plainOut(s), mismatch);
-  await assert.rejects(gzipOut(s), mismatch);
-  const dir = join(tmp.path, `out-${dirs++}`);
-  mkdirSync(dir);
-  await assert.rejects(restoreToDirectory(repo, s, dir), mismatch);
-  assert.deepEqual(readdirSync(dir), []);
-}
+const assertRestoresFail = (s: Snapshot): Promise<void> => assertEveryRestoreFails(repo, s, tmp.path);
 
 test('a chunk swapped, dropped or repeated in the chunk list of a re-sealed manifest fails the restore', async () => {
   const swapped = [...refs];
@@ -113,7 +87,7 @@ test('a chunk swapped, dropped or repeated in the chunk list of a re-sealed mani
   await assertRestoresFail(await tampered(await listOf(repo, refs.filter((_, i) => i !== 2)), snap.dump.size - refs[2]!.length));
   await assertRestoresFail(await tampered(await listOf(repo, [...refs.slice(0, 3), refs[2]!, ...refs.slice(3)]), snap.dump.size + refs[2]!.length));
   // The untampered list through the same path restores.
-  assert.deepEqual(await plainOut(await tampered(await listOf(repo, refs))), script);
+  assert.deepEqual(await restoredScript(repo, await tampered(await listOf(repo, refs))), script);
 });
 
 test('one row byte changed in the stored script fails the restore', async () => {

@@ -22,7 +22,7 @@ import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.j
 import { rowRangesOf } from '../../src/restore/script-check.js';
 import { collect, tempDir } from '../repo/helpers.js';
 import { fsRepo } from './helpers.js';
-import { listOf } from '../helpers/script-digest.js';
+import { assertEveryRestoreFails as assertRestoresFail, listOf, restoredFile, restoredScript } from '../helpers/script-digest.js';
 
 let tmp: { path: string; cleanup: () => void };
 let repo: Repository;
@@ -93,47 +93,14 @@ after(async () => {
   tmp.cleanup();
 });
 
-async function plainOut(s: Snapshot): Promise<Buffer> {
-  const out = new PassThrough();
-  const got = collect(out);
-  await restoreToStream(repo, s, out, { gzip: false });
-  out.end();
-  return got;
-}
-
-async function gzipOut(s: Snapshot): Promise<Buffer> {
-  const out = new PassThrough();
-  const got = collect(out);
-  await restoreToStream(repo, s, out, { gzip: true });
-  out.end();
-  return gunzipSync(await got);
-}
-
-let dirs = 0;
-async function fileOut(s: Snapshot): Promise<Buffer> {
-  const dir = join(tmp.path, `out-${dirs++}`);
-  mkdirSync(dir);
-  const path = await restoreToDirectory(repo, s, dir);
-  return gunzipSync(readFileSync(path));
-}
-
 test('a snapshot with a segment digest restores to a file and to a stream, plain and gzip, byte for byte', async () => {
   assert.equal(good.dump.sha256, undefined);
-  assert.deepEqual(await plainOut(good), script);
-  assert.deepEqual(await gzipOut(good), script);
-  assert.deepEqual(await fileOut(good), script);
+  assert.deepEqual(await restoredScript(repo, good), script);
+  assert.deepEqual(await restoredScript(repo, good, true), script);
+  assert.deepEqual(await restoredFile(repo, good, tmp.path), script);
 });
 
-const mismatch = (e: unknown): boolean => e instanceof IntegrityError && /does not match the checksum recorded at backup time/.test(e.message);
-
-async function assertEveryRestoreFails(s: Snapshot): Promise<void> {
-  await assert.rejects(plainOut(s), mismatch);
-  await assert.rejects(gzipOut(s), mismatch);
-  const dir = join(tmp.path, `bad-${dirs++}`);
-  mkdirSync(dir);
-  await assert.rejects(restoreToDirectory(repo, s, dir), mismatch);
-  assert.deepEqual(readdirSync(dir), [], 'no file is left');
-}
+const assertEveryRestoreFails = (s: Snapshot): Promise<void> => assertRestoresFail(repo, s, tmp.path);
 
 test('a chunk list with two chunks swapped (same size), one dropped or one repeated fails every restore', async () => {
   const swapped = [...refs];
@@ -162,8 +129,8 @@ test('one row byte changed in the stored stream fails every restore', async () =
 test('an older manifest with the whole script\'s sha256 restores and is checked as before', async () => {
   const sha256 = createHash('sha256').update(script).digest('hex');
   const old = await snapshot(good.dump.list, { sha256 });
-  assert.deepEqual(await plainOut(old), script);
-  assert.deepEqual(await fileOut(old), script);
+  assert.deepEqual(await restoredScript(repo, old), script);
+  assert.deepEqual(await restoredFile(repo, old, tmp.path), script);
   const swapped = [...refs];
   [swapped[1], swapped[3]] = [swapped[3]!, swapped[1]!];
   await assertEveryRestoreFails(await snapshot(await listOf(repo, swapped), { sha256 }));
