@@ -13,6 +13,7 @@
  */
 import * as crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { keepV8Flags } from '../memory/v8-flags.js';
 
 export type Argon2Implementation = 'native' | 'wasm' | 'worker';
 
@@ -99,10 +100,11 @@ import(workerData.sodiumUrl).then(async (m) => {
 /** libsodium in a worker thread that is terminated as soon as the key arrives (its memory goes with it). */
 function workerDerive(bytes: number, password: string, salt: Uint8Array, opslimit: number, memlimit: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_SOURCE, {
+    // Starting it resets V8's flags (heap growth, young-generation ceiling): set again when it is online and gone.
+    const worker = keepV8Flags(new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { sodiumUrl, bytes, password, salt, opslimit, memlimit },
-    });
+    }));
     let settled = false;
     worker.once('message', (m: Uint8Array | { error: string }) => {
       settled = true;

@@ -7,6 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ExitCode, PgvaultError } from '../errors.js';
+import { keepV8Flags } from '../memory/v8-flags.js';
 import type { MasterKey } from './keys.js';
 import type { PackedChunk } from './pack.js';
 
@@ -49,10 +50,10 @@ export function createPackPool(keys: MasterKey, size: number): PackPool {
 
   const slots: Slot[] = Array.from({ length: size }, () => {
     const slot: Slot = {
-      worker: new Worker(bootstrap, {
+      worker: keepV8Flags(new Worker(bootstrap, {
         eval: true,
         workerData: { keys: { encryption: keys.encryption, chunkId: keys.chunkId } },
-      }),
+      })),
       pending: new Map(),
     };
     slot.worker.on('message', (r: Reply) => {

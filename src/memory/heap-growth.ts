@@ -14,10 +14,16 @@
  * when it sets the next limit, at the end of each full collection.
  */
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
+import { setV8Flag } from './v8-flags.js';
 
-/** The lowest growth: what a large live heap (a catalog of many objects) gets. */
-export const MIN_GROWTH_PERCENT = 50;
+/**
+ * The lowest growth: what a large live heap (a catalog of many objects, from 80 MiB live) gets. A dump of 20 000
+ * tables keeps 120–150 MiB live while it sorts and renders; at 50 % the heap reached 185–198 MiB before the next full
+ * collection, at 30 % its peak RSS fell by 25–35 MiB for ~0.5 CPU s more (five runs each; 20 % saved no more):
+ * docs/benchmarks.md, "Many objects", fifth round.
+ */
+export const MIN_GROWTH_PERCENT = 30;
 /** Room above the live heap (measured on the 1 GB set: 24 MiB ran 21–24 full collections per backup instead of 61). */
 export const ROOM_BYTES = 24 * 1024 * 1024;
 /** The highest growth (measured: 200–300 % saved no more CPU than 100–150 % and cost 10–20 MiB of peak RSS). */
@@ -41,12 +47,9 @@ export function heapGrowth(): number {
 export function setHeapGrowth(percent: number): void {
   if (!Number.isInteger(percent) || percent < 1) throw new RangeError(`heap growth must be a positive whole percentage, got ${percent}`);
   if (percent === current) return;
-  try {
-    setFlagsFromString(`--heap-growing-percent=${percent}`);
-    current = percent;
-  } catch {
-    // A runtime without V8 flags: its own heuristics apply.
-  }
+  // Remembered, so that it is set again after a worker thread starts (src/memory/v8-flags.ts); a runtime without V8
+  // flags keeps its own heuristics.
+  if (setV8Flag('heap-growing-percent', percent)) current = percent;
 }
 
 let observer: PerformanceObserver | undefined;

@@ -9,10 +9,13 @@
  * start-up, but the growth factor is read at every growth: once the young generation reaches the ceiling this
  * module sets `--semi-space-growth-factor=1`, after which a growth leaves the capacity as it is. Starting a worker
  * thread puts V8's flags back to their start-up values (measured on Node.js 22: the young generation then grew to
- * 16 MiB again), so the flag is set again after every collection from then on (3.5 µs each).
+ * 16 MiB again), so the flag is set again after every collection from then on (3.5 µs each), and when a worker thread
+ * of pgvault's is online and when it has exited (src/memory/v8-flags.ts): a growth at the first scavenge after the
+ * reset comes before any collection observer runs.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { setV8Flag } from './v8-flags.js';
 
 /** The per-semi-space ceiling (measured: 4 MiB gave the lowest peak RSS at the same CPU as V8's 16 MiB). */
 export const MAX_SEMI_SPACE_BYTES = 4 * 1024 * 1024;
@@ -32,11 +35,8 @@ export function youngGenerationCapped(): boolean {
 
 function stopGrowth(): void {
   capped = true;
-  try {
-    setFlagsFromString('--semi-space-growth-factor=1');
-  } catch {
-    // A runtime without V8 flags: its own heuristics apply.
-  }
+  // A runtime without V8 flags: its own heuristics apply.
+  setV8Flag('semi-space-growth-factor', 1);
 }
 
 /**

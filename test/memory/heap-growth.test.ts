@@ -15,8 +15,10 @@ test('a small live heap gets a fixed room, within the minimum and maximum percen
 });
 
 test('a large live heap (a catalog of many objects) gets the minimum growth', () => {
-  assert.equal(growthPercent(48 * MiB), MIN_GROWTH_PERCENT);
+  assert.equal(growthPercent(80 * MiB), MIN_GROWTH_PERCENT);
   assert.equal(growthPercent(400 * MiB), MIN_GROWTH_PERCENT);
+  // A dump of 20 000 tables (~140 MiB live at its sort) may grow by at most 30 %: at 50 % it peaked 25–35 MiB higher.
+  assert.ok(growthPercent(140 * MiB) <= 30, `${growthPercent(140 * MiB)} %`);
 });
 
 test('the percentage only falls as the live heap grows', () => {

@@ -14,6 +14,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SegmentHasher } from './segments.js';
+import { keepV8Flags } from '../../memory/v8-flags.js';
 
 /** What `endScript` returns: the whole script's SHA-256, or its segment digest (docs/format.md "Segment digest"). */
 export type ScriptDigestKind = 'sha256' | 'segments';
@@ -163,7 +164,7 @@ export function createHasher(opts: { inline?: boolean; digest?: ScriptDigestKind
   const inline = opts.inline ?? availableParallelism() < 3;
   if (!inline) {
     try {
-      return new WorkerHasher(new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { segments } }));
+      return new WorkerHasher(keepV8Flags(new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { segments } })));
     } catch {
       // e.g. a runtime without worker threads: same hashes, computed inline.
     }
