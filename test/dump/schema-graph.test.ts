@@ -11,7 +11,7 @@ import { ledgerKey } from '../../src/dump/guard/index.js';
 import { Ctx } from '../../src/dump/schema/context.js';
 import { CLASS, DepSet, type DumpObject } from '../../src/dump/schema/model.js';
 import { Quoter } from '../../src/dump/schema/quote.js';
-import { compareObjects, sortDumpObjects } from '../../src/dump/schema/sort.js';
+import { compareObjects, compareUtf8, sortDumpObjects } from '../../src/dump/schema/sort.js';
 
 function ctx(): Ctx {
   return new Ctx(null as unknown as pg.Client, new Quoter([]), 150000, { noOwner: false, noPrivileges: false, clean: true, lockWaitTimeoutMs: 0 }, {});
@@ -66,6 +66,24 @@ describe('DepSet', () => {
     assert.equal(fields.rest.length, 0, 'no array of its own for one id');
     assert.equal(fields.rest, (new DepSet() as unknown as { rest: number[] }).rest, 'the shared empty array');
     assert.equal(fields.set, null);
+  });
+});
+
+describe('compareUtf8', () => {
+  it('orders strings as their UTF-8 bytes (pg_dump\'s strcmp), surrogate pairs and lone surrogates included', () => {
+    // Units that order differently as UTF-16 and as UTF-8 (U+E000–U+FFFF against characters beyond U+FFFF), lone
+    // surrogates (encoded as U+FFFD), and the usual ASCII and Latin-1.
+    const units = ['a', 'b', 'Z', '_', '0', 'é', 'ß', '\u00ff', '\u0800', '\ue000', '\uffff', '\ufffd', '\ud83d\ude00', '\ud800\udc00', '\udbff\udfff', '\ud800', '\udc00'];
+    let seed = 7;
+    const rnd = (k: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % k; };
+    const word = (): string => Array.from({ length: rnd(5) }, () => units[rnd(units.length)]!).join('');
+    const sign = (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : 0);
+    for (let i = 0; i < 20000; i++) {
+      const a = word();
+      // Often a shared prefix, so the difference falls anywhere.
+      const b = rnd(2) === 0 ? a.slice(0, rnd(a.length + 1)) + word() : word();
+      assert.equal(sign(compareUtf8(a, b)), Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')), JSON.stringify([a, b]));
+    }
   });
 });
 

@@ -5,13 +5,38 @@
  */
 import { PRIORITY, type DumpObject, type Tie } from './model.js';
 
-function bytes(s: string): Buffer {
-  return Buffer.from(s, 'utf8');
+/**
+ * `a` against `b` in the order of their UTF-8 bytes (pg_dump's strcmp), without encoding them: the presort compares
+ * ~3 million pairs of names at 20 000 tables, and two buffers per comparison were most of its time. Code units
+ * compare as UTF-8 bytes until the first difference unless a surrogate is involved (a character beyond U+FFFF
+ * encodes above U+E000–U+FFFF, and a lone surrogate as U+FFFD); those rare pairs are compared as bytes.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i < n) {
+    // The units before are the same in both (a high surrogate among them is paired, or lone, in both alike).
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (!isSurrogate(x) && !isSurrogate(y)) return x - y;
+  } else if (n === 0 || !isHighSurrogate(a.charCodeAt(n - 1))) {
+    // One is a prefix of the other, and no surrogate pair spans the end of the shorter: its bytes are a prefix too.
+    return a.length - b.length;
+  }
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-function cmpStr(a: string, b: string): number {
-  return Buffer.compare(bytes(a), bytes(b));
+function isSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdfff;
 }
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+const cmpStr = compareUtf8;
 
 export function compareObjects(a: DumpObject, b: DumpObject): number {
   const p = PRIORITY[a.type] - PRIORITY[b.type];
