@@ -20,7 +20,7 @@ import { setV8Flag } from './v8-flags.js';
 /**
  * The lowest growth: what a large live heap (a catalog of many objects, from 80 MiB live) gets. A dump of 20 000
  * tables keeps 120–150 MiB live while it sorts and renders; at 50 % the heap reached 185–198 MiB before the next full
- * collection, at 30 % its peak RSS fell by 25–35 MiB for ~0.5 CPU s more (five runs each; 20 % saved no more):
+ * collection, at 30 % its peak RSS fell by 25–35 MiB for ~0.5 CPU s more (two runs each; 20 % saved no more):
  * docs/benchmarks.md, "Many objects", fifth round.
  */
 export const MIN_GROWTH_PERCENT = 30;
