@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { buildDataset, PG_BIN, type Db } from './suite/dataset.js';
 import { currentLoad } from './suite/machine.js';
 import { cleanEnv, duBytes, measure, type Measured } from './suite/measure.js';
-import { ROOT } from './suite/pgvault-cli.js';
+import { ROOT, shownPath } from './suite/pgvault-cli.js';
 import { findRestic, PGVAULT_PASSWORD, q, RESTIC_PASSWORD } from './suite/tools.js';
 
 interface Variant { name: string; root: string; initArgs: string[]; bundle: string }
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     `# bench/backup.ts ${new Date().toISOString()}`,
     '',
     `pgbench scale ${scale} + ${events} events; Node.js ${nodeVersion}; ${restic.version}; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}).`,
-    `Variants: ${variants.map((v) => `${v.name} = ${v.root === ROOT ? 'this checkout' : v.root}${v.initArgs.length ? ` (init ${v.initArgs.join(' ')})` : ''}`).join('; ')}.`,
+    `Variants: ${variants.map((v) => `${v.name} = ${shownPath(v.root) === '.' ? 'this checkout' : shownPath(v.root)}${v.initArgs.length ? ` (init ${v.initArgs.join(' ')})` : ''}`).join('; ')}.`,
     'CPU s = user + system of the command and its children (for pg_dump, the client only: the server is not counted).',
     '',
     line(['round', 'cpus', 'what', 'wall s', 'CPU s', 'peak RSS MiB', 'stored MiB', 'load 1 min']),

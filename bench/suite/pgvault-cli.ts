@@ -6,10 +6,25 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * A path as committed result files show it: relative to the repository when inside it ('.' for the checkout itself),
+ * `<tmp>/<name>` under the temporary folder; system paths (e.g. /usr/bin/restic) as they are. So results do not
+ * name this machine's folders.
+ */
+export function shownPath(p: string): string {
+  const abs = resolve(p);
+  const rel = relative(ROOT, abs);
+  if (rel === '') return '.';
+  if (!rel.startsWith('..') && !isAbsolute(rel)) return rel;
+  const inTmp = relative(tmpdir(), abs);
+  return !inTmp.startsWith('..') && !isAbsolute(inTmp) ? `<tmp>/${basename(abs)}` : abs;
+}
 
 export interface CliRunner {
   /** Node arguments before the pgvault arguments. */

@@ -10,7 +10,7 @@ import { applyChanges, buildDataset, freshDatabase, type ChangeRound, type Datas
 import { startLatencyProxy, type LatencyProxy, type RequestCounts } from './latency-proxy.js';
 import { currentLoad, machineInfo, type Load, type MachineInfo } from './machine.js';
 import type { Measured } from './measure.js';
-import { pgvaultCli } from './pgvault-cli.js';
+import { pgvaultCli, shownPath } from './pgvault-cli.js';
 import { findRestic, Pgvault, pgDumpCeiling, psqlLoadGz, ResticStdin, SeedPipeline, type RunResult } from './tools.js';
 
 export interface SuiteOptions {
@@ -309,7 +309,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     const { log: _log, ...options } = o;
     return {
       preset: o.preset, options,
-      machine: machineInfo(), loads, startedAt, finishedAt: new Date().toISOString(), pgvaultRuns: cli.how, restic: restics, missing,
+      machine: machineInfo(), loads, startedAt, finishedAt: new Date().toISOString(), pgvaultRuns: cli.how,
+      restic: restics.map((x) => ({ ...x, path: shownPath(x.path) })), missing,
       dataset: { scale: o.scale, events: o.events, sqlBytes: sql0, buildSeconds }, changes, rows,
     };
   } finally {
