@@ -36,17 +36,15 @@ function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
 }
 
-const cmpStr = compareUtf8;
-
 export function compareObjects(a: DumpObject, b: DumpObject): number {
   const p = PRIORITY[a.type] - PRIORITY[b.type];
   if (p !== 0) return p;
   if (a.schema !== null && b.schema !== null) {
-    const c = cmpStr(a.schema, b.schema);
+    const c = compareUtf8(a.schema, b.schema);
     if (c !== 0) return c;
   } else if (a.schema !== null) return -1;
   else if (b.schema !== null) return 1;
-  const n = cmpStr(a.name, b.name);
+  const n = compareUtf8(a.name, b.name);
   if (n !== 0) return n;
   const la = tieLength(a.tie);
   const lb = tieLength(b.tie);
@@ -54,7 +52,7 @@ export function compareObjects(a: DumpObject, b: DumpObject): number {
   for (let i = 0; i < len; i++) {
     const x = tieAt(a.tie, i);
     const y = tieAt(b.tie, i);
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : cmpStr(String(x), String(y));
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : compareUtf8(String(x), String(y));
     if (c !== 0) return c;
   }
   if (la !== lb) return la - lb;
