@@ -20,6 +20,7 @@
  */
 import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { IntegrityError } from '../errors.js';
+import { freeNow } from '../memory/free-now.js';
 import { KEY_BYTES } from './keys.js';
 import { sodium } from './sodium.js';
 
@@ -59,6 +60,7 @@ export function xchachaEncryptInto(out: Uint8Array, at: number, key: Uint8Array,
   for (const part of [cipher.update(plain), cipher.final(), cipher.getAuthTag()]) {
     out.set(part, p);
     p += part.length;
+    freeNow(part); // the cipher's own output, copied into `out`
   }
   subkey.fill(0);
 }

@@ -14,6 +14,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { ConfigError, IntegrityError } from '../errors.js';
+import { freeNow } from '../memory/free-now.js';
 
 export const METHOD_RAW = 0x00;
 export const METHOD_GZIP = 0x01;
@@ -71,11 +72,13 @@ export function checkCompression(c: ChunkCompression): void {
   if (c === 'zstd' && !zstdAvailable()) throw zstdMissing('zstd compression');
 }
 
-function withHeader(method: number, plainLength: number, payload: Uint8Array): Uint8Array {
+/** The packed object: header, then `payload`, in a new buffer. `owned`: `payload` is zlib's output, freed once copied. */
+function withHeader(method: number, plainLength: number, payload: Uint8Array, owned = false): Uint8Array {
   const out = new Uint8Array(PACK_HEADER_BYTES + payload.length);
   out[0] = method;
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(1, plainLength, true);
   out.set(payload, PACK_HEADER_BYTES);
+  if (owned) freeNow(payload);
   return out;
 }
 
@@ -91,10 +94,12 @@ export async function compressChunk(plain: Uint8Array, method: ChunkCompression 
       const frame = await zstdCall(zstdApi.zstdCompress, plain, {
         params: { [zstdApi.constants.ZSTD_c_compressionLevel!]: ZSTD_LEVEL }, chunkSize: ZLIB_CHUNK,
       });
-      if (frame.length < plain.length) return withHeader(METHOD_ZSTD, plain.length, frame);
+      if (frame.length < plain.length) return withHeader(METHOD_ZSTD, plain.length, frame, true);
+      freeNow(frame);
     } else {
       const member = await gzipAsync(plain, { level: GZIP_LEVEL, windowBits: GZIP_WINDOW_BITS, chunkSize: ZLIB_CHUNK });
-      if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member);
+      if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member, true);
+      freeNow(member);
     }
   }
   return withHeader(METHOD_RAW, plain.length, plain);

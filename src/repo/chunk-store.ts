@@ -23,6 +23,7 @@ import { ChunkCache } from './cache.js';
 import { crashPoint } from '../crash-points.js';
 import { ReusedChunkVerifier, type ReuseStats } from './verify-reused.js';
 import { GarbagePacer } from '../memory/garbage.js';
+import { freeNow } from '../memory/free-now.js';
 
 /** Upload statistics of a ChunkStore session or of one stream. */
 export interface UploadStats {
@@ -218,6 +219,7 @@ export class ChunkStore {
           unbudget();
         }
         const body = seal(this.#keys.encryption, packed, `data/${id}`);
+        freeNow(packed); // compressChunk's own buffer, copied into the sealed body
         await this.#store.put('data', id, body);
         known.add(id);
         this.#reused.markProven(id);

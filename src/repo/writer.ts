@@ -41,8 +41,9 @@ export class StreamWriter {
   constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean } = {}) {
     this.#chunks = chunks;
     this.#hash = opts.hash === false ? null : createHash('sha256');
-    // Nearly every chunk fits a buffer of 2 × avg; the pool keeps up to 4 free buffers beside those in flight.
-    this.#pool = new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 4 });
+    // Nearly every chunk fits a buffer of 2 × avg; the pool keeps up to 2 free buffers beside those in flight (4 kept
+    // 4–8 MiB more resident at the peak of a 3.7 GiB backup, for no CPU saved: docs/benchmarks.md, "Dead buffers").
+    this.#pool = new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 2 });
     this.#data = new Chunker(params, { pool: this.#pool });
     this.#list = new Chunker(params);
   }

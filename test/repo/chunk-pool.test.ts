@@ -40,6 +40,27 @@ test('the pool hands out views of reused buffers, keeps at most `keep` free ones
   assert.equal(pool.freeBuffers, 2);
 });
 
+test('buffers given back while `keep` are free are freed at once; the kept ones stay intact', () => {
+  const small = 64 * 1024;
+  const pool = new ChunkPool({ small, max: 4 * small, keep: 1 });
+  const a = pool.take(small);
+  const b = pool.take(small);
+  const big = pool.take(3 * small);
+  a.fill(1);
+  pool.give(a);
+  assert.equal(pool.freed, 0);
+  pool.give(b);
+  assert.equal(pool.freed, 1, 'one free buffer is kept, the next one given back is freed');
+  assert.equal(b.length, 0, 'the freed chunk is empty, not silently reused');
+  pool.give(b);
+  assert.equal(pool.freed, 1, 'giving a freed chunk back again does nothing');
+  pool.give(big);
+  assert.equal(pool.freed, 2);
+  const again = pool.take(100);
+  assert.equal(again.buffer, a.buffer, 'the kept buffer is handed out again');
+  assert.equal(again.buffer.byteLength, small);
+});
+
 /** FsStore whose data puts wait, so chunks stay in flight while the writer goes on chunking. */
 class SlowStore extends FsStore {
   delays = 0;
