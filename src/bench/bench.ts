@@ -21,9 +21,9 @@ import { copyStage, readSample } from './sample.js';
 import { openScratchStore } from './scratch-store.js';
 import { cpuStages } from './stages.js';
 import { transferStages } from './transfer.js';
-import type { BenchReport, StageResult } from './types.js';
+import type { BenchReport, CoreEstimate, StageResult } from './types.js';
 
-export type { BenchReport, StageResult, TableRate } from './types.js';
+export type { BenchReport, CoreEstimate, StageResult, TableRate } from './types.js';
 
 export interface BenchOptions {
   connection: ConnectionOptions;
@@ -117,6 +117,27 @@ export function findBottleneck(stages: readonly StageResult[], cores = available
   return { bottleneck: { stage, mbPerSec, advice: ADVICE[stage] ?? '' }, estimate: mbPerSec };
 }
 
+/** libuv's thread pool, where compression runs: UV_THREADPOOL_SIZE, 4 by default. */
+function threadPoolSize(): number {
+  const n = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? n : 4;
+}
+
+/**
+ * The same model for hosts with other numbers of cores, at this host's speed per core, against the same database and
+ * bucket: the main-thread stages and the upload rate stay as measured, the compression pool scales with
+ * min(cores, thread pool) from the one-thread rate, and every stage shares the cores.
+ */
+export function modelByCores(stages: readonly StageResult[], counts: readonly number[] = [1, 2, 4, 8]): CoreEstimate[] {
+  const perCore = stages.find((s) => s.stage === 'compress-1')?.mbPerSec ?? null;
+  return counts.map((cores) => {
+    const scaled = perCore === null || perCore <= 0 ? stages
+      : stages.map((s) => (s.stage === 'compress' ? { ...s, mbPerSec: perCore * Math.min(cores, threadPoolSize()) } : s));
+    const { bottleneck, estimate } = findBottleneck(scaled, cores);
+    return { cores, mbPerSec: estimate, limit: bottleneck.stage };
+  });
+}
+
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const logger = o.logger ?? silentLogger;
   const started = new Date();
@@ -174,7 +195,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const { bottleneck, estimate } = findBottleneck(stages);
   return {
     database, serverVersion, repository: o.repoLocation, scratchLocation: scratch.location, cleanedUp, sampleBytes: s.sampleBytes,
-    stages, tables: s.tables, bottleneck, estimatedBackupMbPerSec: estimate, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    stages, tables: s.tables, bottleneck, estimatedBackupMbPerSec: estimate, byCores: modelByCores(stages), peakRssMiB: process.resourceUsage().maxRSS / 1024,
     concurrency, startedAt: started.toISOString(), durationMs: Date.now() - started.getTime(),
   };
 }

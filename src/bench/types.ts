@@ -25,6 +25,13 @@ export interface TableRate {
   mbPerSec: number;
 }
 
+/** The estimated backup rate on a host with `cores` cores, and the stage that limits it there. */
+export interface CoreEstimate {
+  cores: number;
+  mbPerSec: number;
+  limit: string;
+}
+
 export interface BenchReport {
   database: string;
   serverVersion: string;
@@ -41,6 +48,8 @@ export interface BenchReport {
   bottleneck: { stage: string; mbPerSec: number; advice: string };
   /** Estimated end-to-end backup rate from the stage rates (pipelined: the slowest stage sets the pace). */
   estimatedBackupMbPerSec: number;
+  /** The model's estimate for hosts of 1, 2, 4 and 8 cores at this host's speed per core (see modelByCores). */
+  byCores: CoreEstimate[];
   /** Peak RSS of this process during the bench, MiB. */
   peakRssMiB: number;
   /** Concurrency used for uploads/downloads. */

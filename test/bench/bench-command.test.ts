@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { findBottleneck, runBench, type BenchReport } from '../../src/bench/bench.js';
+import { findBottleneck, modelByCores, runBench, type BenchReport } from '../../src/bench/bench.js';
 import { scratchLocationFor } from '../../src/bench/scratch-store.js';
 import { openStore } from '../../src/store/open.js';
 import { OBJECT_KINDS, type Store } from '../../src/store/types.js';
@@ -91,6 +91,8 @@ describe('pgvault bench', { timeout: 300_000 }, () => {
     const text = cli(['bench', pgc.url('shop'), '--sample-mb', '5', '--keep-mb', '1'], env);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /Bottleneck: /);
+    assert.match(text.stdout, /Other hosts .*: 1 core ~[\d.]+ MB\/s \(\w[\w-]*\), 2 cores .*, 8 cores ~[\d.]+ MB\/s/);
+    assert.deepEqual(rep.byCores.map((e) => e.cores), [1, 2, 4, 8]);
   });
 
   it('stops reading after the sample size and works against S3, removing its prefix', async () => {
@@ -119,5 +121,22 @@ describe('pgvault bench', { timeout: 300_000 }, () => {
     r = findBottleneck([st('copy', 300), ...fast, st('upload', 20)], 16);
     assert.equal(r.bottleneck.stage, 'upload');
     assert.equal(r.estimate, 20);
+  });
+
+  it('models hosts of other sizes at this host\'s speed per core: compression scales with the pool, the main thread does not', () => {
+    const st = (stage: string, mbPerSec: number) => ({ stage, label: stage, path: 'backup' as const, mbPerSec, seconds: 1, bytes: 1 });
+    // Measured on 2 cores: the pool compresses at 190 MB/s with 100 MB/s per thread.
+    const stages = [st('copy', 300), st('chunk', 400), st('hash', 800), st('encrypt', 800), st('compress-1', 100), st('compress', 190), st('upload', 500)];
+    const m = modelByCores(stages);
+    assert.deepEqual(m.map((e) => e.cores), [1, 2, 4, 8]);
+    const main = 1 / (1 / 300 + 1 / 400 + 1 / 800 + 1 / 800);
+    assert.ok(Math.abs(m[0]!.mbPerSec - 1 / (1 / main + 1 / 100)) < 1e-9, 'one core does every stage in turn');
+    assert.equal(m[0]!.limit, 'cpu');
+    assert.ok(Math.abs(m[1]!.mbPerSec - 2 / (1 / main + 1 / 100)) < 1e-9);
+    assert.equal(m[2]!.limit, 'main-thread', 'from 4 cores the main thread is the limit');
+    assert.ok(Math.abs(m[3]!.mbPerSec - main) < 1e-9, 'more cores do not speed up the main thread');
+    for (let i = 1; i < m.length; i++) assert.ok(m[i]!.mbPerSec >= m[i - 1]!.mbPerSec, 'never slower with more cores');
+    // A slow bucket limits every size alike.
+    assert.ok(modelByCores([...stages.slice(0, -1), st('upload', 20)]).every((e) => e.limit === 'upload' && e.mbPerSec === 20));
   });
 });

@@ -35,6 +35,8 @@ export function printBench(r: BenchReport): void {
     printLine('');
   }
   printLine(`Bottleneck: ${r.bottleneck.stage} at ${f1(r.bottleneck.mbPerSec)} MB/s: ${r.bottleneck.advice}`);
+  printLine(`Other hosts (the same model at this host's speed per core): ` +
+    r.byCores.map((e) => `${e.cores} core${e.cores === 1 ? '' : 's'} ~${f1(e.mbPerSec)} MB/s (${e.limit})`).join(', '));
 }
 
 export function register(program: Command): void {
