@@ -18,10 +18,18 @@ export const FREE_NOW_MIN_BYTES = 64 * 1024;
 
 type Detachable = ArrayBuffer & { readonly detached?: boolean; transfer?: (newLength?: number) => ArrayBuffer };
 
-/** Frees the memory behind `view` now, if it is an ArrayBuffer of at least {@link FREE_NOW_MIN_BYTES}. Returns whether it did. */
+/**
+ * Frees the memory behind `view` now, if it is a detachable ArrayBuffer of at least {@link FREE_NOW_MIN_BYTES}.
+ * Returns whether it did; a buffer it cannot free is left as it was.
+ */
 export function freeNow(view: Uint8Array): boolean {
   const b = view.buffer as Detachable;
   if (!(b instanceof ArrayBuffer) || b.byteLength < FREE_NOW_MIN_BYTES || b.detached === true || typeof b.transfer !== 'function') return false;
-  b.transfer(0);
-  return true;
+  try {
+    b.transfer(0);
+    return true;
+  } catch {
+    // Not detachable: Node.js 24 marks some of its own buffers so (zlib's output, for one); the collector frees them.
+    return false;
+  }
 }

@@ -38,3 +38,13 @@ test('a SharedArrayBuffer is never detached', () => {
   assert.equal(freeNow(shared), false);
   assert.equal(shared.length, FREE_NOW_MIN_BYTES * 2);
 });
+
+test('a buffer that cannot be detached is left as it was (WebAssembly memory; Node.js 24 marks zlib\'s output so)', () => {
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const view = new Uint8Array(memory.buffer);
+  view[0] = 42;
+  assert.ok(view.length >= FREE_NOW_MIN_BYTES);
+  assert.equal(freeNow(view), false);
+  assert.equal(view[0], 42);
+  assert.equal(memory.buffer.byteLength, 2 * 65536);
+});
