@@ -10,8 +10,9 @@ import { freeNow } from '../memory/free-now.js';
  * Buffers come in two sizes: `small` (chunks up to it, nearly all of them) and `max`. At most `keep` free buffers
  * are kept; the memory of the rest is freed at once (src/memory/free-now.ts), so memory is bounded by the chunks in
  * flight plus `keep` buffers, without dead buffers waiting for a collection. Giving back a chunk is the caller's
- * promise that nothing reads or writes it any more; giving it back twice is harmless (the buffer is kept once, or
- * already freed).
+ * promise that nothing reads or writes it any more; giving it back twice in a row is harmless (the buffer is kept
+ * once, or already freed), but never after it may have been taken again: it would be handed out, or freed, under its
+ * new owner (ChunkStore.save calls its `release` exactly once).
  */
 export class ChunkPool {
   /** Size of the small buffers (chunks up to this size use one). */
