@@ -11,9 +11,6 @@ import type { Worker } from 'node:worker_threads';
 /** The flags set through {@link setV8Flag}, by name, as the text given to V8. */
 const flags = new Map<string, string>();
 
-/** Times {@link reapplyV8Flags} ran (for tests and measurements). */
-export let reapplied = 0;
-
 /** Set `--name=value` now and remember it; false where the runtime has no V8 flags. */
 export function setV8Flag(name: string, value: number): boolean {
   const text = `--${name}=${value}`;
@@ -28,7 +25,6 @@ export function setV8Flag(name: string, value: number): boolean {
 
 /** Set every remembered flag again. */
 export function reapplyV8Flags(): void {
-  reapplied++;
   for (const text of flags.values()) {
     try {
       setFlagsFromString(text);

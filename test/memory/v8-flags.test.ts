@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { numberFromChild } from '../helpers/child-number.js';
 import { MAX_SEMI_SPACE_BYTES } from '../../src/memory/young-generation.js';
 
 const YOUNG = pathToFileURL(join(import.meta.dirname, '../../src/memory/young-generation.ts')).href;
@@ -35,9 +35,7 @@ function youngGenerationAfterWorker(keep: boolean): number {
     for (let round = 0; round < 3; round++) { churn(3000000); largest = Math.max(largest, youngGenerationBytes()); }
     process.stdout.write(String(largest));
   `;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return Number(r.stdout);
+  return numberFromChild(script);
 }
 
 test("the control: a worker thread resets V8's flags, and the young generation grows past its ceiling at once", () => {

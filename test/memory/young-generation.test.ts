@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { numberFromChild } from '../helpers/child-number.js';
 import { MAX_SEMI_SPACE_BYTES } from '../../src/memory/young-generation.js';
 
 const MODULE = pathToFileURL(join(import.meta.dirname, '../../src/memory/young-generation.ts')).href;
@@ -34,9 +34,7 @@ function largestYoungGeneration(cap: boolean, workerAt = -1): number {
     }
     process.stdout.write(String(largest));
   `;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return Number(r.stdout);
+  return numberFromChild(script);
 }
 
 test('without the ceiling the young generation grows past it (the control: this workload does grow it)', () => {
