@@ -7,12 +7,14 @@
  *  - PostgreSQL refuses to run as root, so as root the server runs as another user (`postgres`), and that
  *    user must be able to reach the binaries. A clone under a private folder (the root user's home, a `mktemp -d`
  *    folder with mode 0700) is not reachable by it: then the package's native/ folder is copied once into the system
- *    temp folder, readable by everyone, under a name derived from the source and its postgres binary, and that
- *    copy is used (later runs reuse it; a half-written copy is never visible: it is renamed into place whole).
+ *    temp folder, readable by everyone, under a name derived from the package's name and version and the content
+ *    of its postgres binary, and that copy is used. Every later run reuses it, from this clone or any other clone
+ *    of the same package (a name derived from the clone's path left one 60 MB copy per major behind for every
+ *    fresh clone a CI machine tested); a half-written copy is never visible: it is renamed into place whole.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -46,10 +48,19 @@ function canExecute(user: string | null, file: string): boolean {
   return spawnSync(cmd[0]!, cmd.slice(1)).status === 0;
 }
 
-/** A copy of `native` that everyone can read, in the system temp folder; reused while its source is unchanged. */
+/**
+ * The name of the shared copy of `native`: the package's name and version and the SHA-256 of its postgres binary,
+ * the same for every clone that installed the same package (not its path or its files' times).
+ */
+export function copyKey(native: string): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(native), 'package.json'), 'utf8')) as { name?: string; version?: string };
+  const binary = createHash('sha256').update(readFileSync(join(native, 'bin', 'postgres'))).digest('hex');
+  return createHash('sha256').update(`${pkg.name ?? ''}@${pkg.version ?? ''}\0${binary}`).digest('hex').slice(0, 16);
+}
+
+/** A copy of `native` that everyone can read, in the system temp folder; shared by every clone of the same package. */
 function readableCopy(native: string): string {
-  const postgres = statSync(join(native, 'bin', 'postgres'));
-  const key = createHash('sha256').update(`${realpathSync(native)}\0${postgres.size}\0${postgres.mtimeMs}`).digest('hex').slice(0, 16);
+  const key = copyKey(native);
   const dest = join(tmpdir(), `pgvault-embedded-postgres-${key}`);
   if (existsSync(join(dest, 'bin', 'postgres'))) return dest;
   const staging = mkdtempSync(`${dest}.partial-`);
