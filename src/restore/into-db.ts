@@ -8,15 +8,15 @@ import { counted } from '../progress/count.js';
 import type { OnProgress } from '../progress/types.js';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
 import { connect } from '../db/connect.js';
 import { describeConnection, type ConnectionOptions } from '../db/connection.js';
 import { DatabaseError, IntegrityError, isPgvaultError, UsageError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
-import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
+import { hasLayers, type PartRecord, type Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
+import { copyInSink } from './copy-in.js';
 import { inContext } from './locate.js';
 import { readScript } from './script.js';
 import { scriptText } from './text.js';
@@ -96,8 +96,8 @@ export async function runTableData(client: pg.Client, cursor: ByteCursor, part: 
   if (!copyLine) throw new IntegrityError(`snapshot part ${part.name} does not start with a COPY ... FROM stdin line`);
   const own = opts.emptyTable === true && copyLine.startsWith(`COPY ${t.qualified} `);
   if (own) await client.query(`BEGIN; TRUNCATE TABLE ONLY ${t.qualified}`);
-  const sink = client.query(copyFrom(own ? `${copyLine.slice(0, -1)} WITH (FREEZE)` : copyLine.slice(0, -1)));
-  await pipeline(Readable.from(cursor.take(t.dataLength), { objectMode: false }), sink);
+  const sink = client.query(copyInSink(own ? `${copyLine.slice(0, -1)} WITH (FREEZE)` : copyLine.slice(0, -1), (p) => cursor.giveBack(p)));
+  await pipeline(Readable.from(cursor.lend(t.dataLength), { objectMode: false }), sink);
   if (own) await client.query('COMMIT');
   await cursor.skip(part.offset + part.length - t.dataOffset - t.dataLength);
 }
@@ -130,7 +130,8 @@ export async function restoreInto(repo: Repository, s: Snapshot, conn: Connectio
       }
     }
     const cursor = new ByteCursor(counted(readScript(repo, s), opts.onProgress,
-      { operation: opts.progressOperation ?? 'restore', database: s.database, total: s.dump.size }, { parts: s.parts }), `the dump of snapshot ${s.id.slice(0, 8)}`);
+      { operation: opts.progressOperation ?? 'restore', database: s.database, total: s.dump.size }, { parts: s.parts }), `the dump of snapshot ${s.id.slice(0, 8)}`,
+      { owned: !hasLayers(s) });
     await client.query('BEGIN');
     for (const part of s.parts) {
       if (cursor.position !== part.offset) throw new IntegrityError(`snapshot ${s.id.slice(0, 8)} parts are not contiguous at ${part.name}`);

@@ -29,7 +29,7 @@ import { describeConnection, type ConnectionOptions } from '../db/connection.js'
 import { DatabaseError, IntegrityError, isPgvaultError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Repository } from '../repo/repository.js';
-import type { PartRecord, Snapshot } from '../snapshot/manifest.js';
+import { hasLayers, type PartRecord, type Snapshot } from '../snapshot/manifest.js';
 import { ByteCursor } from './cursor.js';
 import { runLargeObjects, runTableData, stripMetaCommands, type RestoreIntoResult } from './into-db.js';
 import { inContext } from './locate.js';
@@ -307,7 +307,9 @@ export async function restoreParallel(repo: Repository, s: Snapshot, conn: Conne
     const plan = planLoad(s.parts, post.entries, {
       part: async (client, p) => {
         if (p.kind === 'table-data') {
-          const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `table ${p.name} of snapshot ${s.id.slice(0, 8)}`);
+          // Its buffers are this cursor's alone (without layers: ./script.ts), so runTableData frees each once sent.
+          const cursor = new ByteCursor(readScript(repo, s, { start: p.offset, end: p.offset + p.length }), `table ${p.name} of snapshot ${s.id.slice(0, 8)}`,
+            { owned: !hasLayers(s) });
           // runTableData reads relative to the part's start: a cursor over exactly this range.
           const rel: PartRecord = { ...p, offset: 0 };
           if (p.table) rel.table = { ...p.table, dataOffset: p.table.dataOffset - p.offset };
