@@ -3,18 +3,7 @@ import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
 import { Chunker, ChunkPool, chunkStream, DEFAULT_CHUNKER_PARAMS, validateChunkerParams, type ChunkerParams } from '../../src/chunker/index.js';
 import { boundaries } from '../../src/chunker/fastcdc.js';
-
-/** Deterministic PRNG (mulberry32) so every run tests the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 const SMALL: ChunkerParams = { min: 64, avg: 256, max: 1024 };
 const MEDIUM: ChunkerParams = { min: 2048, avg: 8192, max: 32768 };

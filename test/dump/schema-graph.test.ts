@@ -12,20 +12,10 @@ import { Ctx } from '../../src/dump/schema/context.js';
 import { CLASS, DepSet, type DumpObject } from '../../src/dump/schema/model.js';
 import { Quoter } from '../../src/dump/schema/quote.js';
 import { compareObjects, compareUtf8, sortDumpObjects } from '../../src/dump/schema/sort.js';
+import { prng as rng } from '../helpers/prng.js';
 
 function ctx(): Ctx {
   return new Ctx(null as unknown as pg.Client, new Quoter([]), 150000, { noOwner: false, noPrivileges: false, clean: true, lockWaitTimeoutMs: 0 }, {});
-}
-
-/** A seeded generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('DepSet', () => {

@@ -13,6 +13,7 @@ import { runTableData } from '../../src/restore/into-db.js';
 import { copyInSink } from '../../src/restore/copy-in.js';
 import type { PartRecord } from '../../src/snapshot/manifest.js';
 import { FREE_NOW_MIN_BYTES } from '../../src/memory/free-now.js';
+import { ownedBuffers, yieldEach } from '../helpers/owned-buffers.js';
 
 let cluster: PgCluster;
 before(async () => {
@@ -22,22 +23,16 @@ before(async () => {
 });
 after(async () => { await cluster?.stop(); });
 
-/** `bytes` cut into buffers of their own, each at least FREE_NOW_MIN_BYTES, of varying sizes. */
-function cut(bytes: Buffer): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let at = 0, i = 0; at < bytes.length; i++) {
-    let n = Math.min(bytes.length - at, FREE_NOW_MIN_BYTES + ((i * 48_271) % 150_000));
-    if (bytes.length - at - n < FREE_NOW_MIN_BYTES) n = bytes.length - at; // no small last buffer
-    const b = new Uint8Array(new ArrayBuffer(n));
-    b.set(bytes.subarray(at, at + n));
-    out.push(b);
+/** The sizes of `total` bytes cut into pieces of at least FREE_NOW_MIN_BYTES each, of varying sizes. */
+function sizesOf(total: number): number[] {
+  const sizes: number[] = [];
+  for (let at = 0, i = 0; at < total; i++) {
+    let n = Math.min(total - at, FREE_NOW_MIN_BYTES + ((i * 48_271) % 150_000));
+    if (total - at - n < FREE_NOW_MIN_BYTES) n = total - at; // no small last buffer
+    sizes.push(n);
     at += n;
   }
-  return out;
-}
-
-async function* source(buffers: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const b of buffers) yield b;
+  return sizes;
 }
 
 test('COPY from owned buffers: every buffer is freed once sent, and the table holds exactly the rows sent', async () => {
@@ -45,7 +40,7 @@ test('COPY from owned buffers: every buffer is freed once sent, and the table ho
   const data = Buffer.from(Array.from({ length: rows }, (_, i) => `${i}\t${'row\\t'.repeat(i % 9)}${createHash('md5').update(String(i)).digest('hex')}\n`).join(''));
   const header = Buffer.from('COPY public.t (id, s) FROM stdin;\n');
   const script = Buffer.concat([header, data, Buffer.from('\\.\n\n')]);
-  const buffers = cut(script);
+  const buffers = ownedBuffers(script, sizesOf(script.length));
   assert.ok(buffers.length >= 8, `${buffers.length} buffers`);
   const part: PartRecord = {
     kind: 'table-data', name: 'TABLE DATA public.t', offset: 0, length: script.length,
@@ -57,7 +52,7 @@ test('COPY from owned buffers: every buffer is freed once sent, and the table ho
   const client = new pg.Client(cluster.config('copyin'));
   await client.connect();
   try {
-    const cursor = new ByteCursor(source(buffers), 'test script', { owned: true });
+    const cursor = new ByteCursor(yieldEach(buffers), 'test script', { owned: true });
     await runTableData(client, cursor, part);
     assert.equal(cursor.position, script.length);
     assert.equal(cursor.freed, buffers.length, 'every buffer was freed once the socket had taken it');

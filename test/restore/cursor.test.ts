@@ -8,35 +8,8 @@ import assert from 'node:assert/strict';
 import { ByteCursor } from '../../src/restore/cursor.js';
 import { IntegrityError } from '../../src/errors.js';
 import { FREE_NOW_MIN_BYTES } from '../../src/memory/free-now.js';
-
-/** Deterministic PRNG (mulberry32) so every run tests the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `data` cut into buffers of their own (each its own ArrayBuffer, as a decoded chunk is), of the given sizes. */
-function buffersOf(data: Uint8Array, sizes: number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const n of sizes) {
-    const b = new Uint8Array(new ArrayBuffer(n));
-    b.set(data.subarray(at, at + n));
-    out.push(b);
-    at += n;
-  }
-  return out;
-}
-
-async function* source(buffers: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const b of buffers) yield b;
-}
+import { prng } from '../helpers/prng.js';
+import { ownedBuffers, yieldEach } from '../helpers/owned-buffers.js';
 
 interface Held { piece: Uint8Array; at: number; copy: Buffer }
 
@@ -48,9 +21,9 @@ test('any mix of take, lend, takeAll and skip yields the source in order, and a 
     const total = sizes.reduce((a, b) => a + b, 0);
     const data = new Uint8Array(total);
     for (let i = 0; i < total; i++) data[i] = (i * 31 + seed) & 0xff;
-    const buffers = buffersOf(data, sizes);
+    const buffers = ownedBuffers(data, sizes);
     const owned = r() < 0.8;
-    const cursor = new ByteCursor(source(buffers), `case ${seed}`, { owned });
+    const cursor = new ByteCursor(yieldEach(buffers), `case ${seed}`, { owned });
     const held: Held[] = [];
     const pinned: Held[] = [];
     /** Which buffers (by index) had a piece taken with take(): those must never be freed. */
@@ -115,8 +88,8 @@ test('any mix of take, lend, takeAll and skip yields the source in order, and a 
 });
 
 test('an owned buffer is freed only when the cursor has passed it and every lent piece of it is back', async () => {
-  const [a, b] = buffersOf(new Uint8Array(300_000).fill(7), [150_000, 150_000]);
-  const cursor = new ByteCursor(source([a!, b!]), 'two buffers', { owned: true });
+  const [a, b] = ownedBuffers(new Uint8Array(300_000).fill(7), [150_000, 150_000]);
+  const cursor = new ByteCursor(yieldEach([a!, b!]), 'two buffers', { owned: true });
   const lent: Uint8Array[] = [];
   for await (const p of cursor.lend(100_000)) lent.push(p);
   cursor.giveBack(lent[0]!);
@@ -138,8 +111,8 @@ test('an owned buffer is freed only when the cursor has passed it and every lent
 });
 
 test('a source that yields one buffer twice, against its promise, fails loudly instead of losing bytes', async () => {
-  const [a] = buffersOf(new Uint8Array(100_000).fill(1), [100_000]);
-  const cursor = new ByteCursor(source([a!, a!]), 'the dump of snapshot 0123abcd', { owned: true });
+  const [a] = ownedBuffers(new Uint8Array(100_000).fill(1), [100_000]);
+  const cursor = new ByteCursor(yieldEach([a!, a!]), 'the dump of snapshot 0123abcd', { owned: true });
   await cursor.skip(100_000);
   await assert.rejects(cursor.takeAll(100_000), (e: unknown) => e instanceof IntegrityError && /came back after it was freed, at byte 100000/.test(e.message));
 });
