@@ -408,10 +408,7 @@ export class ChunkStore {
   /** Decrypt, decompress and verify a downloaded chunk. */
   async #plain(id: string, body: Uint8Array): Promise<Uint8Array> {
     const label = chunkLabel(id);
-    const opened = open(this.#keys.encryption, body, label, label);
-    const plain = await decompressChunk(opened, label);
-    // The decrypted, still compressed bytes are dead once inflated (a raw chunk's plaintext is a view of them).
-    if (plain.buffer !== opened.buffer) freeNow(opened);
+    const plain = await decompressChunk(open(this.#keys.encryption, body, label, label), label);
     if (this.idOf(plain) !== id) {
       throw new IntegrityError(`chunk ${label} decrypted but its content does not match its ID: the repository is damaged`, label);
     }

@@ -87,7 +87,10 @@ export class ByteCursor {
             'this is a bug in pgvault (please report it); nothing was restored from it');
         }
         this.#buf = r.value;
-        if (this.#owned && !this.#held.has(r.value.buffer)) {
+        const again = this.#held.get(r.value.buffer);
+        // A buffer yielded again while pieces of it are still lent (against `owned`): it is never freed here.
+        if (again) again.pinned = true;
+        else if (this.#owned) {
           this.#cur = { out: 0, retired: false, pinned: false, whole: r.value };
           this.#held.set(r.value.buffer, this.#cur);
         }

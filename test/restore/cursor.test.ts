@@ -116,3 +116,17 @@ test('a source that yields one buffer twice, against its promise, fails loudly i
   await cursor.skip(100_000);
   await assert.rejects(cursor.takeAll(100_000), (e: unknown) => e instanceof IntegrityError && /came back after it was freed, at byte 100000/.test(e.message));
 });
+
+test('a buffer yielded again while pieces of it are still lent is never freed: every piece stays intact', async () => {
+  const [a, b] = ownedBuffers(new Uint8Array(200_000).map((_, i) => i & 0xff), [100_000, 100_000]);
+  const cursor = new ByteCursor(yieldEach([a!, a!, b!]), 'a source that repeats a buffer', { owned: true });
+  const lent: Uint8Array[] = [];
+  for await (const p of cursor.lend(150_000)) lent.push(p);
+  // The first `a` was passed with its piece still lent when the same buffer came again.
+  for (const p of lent) cursor.giveBack(p);
+  const rest = await cursor.takeAll(150_000);
+  assert.equal(cursor.freed, 1, 'only b');
+  assert.equal(a!.length, 100_000, 'a is not freed');
+  assert.ok(rest.subarray(0, 50_000).equals(Buffer.from(a!.subarray(50_000))));
+  assert.ok(lent.every((p) => p.length > 0));
+});
