@@ -5,10 +5,11 @@
 import { IntegrityError } from '../errors.js';
 import { open, seal } from './aead.js';
 import { compressChunk, decompressChunk, gzipMemberOf } from './compress.js';
-import { chunkId, isChunkId, type MasterKey } from './keys.js';
+import { chunkNamer, LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme } from './chunk-id.js';
+import { isChunkId, type MasterKey } from './keys.js';
 
 export interface PackedChunk {
-  /** Chunk ID: keyed BLAKE2b-256 of the plaintext, 64 lowercase hex. */
+  /** Chunk ID: the keyed hash of the plaintext under the repository's scheme (chunk-id.ts), 64 lowercase hex. */
   id: string;
   /** Bytes to store under `data/<id>`. */
   body: Uint8Array;
@@ -22,8 +23,8 @@ export function chunkLabel(id: string): string {
 }
 
 /** Hash, compress and seal one chunk. */
-export async function packChunk(keys: MasterKey, plain: Uint8Array): Promise<PackedChunk> {
-  const id = chunkId(keys.chunkId, plain);
+export async function packChunk(keys: MasterKey, plain: Uint8Array, scheme: ChunkIdScheme = LEGACY_CHUNK_ID_SCHEME): Promise<PackedChunk> {
+  const id = chunkNamer(scheme, keys.chunkId)(plain);
   const body = seal(keys.encryption, await compressChunk(plain), chunkLabel(id));
   return { id, body, storedBytes: body.length };
 }
@@ -33,13 +34,13 @@ export async function packChunk(keys: MasterKey, plain: Uint8Array): Promise<Pac
  * recomputed ID. Returns the plaintext and, if the chunk is stored as a gzip member, that member
  * (for `.sql.gz` restores without recompression). Throws IntegrityError naming `data/<id>`.
  */
-export async function unpackChunkWithMember(keys: MasterKey, id: string, body: Uint8Array):
+export async function unpackChunkWithMember(keys: MasterKey, id: string, body: Uint8Array, scheme: ChunkIdScheme = LEGACY_CHUNK_ID_SCHEME):
   Promise<{ plain: Uint8Array; gzipMember: Uint8Array | null }> {
   const label = chunkLabel(id);
   if (!isChunkId(id)) throw new IntegrityError(`${label} is not a valid chunk name (64 lowercase hex expected)`, label);
   const packed = open(keys.encryption, body, label, label);
   const plain = await decompressChunk(packed, label);
-  const actual = chunkId(keys.chunkId, plain);
+  const actual = chunkNamer(scheme, keys.chunkId)(plain);
   if (actual !== id) {
     throw new IntegrityError(`chunk ${label} decrypted but its content hashes to ${actual}; the object is corrupt or ` +
       'was written by a faulty client. Do not trust it; restore from another snapshot.', label);
@@ -48,8 +49,8 @@ export async function unpackChunkWithMember(keys: MasterKey, id: string, body: U
 }
 
 /** Open and verify a chunk stored under `data/<id>`; returns its plaintext. */
-export async function unpackChunk(keys: MasterKey, id: string, body: Uint8Array): Promise<Uint8Array> {
-  return (await unpackChunkWithMember(keys, id, body)).plain;
+export async function unpackChunk(keys: MasterKey, id: string, body: Uint8Array, scheme: ChunkIdScheme = LEGACY_CHUNK_ID_SCHEME): Promise<Uint8Array> {
+  return (await unpackChunkWithMember(keys, id, body, scheme)).plain;
 }
 
 /** Compress and seal a non-chunk object (snapshot manifest, index), bound to `<kind>/<name>`. */

@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { ExitCode, PgvaultError } from '../errors.js';
 import { keepV8Flags } from '../memory/v8-flags.js';
+import { LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme } from './chunk-id.js';
 import type { MasterKey } from './keys.js';
 import type { PackedChunk } from './pack.js';
 
@@ -42,7 +43,7 @@ const bootstrap = underTsx
     `.then((t) => { t.register(); return import(${JSON.stringify(workerUrl.href)}); })`
   : `import(${JSON.stringify(workerUrl.href)})`;
 
-export function createPackPool(keys: MasterKey, size: number): PackPool {
+export function createPackPool(keys: MasterKey, size: number, scheme: ChunkIdScheme = LEGACY_CHUNK_ID_SCHEME): PackPool {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`pack pool size must be a positive integer, got ${size}`);
   let seq = 0;
   let closed = false;
@@ -52,7 +53,7 @@ export function createPackPool(keys: MasterKey, size: number): PackPool {
     const slot: Slot = {
       worker: keepV8Flags(new Worker(bootstrap, {
         eval: true,
-        workerData: { keys: { encryption: keys.encryption, chunkId: keys.chunkId } },
+        workerData: { keys: { encryption: keys.encryption, chunkId: keys.chunkId }, scheme },
       })),
       pending: new Map(),
     };

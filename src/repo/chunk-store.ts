@@ -11,7 +11,8 @@
 import { availableParallelism } from 'node:os';
 import { open, seal } from '../crypto/aead.js';
 import { chunkLabel } from '../crypto/pack.js';
-import { chunkId, type MasterKey } from '../crypto/keys.js';
+import { chunkNamer, LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme, type ChunkNamer } from '../crypto/chunk-id.js';
+import type { MasterKey } from '../crypto/keys.js';
 import { compressChunk, decompressChunk, gzipForRestore, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -51,6 +52,8 @@ export interface ChunkStoreOptions {
   logger: Logger;
   /** How new data chunks are compressed (default gzip; the repository's setting). */
   compression?: ChunkCompression;
+  /** The keyed hash naming chunks, indexes and manifests (the repository's setting; default keyed BLAKE2b-256). */
+  idScheme?: ChunkIdScheme;
   /**
    * Memory of the plaintext chunks waiting for or under compression, in bytes (default
    * {@link DEFAULT_COMPRESS_BYTES}): `save` waits while it is spent, so a fast producer holds no more than this
@@ -128,6 +131,7 @@ export class ChunkStore {
   readonly #readPacer: GarbagePacer | null;
   readonly #reused: ReusedChunkVerifier<UploadStats>;
   readonly stats: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+  readonly #name: ChunkNamer;
   /** Downloads and decodes started by sequential reads ({@link read}, {@link readWithMembers}): for tests and measurements. */
   readonly readCounts = { downloads: 0, decodes: 0 };
 
@@ -135,6 +139,7 @@ export class ChunkStore {
     this.#store = store;
     this.#keys = keys;
     this.#opts = opts;
+    this.#name = chunkNamer(opts.idScheme ?? LEGACY_CHUNK_ID_SCHEME, keys.chunkId);
     this.#limiter = new Limiter(opts.concurrency);
     this.#compressing = new ByteBudget(opts.compressBytes ?? DEFAULT_COMPRESS_BYTES);
     const readGc = opts.readGcEveryBytes ?? defaultReadGcEveryBytes();
@@ -156,9 +161,9 @@ export class ChunkStore {
     return this.#reused.stats;
   }
 
-  /** ID of a plaintext chunk (keyed BLAKE2b-256). */
+  /** ID of a plaintext chunk (the repository's keyed hash: src/crypto/chunk-id.ts). */
   idOf(plain: Uint8Array): string {
-    return chunkId(this.#keys.chunkId, plain);
+    return this.#name(plain);
   }
 
   /**

@@ -7,17 +7,40 @@
  * so it cannot be altered without detection.
  */
 import type { ChunkerParams } from '../chunker/index.js';
+import { isChunkIdScheme, LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme } from '../crypto/chunk-id.js';
 import type { ChunkCompression } from '../crypto/compress.js';
 import { ConfigError, IntegrityError } from '../errors.js';
 
 export const REPO_FORMAT = 'pgvault-repository';
-export const REPO_VERSION = 1;
+/**
+ * The newest `config` version this pgvault reads and the one it writes. Version 2 adds `settings.chunkId` (the
+ * chunk-ID scheme); a version 1 repository names its objects with keyed BLAKE2b-256 and is read and written as it is.
+ */
+export const REPO_VERSION = 2;
 
 export interface RepoSettings {
   /** FastCDC parameters used for every stream of this repository. */
   chunker: ChunkerParams;
   /** Chunk compression scheme name, recorded for readers (see docs/chunking-and-crypto.md). */
   compression: string;
+  /** The keyed hash naming chunks, indexes and manifests (format version 2; version 1: keyed BLAKE2b-256). */
+  chunkId?: string;
+}
+
+/** The chunk-ID scheme of a repository: named in version 2's settings, keyed BLAKE2b-256 in version 1. */
+export function chunkIdSchemeOf(version: number, settings: RepoSettings, location: string): ChunkIdScheme {
+  // The header's version is not sealed; the settings are. They must agree, or the header was edited.
+  if ((version < 2) !== (settings.chunkId === undefined)) {
+    throw new IntegrityError(`the "config" object at ${location} says format version ${version} but its sealed settings ` +
+      `${settings.chunkId === undefined ? 'name no' : 'name a'} chunk-ID scheme: its header was altered; set its "version" back to ` +
+      `${settings.chunkId === undefined ? 1 : 2}`, 'config');
+  }
+  if (version < 2) return LEGACY_CHUNK_ID_SCHEME;
+  if (!isChunkIdScheme(settings.chunkId)) {
+    throw new ConfigError(`the repository at ${location} names its chunks with "${String(settings.chunkId)}", ` +
+      'which this pgvault does not know: it was created by a newer pgvault; upgrade pgvault');
+  }
+  return settings.chunkId;
 }
 
 /**
@@ -71,7 +94,7 @@ export function parseConfigHeader(bytes: Uint8Array, location: string): ConfigFi
   }
   if (typeof c.version !== 'number' || c.version > REPO_VERSION || c.version < 1) {
     throw new IntegrityError(
-      `the repository at ${location} uses format version ${String(c.version)}, but this pgvault reads version ${REPO_VERSION} only; upgrade pgvault`,
+      `the repository at ${location} uses format version ${String(c.version)}, but this pgvault reads versions 1 to ${REPO_VERSION} only; upgrade pgvault`,
       'config');
   }
   if (typeof c.id !== 'string' || !/^[0-9a-f]{32}$/.test(c.id) || typeof c.settings !== 'string') {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
+import { CHUNK_ID_SCHEMES, fasterChunkIdScheme, isChunkIdScheme, type ChunkIdScheme } from '../crypto/chunk-id.js';
 import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
 import { createKeyFile, MAX_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
@@ -22,7 +23,7 @@ import { ChunkCache, defaultCacheRoot } from './cache.js';
 import { ChunkStore, type ChunkSpan } from './chunk-store.js';
 import { SeenSnapshots } from './seen.js';
 import {
-  chunkCompressionOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
+  chunkCompressionOf, chunkIdSchemeOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
 } from './format.js';
 import { decodeRefs, type ChunkRef } from './records.js';
 import { StreamWriter } from './writer.js';
@@ -55,6 +56,11 @@ export interface InitOptions extends OpenOptions {
   chunker?: ChunkerParams;
   /** How data chunks are compressed (default gzip; zstd needs Node.js ≥ 22.15; docs/benchmarks.md). */
   compression?: ChunkCompression;
+  /**
+   * The keyed hash naming chunks (default 'auto': HMAC-SHA-256 unless keyed BLAKE2b is clearly faster on this
+   * machine, src/crypto/chunk-id.ts). Fixed for the repository's life.
+   */
+  chunkId?: ChunkIdScheme | 'auto';
   /** Argon2id parameters for the first key (tests pass cheap ones). */
   kdf?: Partial<KdfParams>;
 }
@@ -94,6 +100,8 @@ export class Repository {
   readonly seen: SeenSnapshots | null;
   /** How this repository compresses data chunks (from its sealed settings). */
   readonly compression: ChunkCompression;
+  /** The keyed hash naming this repository's objects (from its sealed settings; keyed BLAKE2b in format version 1). */
+  readonly chunkIdScheme: ChunkIdScheme;
   readonly #keys: MasterKey;
   #keyName: string;
 
@@ -102,6 +110,7 @@ export class Repository {
     this.id = config.id;
     this.settings = settings;
     this.compression = chunkCompressionOf(settings, store.location);
+    this.chunkIdScheme = chunkIdSchemeOf(config.version, settings, store.location);
     this.#keys = keys;
     this.#keyName = keyName;
     this.logger = opts.logger ?? silentLogger;
@@ -116,6 +125,7 @@ export class Repository {
       cache: cacheRoot === null ? null : new ChunkCache(cacheRoot, config.id, keys.chunkId),
       logger: this.logger,
       compression: this.compression,
+      idScheme: this.chunkIdScheme,
     });
   }
 
@@ -132,7 +142,11 @@ export class Repository {
     if (await store.stat('config', 'config')) throw new RepoExistsError(store.location);
     checkCompression(opts.compression ?? 'gzip');
     const keys = generateMasterKey();
-    const settings: RepoSettings = { chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS, compression: schemeOf(opts.compression ?? 'gzip') };
+    const chunkId = opts.chunkId === undefined || opts.chunkId === 'auto' ? fasterChunkIdScheme() : opts.chunkId;
+    if (!isChunkIdScheme(chunkId)) throw new UsageError(`unknown chunk-ID scheme "${String(chunkId)}" (known: ${CHUNK_ID_SCHEMES.join(', ')})`);
+    const settings: RepoSettings = {
+      chunker: opts.chunker ?? DEFAULT_CHUNKER_PARAMS, compression: schemeOf(opts.compression ?? 'gzip'), chunkId,
+    };
     const config: ConfigFile = {
       format: REPO_FORMAT,
       version: REPO_VERSION,
