@@ -4,7 +4,7 @@
  *   npx tsx bench/crypto.ts [--size-mb 128] [--seed 1]
  *
  * On dump-like data cut into chunks with the default chunker parameters, measures per stage:
- * keyed BLAKE2b (chunk IDs), XChaCha20-Poly1305 seal/open, compression candidates (gzip level 1/6,
+ * the two chunk-ID schemes (keyed BLAKE2b, HMAC-SHA-256), XChaCha20-Poly1305 seal/open, compression candidates (gzip level 1/6,
  * zlib deflate level 1) sequentially and with several chunks in flight (zlib's async API runs on
  * libuv's thread pool), restore-side decompression and `.sql.gz` production (concatenating stored
  * gzip members vs recompressing), the whole packChunk/unpackChunk path in-process and through the
@@ -16,6 +16,7 @@ import { deflate, gunzip, gzip, inflate, type ZlibOptions } from 'node:zlib';
 import { Chunker, DEFAULT_CHUNKER_PARAMS } from '../src/chunker/index.js';
 import { open, seal } from '../src/crypto/aead.js';
 import { compressChunk, decompressChunk, gzipMemberOf } from '../src/crypto/compress.js';
+import { chunkNamer } from '../src/crypto/chunk-id.js';
 import { chunkId, generateMasterKey } from '../src/crypto/keys.js';
 import { sodium } from '../src/crypto/sodium.js';
 import { packChunk, unpackChunk, type PackedChunk } from '../src/crypto/pack.js';
@@ -98,7 +99,9 @@ export async function run(opts: CryptoBenchOptions = {}): Promise<CryptoBenchRes
   };
 
   const keys = generateMasterKey();
-  await measure('keyed BLAKE2b-256 (chunk ID), main thread', () => { for (const c of chunks) chunkId(keys.chunkId, c); });
+  await measure('keyed BLAKE2b-256 (chunk ID of format 1 and blake2b-256-keyed repositories), main thread', () => { for (const c of chunks) chunkId(keys.chunkId, c); });
+  const hmac = chunkNamer('hmac-sha256', keys.chunkId);
+  await measure('HMAC-SHA-256 (chunk ID of hmac-sha256 repositories, OpenSSL), main thread', () => { for (const c of chunks) hmac(c); });
   const sealed: Uint8Array[] = [];
   // Before (libsodium's WebAssembly build, what seal/open used until the native change) and after (seal/open:
   // HChaCha20 subkey + OpenSSL's chacha20-poly1305); the bytes are identical (test/crypto/aead.test.ts).

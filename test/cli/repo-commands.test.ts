@@ -3,7 +3,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../repo/helpers.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -22,7 +22,7 @@ test('init, key add/list/passwd/remove and the exit codes of bad input', async (
   const pw = { PGVAULT_PASSWORD: 'first secret password' };
   let r = await pgvault(['--repo', repo, 'init'], pw);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /created pgvault repository [0-9a-f]{32}/);
+  assert.match(r.stdout, /created pgvault repository [0-9a-f]{32} at .* \(chunks named by (hmac-sha256|blake2b-256-keyed)\)/);
 
   r = await pgvault(['--repo', repo, 'init'], pw);
   assert.equal(r.code, 11, 'init over an existing repository');
@@ -92,4 +92,19 @@ test('init --compression: zstd is recorded where Node.js has it; an unknown meth
     assert.match(r.stderr, /Node\.js 22\.15/);
     assert.equal(existsSync(join(repo, 'config')), false);
   }
+});
+
+test('init --chunk-id: each scheme is recorded and reported, anything else is a usage error before anything is written', async () => {
+  const pw = { PGVAULT_PASSWORD: 'first secret password' };
+  for (const [arg, scheme] of [['hmac-sha256', 'hmac-sha256'], ['blake2b', 'blake2b-256-keyed']] as const) {
+    const repo = join(tmp.path, `repo-${arg}`);
+    const r = await pgvault(['--repo', repo, '--json', 'init', '--chunk-id', arg], pw);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { chunkId: string }).chunkId, scheme);
+  }
+  const bad = join(tmp.path, 'repo-bad');
+  const r = await pgvault(['--repo', bad, 'init', '--chunk-id', 'sha1'], pw);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--chunk-id must be auto, hmac-sha256 or blake2b, not "sha1"/);
+  assert.equal(existsSync(bad), false, 'nothing written');
 });
