@@ -7,7 +7,8 @@
  * other work shares the cores, so they are the numbers to compare between two versions of the code.
  *
  *   npm run bench:restore-ab -- --scale 3 --events 100000 --rounds 3 --variants 'j1;j2;psql'
- *   (kinds: j1, j2 = pgvault restore --into --create [--jobs 2]; psql = gunzip | psql; pgr = pg_restore -j 2 of a pg_dump -Fd)
+ *   (kinds: j1, j2 = pgvault restore --into --create [--jobs 2]; j1z, j2z = the same from a repository made with
+ *   `init --compression zstd`; psql = gunzip | psql; pgr = pg_restore -j 2 of a pg_dump -Fd)
  *   npm run bench:restore-ab -- --prof /tmp/prof     # also write V8 CPU profiles of the pgvault runs
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -45,6 +46,13 @@ async function main(): Promise<void> {
     await pv.init({ cheapKdf: true });
     const b = await pv.backup(ds.db, '2026-12-03T12:00:00Z');
     log(`backup: ${(b.backup.size / 1e6).toFixed(0)} MB of SQL`);
+    // The zstd kinds restore the same database from a second repository whose data chunks are zstd frames.
+    const pz = new Pgvault({ name: 'pgvault-zstd', work, cli });
+    if (variants.some((v) => /^j\dz\b/.test(v))) {
+      await pz.init({ cheapKdf: true, compression: 'zstd' });
+      const bz = await pz.backup(ds.db, '2026-12-03T12:00:00Z');
+      log(`backup into a zstd repository: ${(bz.storedBytes / 2 ** 20).toFixed(1)} MiB stored (gzip: ${(b.storedBytes / 2 ** 20).toFixed(1)} MiB)`);
+    }
     const gzDir = join(work, 'gz');
     mkdirSync(gzDir);
     await pv.cli(['restore', 'latest', '--target', gzDir]);
@@ -57,6 +65,8 @@ async function main(): Promise<void> {
     const run: Record<string, (env: NodeJS.ProcessEnv) => Promise<Measured>> = {
       j1: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create'], { node: profArgs('j1'), env }),
       j2: (env) => pv.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create', '--jobs', '2'], { node: profArgs('j2'), env }),
+      j1z: (env) => pz.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create'], { node: profArgs('j1z'), env }),
+      j2z: (env) => pz.cli(['restore', 'latest', '--into', bare.url('postgres'), '--create', '--jobs', '2'], { node: profArgs('j2z'), env }),
       pgr: async () => {
         await bare.createDatabase('bench');
         return measure({ cmd: join(PG_BIN, 'pg_restore'), args: ['-j', '2', '-d', 'bench', '-h', bare.host, '-p', String(bare.port), '-U', bare.user, fdDir] });

@@ -190,13 +190,15 @@ export class Pgvault {
    * command when it unlocks), or, with `cheapKdf` (smoke runs only), in-process with a cheap KDF so a
    * tiny run takes seconds.
    */
-  async init(opts: { cheapKdf?: boolean } = {}): Promise<void> {
-    if (!opts.cheapKdf) { await this.cli(['init']); return; }
+  async init(opts: { cheapKdf?: boolean; compression?: 'gzip' | 'zstd' } = {}): Promise<void> {
+    if (!opts.cheapKdf) { await this.cli(['init', ...(opts.compression ? ['--compression', opts.compression] : [])]); return; }
     const { openStore } = await import('../../src/store/open.js');
     const { Repository } = await import('../../src/repo/repository.js');
     const env: Record<string, string | undefined> = { ...this.#env };
     const store = await openStore(this.location, { env });
-    const repo = await Repository.init(store, PGVAULT_PASSWORD, { cacheDir: null, kdf: { opslimit: 1, memlimit: 8 * 1024 * 1024 } });
+    const repo = await Repository.init(store, PGVAULT_PASSWORD, {
+      cacheDir: null, kdf: { opslimit: 1, memlimit: 8 * 1024 * 1024 }, ...(opts.compression ? { compression: opts.compression } : {}),
+    });
     await repo.close();
   }
 

@@ -39,7 +39,7 @@ export function chunkNamer(scheme: ChunkIdScheme, idKey: Uint8Array): ChunkNamer
   throw new ConfigError(`unknown chunk-ID scheme "${String(scheme)}"`);
 }
 
-/** CPU seconds one scheme takes to name `sample` `rounds` times (the best of three tries), for {@link fasterChunkIdScheme}. */
+/** CPU seconds one scheme takes on a fixed sample, for {@link fasterChunkIdScheme} (tests inject their own). */
 export type SchemeTimer = (scheme: ChunkIdScheme) => number;
 
 function cpuSeconds(): number {
@@ -47,7 +47,7 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** Times each scheme on 4 MiB of pseudo-random bytes (~10 ms in all where SHA-256 has CPU instructions). */
+/** The best of three tries at naming 4 × 1 MiB of pseudo-random bytes (~10 ms for both schemes where SHA-256 has CPU instructions). */
 export function measureScheme(scheme: ChunkIdScheme): number {
   const sample = Buffer.alloc(1 << 20);
   for (let i = 0; i < sample.length; i += 4) sample.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
