@@ -1,6 +1,6 @@
 /**
  * The CPU stages of the backup and restore paths, each alone, over the in-memory sample: content-defined
- * chunking, keyed BLAKE2b IDs, gzip-member compression (one at a time and several in flight, as the
+ * chunking, chunk IDs (both keyed-hash schemes), gzip-member compression (one at a time and several in flight, as the
  * repository runs it), XChaCha20-Poly1305 sealing; and on the way back, opening and decompressing.
  */
 import { Chunker, type ChunkerParams } from '../chunker/index.js';

@@ -2,7 +2,7 @@
  * Master key material and chunk IDs.
  *
  * A repository has one master key: two independent 32-byte random keys. `encryption` seals every
- * stored object (XChaCha20-Poly1305); `chunkId` keys the BLAKE2b hash that names chunks, so object
+ * stored object (XChaCha20-Poly1305); `chunkId` keys the hash that names chunks (chunk-id.ts: HMAC-SHA-256 or keyed BLAKE2b), so object
  * names reveal nothing about their content (a plain hash would let anyone holding a guess of a chunk
  * confirm it is in the bucket).
  */
@@ -15,7 +15,7 @@ export const CHUNK_ID_BYTES = 32;
 export interface MasterKey {
   /** XChaCha20-Poly1305 key for every stored object (32 bytes). */
   readonly encryption: Uint8Array;
-  /** BLAKE2b key for chunk IDs (32 bytes). */
+  /** Key of the hash naming chunks, indexes and manifests (32 bytes). */
   readonly chunkId: Uint8Array;
 }
 
@@ -30,7 +30,10 @@ export function generateMasterKey(): MasterKey {
 /** One hasher per chunk-ID key (the key stays in libsodium's memory; src/crypto/blake2b.ts), with the key bytes it was made for. */
 const idHashers = new WeakMap<Uint8Array, { key: Buffer; hasher: KeyedBlake2b }>();
 
-/** Chunk ID: keyed BLAKE2b-256 of the plaintext, as 64 lowercase hex characters. */
+/**
+ * Keyed BLAKE2b-256 of `plain` as 64 lowercase hex characters: the chunk ID of format 1 and `blake2b-256-keyed`
+ * repositories (chunk-id.ts picks the repository's scheme), and the local cache's MAC.
+ */
 export function chunkId(idKey: Uint8Array, plain: Uint8Array): string {
   if (idKey.length !== KEY_BYTES) throw new RangeError(`chunk-ID key must be ${KEY_BYTES} bytes, got ${idKey.length}`);
   let h = idHashers.get(idKey);

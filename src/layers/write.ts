@@ -14,7 +14,7 @@ import { RowHasher } from './hash.js';
 import { RowListEncoder } from './row-list.js';
 import { RowSplitter } from './rows.js';
 
-/** The key of a repository's row hashes: keyed BLAKE2b-256 (the chunk-ID key) of a fixed string, so it is secret and per repository. */
+/** The key of a repository's row hashes: the repository's keyed object hash (chunk-id.ts) of a fixed string, so it is secret and per repository. */
 export function rowHashKey(repo: Repository): Uint8Array {
   return Buffer.from(repo.contentId(Buffer.from('pgvault row hashes', 'ascii')), 'hex');
 }

@@ -1,6 +1,6 @@
 /**
  * Snapshot manifests: one per database per backup, sealed in `snapshots/<id>` where id is the keyed
- * BLAKE2b-256 of the manifest's JSON. Writing the manifest is the commit point of a backup.
+ * hash of the manifest's JSON (the repository's chunk-ID scheme). Writing the manifest is the commit point of a backup.
  * Documented in docs/format.md ("snapshots/").
  */
 import { IntegrityError } from '../errors.js';
