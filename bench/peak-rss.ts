@@ -46,6 +46,8 @@ try {
     ['backup (again, nothing new)', ['backup', url]],
     ['snapshots', ['snapshots']],
     ['restore latest --stdout', ['restore', 'latest', '--stdout']],
+    ['restore latest --target (.sql.gz)', ['restore', 'latest', '--target', join(work, 'gz'), '--force']],
+    ['backup --jobs 2 (full, first)', ['backup', '--jobs', '2', url]],
     ['check', ['check']],
     ['check --read-data', ['check', '--read-data']],
     ['--help', ['--help']],
@@ -53,7 +55,7 @@ try {
   const results = new Map<string, Sample[]>(commands.map(([name]) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const [name, args] of commands) {
-      if (name === 'backup (full, first)' && i > 0) {
+      if ((name === 'backup (full, first)' && i > 0) || name === 'backup --jobs 2 (full, first)') {
         // A fresh repository each round, so that the first backup uploads everything again.
         rmSync(join(work, 'repo'), { recursive: true, force: true });
         rmSync(join(work, 'cache'), { recursive: true, force: true });
