@@ -102,6 +102,8 @@ export class Repository {
   readonly compression: ChunkCompression;
   /** The keyed hash naming this repository's objects (from its sealed settings; keyed BLAKE2b in format version 1). */
   readonly chunkIdScheme: ChunkIdScheme;
+  /** The `version` of its `config` (docs/format.md): 1 or 2. */
+  readonly formatVersion: number;
   readonly #keys: MasterKey;
   #keyName: string;
 
@@ -111,6 +113,7 @@ export class Repository {
     this.settings = settings;
     this.compression = chunkCompressionOf(settings, store.location);
     this.chunkIdScheme = chunkIdSchemeOf(config.version, settings, store.location);
+    this.formatVersion = config.version;
     this.#keys = keys;
     this.#keyName = keyName;
     this.logger = opts.logger ?? silentLogger;
