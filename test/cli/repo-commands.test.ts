@@ -22,7 +22,7 @@ test('init, key add/list/passwd/remove and the exit codes of bad input', async (
   const pw = { PGVAULT_PASSWORD: 'first secret password' };
   let r = await pgvault(['--repo', repo, 'init'], pw);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /created pgvault repository [0-9a-f]{32} at .* \(chunks named by (hmac-sha256|blake2b-256-keyed)\)/);
+  assert.match(r.stdout, /created pgvault repository [0-9a-f]{32} at .*\nObjects are named by (hmac-sha256|blake2b-256-keyed) \(the faster keyed hash on this CPU\)/);
 
   r = await pgvault(['--repo', repo, 'init'], pw);
   assert.equal(r.code, 11, 'init over an existing repository');

@@ -33,7 +33,8 @@ export function register(program: Command): void {
           id: repo.id, location: store.location, key: repo.keyName, chunker: repo.settings.chunker, compression, chunkId: repo.chunkIdScheme,
         });
       } else {
-        printLine(`created pgvault repository ${repo.id} at ${store.location} (chunks named by ${repo.chunkIdScheme})`);
+        printLine(`created pgvault repository ${repo.id} at ${store.location}`);
+        printLine(`Objects are named by ${repo.chunkIdScheme}${chunkId === 'auto' ? ' (the faster keyed hash on this CPU)' : ''}, for the repository's life.`);
         printLine('Keep the password safe: without it the backups cannot be read, by anyone.');
       }
       await repo.close();
