@@ -21,6 +21,7 @@ import type { ObjectKind, Store } from '../store/types.js';
 import { describeRetry } from '../store/retry.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
 import { ChunkStore, type ChunkSpan } from './chunk-store.js';
+import { releaseFreedMemory } from '../memory/garbage.js';
 import { SeenSnapshots } from './seen.js';
 import {
   chunkCompressionOf, chunkIdSchemeOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
@@ -50,7 +51,17 @@ export interface OpenOptions {
    * ~0.15 s more CPU on Node.js without native Argon2id (docs/benchmarks.md, "Start-up").
    */
   unlockOffThread?: boolean;
+  /**
+   * Once open, give V8's free heap pages back to the system (a memory-reducing full collection) when its committed heap
+   * is above this many bytes (default {@link RELEASE_HEAP_AFTER_OPEN_ABOVE}; null: never). Opening an S3 repository
+   * loads and runs the AWS SDK, which leaves ~17 MiB of committed but empty heap that V8 would otherwise keep for the
+   * whole run (docs/benchmarks.md, "S3 repositories").
+   */
+  releaseHeapAbove?: number | null;
 }
+
+/** {@link OpenOptions.releaseHeapAbove} by default: a local repository opens with ~13 MiB of heap, an S3 one with ~33. */
+export const RELEASE_HEAP_AFTER_OPEN_ABOVE = 24 * 1024 * 1024;
 
 export interface InitOptions extends OpenOptions {
   chunker?: ChunkerParams;
@@ -106,6 +117,7 @@ export class Repository {
   readonly formatVersion: number;
   readonly #keys: MasterKey;
   #keyName: string;
+  #heapReleasedAfterOpen = false;
 
   private constructor(store: Store, config: ConfigFile, settings: RepoSettings, keys: MasterKey, keyName: string, opts: OpenOptions) {
     this.store = store;
@@ -130,6 +142,11 @@ export class Repository {
       compression: this.compression,
       idScheme: this.chunkIdScheme,
     });
+  }
+
+  /** Whether `open` gave V8's free heap pages back to the system ({@link OpenOptions.releaseHeapAbove}). */
+  get heapReleasedAfterOpen(): boolean {
+    return this.#heapReleasedAfterOpen;
   }
 
   /** Name of the key file this session was unlocked with. */
@@ -211,7 +228,10 @@ export class Repository {
         lastIntegrity = e instanceof PgvaultError ? e : lastIntegrity;
         continue;
       }
-      return new Repository(store, config, settings, keys, name, opts);
+      const repo = new Repository(store, config, settings, keys, name, opts);
+      const above = opts.releaseHeapAbove === undefined ? RELEASE_HEAP_AFTER_OPEN_ABOVE : opts.releaseHeapAbove;
+      repo.#heapReleasedAfterOpen = above !== null && releaseFreedMemory({ ifHeapAbove: above });
+      return repo;
     }
     if (skipped.length > 0 && skipped.length + (lastIntegrity ? 1 : 0) >= names.length) {
       throw new IntegrityError(`no key file of the repository at ${store.location} could be tried: ${skipped.length} ask for a more expensive ` +

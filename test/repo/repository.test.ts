@@ -180,3 +180,16 @@ test('sealed small objects round-trip and are bound to their name', async () => 
     cleanup();
   }
 });
+
+test('open gives V8\'s free heap pages back when its committed heap is above the threshold, and not otherwise', async () => {
+  const { dir, cacheDir, cleanup } = await testRepo();
+  try {
+    const open = (releaseHeapAbove: number | null | undefined) =>
+      Repository.open(new FsStore(dir), 'correct horse', { cacheDir, ...(releaseHeapAbove === undefined ? {} : { releaseHeapAbove }) });
+    assert.equal((await open(0)).heapReleasedAfterOpen, true, 'any heap is above 0 bytes');
+    assert.equal((await open(null)).heapReleasedAfterOpen, false, 'null: never');
+    assert.equal((await open(2 ** 40)).heapReleasedAfterOpen, false, 'a heap below the threshold is left alone');
+  } finally {
+    cleanup();
+  }
+});
