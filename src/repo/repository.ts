@@ -55,7 +55,7 @@ export interface OpenOptions {
    * Once open, give V8's free heap pages back to the system (a memory-reducing full collection) when its committed heap
    * is above this many bytes (default {@link RELEASE_HEAP_AFTER_OPEN_ABOVE}; null: never). Opening an S3 repository
    * loads and runs the AWS SDK, which leaves ~17 MiB of committed but empty heap that V8 would otherwise keep for the
-   * whole run (docs/benchmarks.md, "S3 repositories").
+   * whole run (docs/benchmarks.md, "S3 repositories: peak RSS").
    */
   releaseHeapAbove?: number | null;
 }
