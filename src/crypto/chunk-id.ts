@@ -12,7 +12,7 @@
  * A repository records its scheme at init (format version 2, docs/format.md) and never changes it: the same
  * plaintext must always get the same name, or deduplication and every ID check break.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
 import { chunkId as keyedBlake2b, KEY_BYTES } from './keys.js';
 
@@ -49,8 +49,7 @@ function cpuSeconds(): number {
 
 /** The best of three tries at naming 4 × 1 MiB of pseudo-random bytes (~10 ms for both schemes where SHA-256 has CPU instructions). */
 export function measureScheme(scheme: ChunkIdScheme): number {
-  const sample = Buffer.alloc(1 << 20);
-  for (let i = 0; i < sample.length; i += 4) sample.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
+  const sample = randomBytes(1 << 20); // neither hash's speed depends on the content
   const name = chunkNamer(scheme, new Uint8Array(KEY_BYTES).fill(7));
   name(sample); // warm up (libsodium's WebAssembly, OpenSSL's dispatch)
   let best = Infinity;

@@ -114,6 +114,8 @@ test('a version 1 repository (keyed BLAKE2b, written by an earlier pgvault) is r
     const added = await w2.finish();
     assert.ok(added.added.newChunks > 0);
     assert.ok(added.list.every((c) => !before.includes(c.id)));
+    const after = dataObjects(dir);
+    assert.ok(after.length > before.length && before.every((id) => after.includes(id)), 'new data objects beside the old ones');
     await repo.close();
     const config = JSON.parse(readFileSync(join(dir, 'config'), 'utf8')) as { version: number };
     assert.equal(config.version, 1, 'the config is never rewritten');
