@@ -180,7 +180,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     stages.push(e2e.stage);
     let t = now();
     let gz = 0;
-    for await (const b of repo.readGzip(e2e.list.list)) gz += b.length;
+    for await (const { member } of repo.readGzip(e2e.list.list)) gz += member.length;
     stages.push(e2eStage('restore-gz', 'restore to .sql.gz: download + decrypt + concatenate gzip members', 'restore', e2e.list.size, now() - t, { gzipMB: Number((gz / 1e6).toFixed(1)) }));
     t = now();
     let sql = 0;

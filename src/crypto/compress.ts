@@ -127,6 +127,14 @@ function header(packed: Uint8Array, label: string): { method: number; plainLengt
 }
 
 /**
+ * zlib's `chunkSize` that inflates `plainLength` bytes into one output buffer (zlib then returns that buffer itself,
+ * not a concatenation of 16 KiB pieces), capped so that a damaged length never allocates gigabytes up front.
+ */
+export function oneBufferChunkSize(plainLength: number): number {
+  return Math.max(64, Math.min(plainLength + 1, SINGLE_BUFFER_MAX));
+}
+
+/**
  * Undo {@link compressChunk}. Checks the recorded length; gzip output is capped at that length, so
  * garbage can neither hang nor exhaust memory. Throws IntegrityError naming `label` on any mismatch.
  */
@@ -145,7 +153,7 @@ export async function decompressChunk(packed: Uint8Array, label: string): Promis
     try {
       // One output buffer for the whole plaintext of a data chunk (no concatenation of pieces afterwards);
       // larger objects are collected in pieces, so a damaged length never allocates gigabytes up front.
-      const opts = { maxOutputLength: Math.max(1, plainLength), chunkSize: Math.max(64, Math.min(plainLength + 1, SINGLE_BUFFER_MAX)) };
+      const opts = { maxOutputLength: Math.max(1, plainLength), chunkSize: oneBufferChunkSize(plainLength) };
       out = method === METHOD_GZIP ? await gunzipAsync(payload, opts) : await zstdCall(zstdApi.zstdDecompress, payload, opts);
     } catch (cause) {
       throw new IntegrityError(`object ${label}: its ${name} payload does not decompress to the recorded ` +

@@ -21,6 +21,7 @@ import type { Repository } from '../repo/repository.js';
 import { describeSubset, subsetFilter, type DataSubset } from './subset.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
 import { streamsOf } from '../snapshot/manifest.js';
+import { freeNow } from '../memory/free-now.js';
 
 export type Severity = 'error' | 'info';
 
@@ -194,6 +195,7 @@ export async function checkRepository(repo: Repository, opts: CheckOptions = {})
           }
           verified++;
           bytes += plain.length;
+          freeNow(plain); // the chunk's own plaintext (ChunkStore.load): nothing else holds it
         } catch (e) {
           if (!(e instanceof PgvaultError)) throw e;
           problems.push({ severity: 'error', code: 'chunk-damaged', object: `data/${id}`, snapshot: sel.snapshot, database: sel.database,

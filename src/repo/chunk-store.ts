@@ -43,6 +43,14 @@ export interface ChunkSpan {
   member?: Uint8Array;
 }
 
+/** One chunk as a complete gzip member (see ChunkStore.readGzip). */
+export interface GzipMember {
+  /** A complete gzip member; its buffer belongs to the reader alone (nothing else holds it). */
+  member: Uint8Array;
+  /** The chunk's plaintext length, as its ref records it (not yet checked against the member's content). */
+  length: number;
+}
+
 export interface ChunkStoreOptions {
   /** Uploads (and downloads) in flight at once. */
   concurrency: number;
@@ -372,15 +380,25 @@ export class ChunkStore {
     if (slot) await this.#decoding.acquire(1);
     try {
       try {
-        return await decode(first);
+        return this.#decoded(first, await decode(first));
       } catch (e) {
         if (!(e instanceof IntegrityError)) throw e;
         this.#opts.logger.warn(`${label} did not verify (${e.message}); downloading it again`);
-        return await decode(await this.#getObject(kind, name, label));
+        const again = await this.#getObject(kind, name, label);
+        return this.#decoded(again, await decode(again));
       }
     } finally {
       if (slot) this.#decoding.release(1);
     }
+  }
+
+  /**
+   * `result`, decoded from `body`: the downloaded body is dead now (every decoder here decrypts into a buffer of its
+   * own), so it is freed at once when the store's reads are the caller's own (Store.ownedReads).
+   */
+  #decoded<T>(body: Uint8Array, result: T): T {
+    if (this.#store.ownedReads === true) freeNow(body);
+    return result;
   }
 
   async #saveCache(): Promise<void> {
@@ -456,17 +474,24 @@ export class ChunkStore {
   }
 
   /**
-   * The plaintext of a sequence of chunks, in order, with up to `concurrency` downloads ahead
-   * (or, with `gzipMembers`, each chunk as a gzip member: see loadGzipMember).
+   * The plaintext of a sequence of chunks, in order, with up to `concurrency` downloads ahead. Each plaintext is a
+   * buffer of its own that nothing else holds: a reader may free it once done with it (src/memory/free-now.ts).
    */
-  read(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, opts: { gzipMembers?: boolean } = {}): AsyncGenerator<Uint8Array> {
-    const gz = opts.gzipMembers ?? false;
-    return this.#readWith(refs, gz ? (id, b) => this.#member(id, b) : (id, b) => this.#plain(id, b), gz ? null : (b) => b.length);
+  read(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>): AsyncGenerator<Uint8Array> {
+    return this.#readWith(refs, (ref, b) => this.#plain(ref.id, b), (b) => b.length);
+  }
+
+  /**
+   * Each chunk as a gzip member (see loadGzipMember) with its recorded plaintext length, in order, with prefetch:
+   * concatenated, the members are a valid .gz stream of the plaintext. Each member's buffer belongs to the reader.
+   */
+  readGzip(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>): AsyncGenerator<GzipMember> {
+    return this.#readWith(refs, async (ref, b) => ({ member: await this.#member(ref.id, b), length: ref.length }), null);
   }
 
   /** Each chunk's plaintext with its gzip member when it has one (loadWithMember), in order, with prefetch. */
   readWithMembers(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>): AsyncGenerator<ChunkSpan> {
-    return this.#readWith(refs, (id, b) => this.#span(id, b), (s) => s.bytes.length);
+    return this.#readWith(refs, (ref, b) => this.#span(ref.id, b), (s) => s.bytes.length);
   }
 
   /**
@@ -474,7 +499,7 @@ export class ChunkStore {
    * window holds small stored bodies, not `concurrency` plaintexts of up to 4 MiB each.
    * `plainLength`: the plaintext length of a decoded chunk, checked against its ref (null: not checked).
    */
-  async *#readWith<T>(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, decoder: (id: string, body: Uint8Array) => Promise<T>,
+  async *#readWith<T>(refs: AsyncIterable<ChunkRef> | Iterable<ChunkRef>, decoder: (ref: ChunkRef, body: Uint8Array) => Promise<T>,
     plainLength: ((loaded: T) => number) | null): AsyncGenerator<T> {
     interface Slot { ref: ChunkRef; body: Promise<Uint8Array>; decoded?: Promise<T> }
     const window: Slot[] = [];
@@ -496,7 +521,7 @@ export class ChunkStore {
       for (const slot of window.slice(0, DECODE_AHEAD)) {
         if (slot.decoded) continue;
         const id = slot.ref.id;
-        slot.decoded = this.#decodeVerified('data', id, chunkLabel(id), slot.body, (b) => decoder(id, b));
+        slot.decoded = this.#decodeVerified('data', id, chunkLabel(id), slot.body, (b) => decoder(slot.ref, b));
         this.readCounts.decodes++;
         slot.decoded.catch(() => { /* observed when awaited below */ });
       }

@@ -20,7 +20,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
 import { describeRetry } from '../store/retry.js';
 import { ChunkCache, defaultCacheRoot } from './cache.js';
-import { ChunkStore, type ChunkSpan } from './chunk-store.js';
+import { ChunkStore, type ChunkSpan, type GzipMember } from './chunk-store.js';
 import { releaseFreedMemory } from '../memory/garbage.js';
 import { SeenSnapshots } from './seen.js';
 import {
@@ -365,9 +365,12 @@ export class Repository {
     return this.chunks.readWithMembers(this.refs(list));
   }
 
-  /** The stream as concatenated gzip members (a valid .gz file of the plaintext), one member per chunk. */
-  readGzip(list: readonly ChunkRef[]): AsyncGenerator<Uint8Array> {
-    return this.chunks.read(this.refs(list), { gzipMembers: true });
+  /**
+   * The stream as gzip members, one per chunk, each with its chunk's plaintext length: the members concatenated are
+   * a valid .gz file of the plaintext.
+   */
+  readGzip(list: readonly ChunkRef[]): AsyncGenerator<GzipMember> {
+    return this.chunks.readGzip(this.refs(list));
   }
 
   async close(): Promise<void> {

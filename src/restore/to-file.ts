@@ -24,6 +24,10 @@ import { GzipMemberWriter, type MemberStats } from './gzip-spans.js';
 import { PsqlScriptTracker } from './abort-trailer.js';
 import { inContext } from './locate.js';
 import { counted, partAt } from '../progress/count.js';
+import { freeNow } from '../memory/free-now.js';
+import { oneBufferChunkSize } from '../crypto/compress.js';
+import type { GzipMember } from '../repo/chunk-store.js';
+import { freeWhenReleased, releasesWritten } from './release.js';
 import type { OnProgress } from '../progress/types.js';
 import { planRestoreFiles, prepareTargetDir, writeNewFile, type PlannedFile, type WriteFileOptions } from './output-file.js';
 
@@ -32,11 +36,15 @@ const gzipAsync = promisify(gzipCb);
 
 export { restoreFileName } from './names.js';
 
-/** Write with backpressure; rejects if the stream errors or closes while we wait for it to drain. */
-function write(out: Writable, bytes: Uint8Array): Promise<void> {
+/**
+ * Write with backpressure; rejects if the stream errors or closes while we wait for it to drain. `written` is called
+ * once the stream has taken the bytes (its write callback, without an error).
+ */
+function write(out: Writable, bytes: Uint8Array, written?: () => void): Promise<void> {
   if (out.errored) return Promise.reject(out.errored);
   if (out.destroyed || out.writableEnded) return Promise.reject(new Error('the output was closed before the restore finished'));
-  if (out.write(bytes)) return Promise.resolve();
+  const taken = written && ((e: Error | null | undefined): void => { if (!e) written(); });
+  if (out.write(bytes, taken)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = (e?: Error): void => {
       out.off('drain', onDrain);
@@ -56,7 +64,8 @@ function write(out: Writable, bytes: Uint8Array): Promise<void> {
 /**
  * The check of the plaintext of a sequence of complete gzip members (one per chunk). The members are
  * independent, so they are decompressed in parallel on libuv's thread pool (up to WINDOW at once)
- * and checked in order.
+ * and checked in order. Each member is inflated into one buffer of its recorded length, freed once checked
+ * (./release.ts).
  */
 class GunzipHasher {
   static readonly WINDOW = 4;
@@ -69,9 +78,10 @@ class GunzipHasher {
     this.#onPlain = onPlain;
   }
 
-  async write(member: Uint8Array): Promise<void> {
-    const p = gunzipAsync(member);
-    p.catch(() => { /* observed when awaited in order */ });
+  /** Inflate and check `member`, whose plaintext is `length` bytes; `inflated` is called once zlib is done with it. */
+  async write(member: Uint8Array, length: number, inflated?: () => void): Promise<void> {
+    const p = gunzipAsync(member, { chunkSize: oneBufferChunkSize(length) });
+    p.then(inflated, () => { /* observed when awaited in order; a member that failed is left to the collector */ });
     this.#pending.push(p);
     if (this.#pending.length >= GunzipHasher.WINDOW) this.#take(await this.#pending.shift()!);
   }
@@ -79,6 +89,7 @@ class GunzipHasher {
   #take(plain: Buffer): void {
     this.#onPlain?.(plain);
     this.#check.update(plain);
+    freeNow(plain); // zlib's own output: the tracker and the check copy what they keep
   }
 
   /** Take every member written so far (through onPlain). */
@@ -114,9 +125,28 @@ async function* checked(source: AsyncIterable<Uint8Array>, check: ScriptCheck): 
 }
 
 /** The snapshot's gzip members (one per chunk), reporting progress in plaintext bytes. */
-function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<Uint8Array> {
-  return counted(repo.readGzip(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size },
-    { parts: s.parts, sizeOf: (_, i) => s.dump.list[i]?.length ?? 0 });
+async function* membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncGenerator<GzipMember> {
+  const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
+  let done = 0;
+  onProgress?.({ ...base, done, ...itemAt(s, 0) });
+  for await (const m of repo.readGzip(s.dump.list)) {
+    done += m.length;
+    onProgress?.({ ...base, done, ...itemAt(s, Math.max(0, done - 1)) });
+    yield m;
+  }
+}
+
+/**
+ * Write the snapshot's gzip members to `out` and check their plaintext; each member is freed once written and
+ * inflated when `out` keeps nothing after its write callback (./release.ts).
+ */
+async function writeMembers(repo: Repository, s: Snapshot, out: Writable, hasher: GunzipHasher, onProgress: OnProgress | undefined): Promise<void> {
+  const release = releasesWritten(out);
+  for await (const { member, length } of membersOf(repo, s, onProgress)) {
+    const done = release ? freeWhenReleased(member, 2) : undefined;
+    await write(out, member, done);
+    await hasher.write(member, length, done);
+  }
 }
 
 /**
@@ -183,10 +213,7 @@ export async function restoreToDirectory(repo: Repository, s: Snapshot, dir: str
     return await writeNewFile(dir, name, async (out) => {
       if (hasLayers(s)) { await gzipLayered(repo, s, out, () => {}, opts.onProgress, { flushOnError: false }); return; }
       const hasher = new GunzipHasher(s);
-      for await (const member of membersOf(repo, s, opts.onProgress)) {
-        await write(out, member);
-        await hasher.write(member);
-      }
+      await writeMembers(repo, s, out, hasher, opts.onProgress);
       await hasher.finish();
     }, { ...opts, overwrite });
   } catch (e) {
@@ -218,18 +245,18 @@ async function streamTo(repo: Repository, s: Snapshot, out: Writable, gzip: bool
     }
     if (gzip) {
       hasher = new GunzipHasher(s, (plain) => tracker.update(plain));
-      for await (const member of membersOf(repo, s, onProgress)) {
-        await write(out, member);
-        await hasher.write(member);
-      }
+      await writeMembers(repo, s, out, hasher, onProgress);
       await hasher.finish();
       return;
     }
     const check = new ScriptCheck(s);
-    const plain = hasLayers(s) ? bytesOfBatches(checkedBatches(repo, s, check, false, onProgress)) : checked(plainOf(repo, s, onProgress), check);
+    const layered = hasLayers(s);
+    const plain = layered ? bytesOfBatches(checkedBatches(repo, s, check, false, onProgress)) : checked(plainOf(repo, s, onProgress), check);
+    // The stored chunks' plaintexts are the reader's own (ChunkStore.read); rebuilt tables share theirs.
+    const release = !layered && releasesWritten(out);
     for await (const bytes of plain) {
       tracker.update(bytes);
-      await write(out, bytes);
+      await write(out, bytes, release ? () => freeNow(bytes) : undefined);
     }
     check.finish();
   } catch (e) {

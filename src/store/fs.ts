@@ -25,6 +25,8 @@ export interface FsStoreOptions {
 }
 
 export class FsStore implements Store {
+  /** `get` reads each object into a new buffer. */
+  readonly ownedReads = true;
   readonly location: string;
   readonly #root: string;
   readonly #fsync: boolean;

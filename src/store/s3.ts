@@ -76,6 +76,8 @@ export class S3Store implements Store {
   /** "" or "some/prefix/" (always ending in "/"). */
   readonly prefix: string;
   readonly deleteMode: DeleteMode;
+  /** `get` collects each body into a new buffer. */
+  readonly ownedReads = true;
   readonly #client: S3Client;
   readonly #retry: ResolvedRetryOptions;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };

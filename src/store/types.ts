@@ -58,6 +58,11 @@ export interface Store {
   readonly location: string;
   put(kind: ObjectKind, name: string, body: Uint8Array): Promise<void>;
   get(kind: ObjectKind, name: string): Promise<Uint8Array>;
+  /**
+   * True when every buffer `get` returns is a new one that nothing else holds (not a cached or stored copy), so the
+   * caller may free it once read (src/memory/free-now.ts). Absent: the caller leaves it to the collector.
+   */
+  readonly ownedReads?: boolean;
   stat(kind: ObjectKind, name: string): Promise<ObjectInfo | null>;
   list(kind: ObjectKind, opts?: ListOptions): AsyncIterable<ObjectInfo>;
   delete(kind: ObjectKind, name: string): Promise<void>;

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { FsStore } from '../../src/store/fs.js';
 import { Repository, type InitOptions } from '../../src/repo/repository.js';
+import type { GzipMember } from '../../src/repo/chunk-store.js';
 
 /** Cheap Argon2id parameters: tests measure behaviour, not KDF cost. */
 export const TEST_KDF = { opslimit: 1, memlimit: 8192 * 1024 };
@@ -40,6 +42,20 @@ export function bytes(n: number, seed = 1, text = false): Uint8Array {
 export async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+/**
+ * The gzip members of `it` concatenated (a .gz stream); checks that each member inflates to the plaintext length it
+ * comes with.
+ */
+export async function collectMembers(it: AsyncIterable<GzipMember>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const { member, length } of it) {
+    const plain = gunzipSync(member).length;
+    if (plain !== length) throw new Error(`a gzip member inflates to ${plain} bytes but comes with length ${length}`);
+    parts.push(member);
+  }
   return Buffer.concat(parts);
 }
 
