@@ -12,6 +12,7 @@ import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/pr
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { dataFolder, isValidName, objectKey } from './keys.js';
+import { ownedBody } from './owned.js';
 import { errnoCode, mapFsError } from './fs-errors.js';
 import type { ListOptions, ObjectInfo, ObjectKind, Store } from './types.js';
 
@@ -80,7 +81,7 @@ export class FsStore implements Store {
       if (errnoCode(e) === 'ENOENT') throw new NotFoundError(path, { cause: e });
       throw mapFsError('reading', path, e);
     }
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    return ownedBody(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }
 
   async stat(kind: ObjectKind, name: string): Promise<ObjectInfo | null> {

@@ -28,6 +28,7 @@ import { NotFoundError } from '../errors.js';
 import { redact } from '../redact.js';
 import { resolveCredentials, type Env, type S3Credentials } from './credentials.js';
 import { dataFolder, isValidName, objectKey } from './keys.js';
+import { ownedBody } from './owned.js';
 import { resolveRetryOptions, withRetry, type ResolvedRetryOptions, type RetryOptions } from './retry.js';
 import { classifyS3Error, isNotFound, isUnsupportedOperation, mapS3Error, s3ErrorInfo } from './s3-errors.js';
 import type { ListOptions, ObjectInfo, ObjectKind, RetryEvent, Store, StoreCounters } from './types.js';
@@ -190,7 +191,7 @@ export class S3Store implements Store {
       if (res.ContentLength !== undefined && bytes.byteLength !== res.ContentLength) {
         throw new TruncatedBodyError(key, res.ContentLength, bytes.byteLength);
       }
-      return bytes;
+      return ownedBody(bytes);
     });
   }
 

@@ -2,7 +2,8 @@
  * Restores to a file or to standard output free each buffer once written (src/restore/release.ts): the output is
  * still exactly the script, every chunk buffer the restore read is freed when the output is a file, and none is
  * when the output is a stream that hands buffers on (a PassThrough), whose reader must still get every byte.
- * Downloaded bodies are freed once decoded only where the store says its reads are the caller's own.
+ * Downloaded bodies are freed once decoded only where the store says its reads are the caller's own, and a store body
+ * that is a view into a larger buffer is copied first.
  * A `.sql.gz` restore reports progress in plaintext bytes up to the script's size.
  */
 import { after, before, test } from 'node:test';
@@ -22,6 +23,8 @@ import type { Snapshot } from '../../src/snapshot/manifest.js';
 import type { Progress } from '../../src/progress/types.js';
 import { restoreToDirectory, restoreToStream } from '../../src/restore/to-file.js';
 import { freeWhenReleased, releasesWritten } from '../../src/restore/release.js';
+import { ownedBody } from '../../src/store/owned.js';
+import { freeNow } from '../../src/memory/free-now.js';
 import { collect, tempDir, TEST_KDF } from '../repo/helpers.js';
 import { addSnapshot, PASSWORD } from './helpers.js';
 
@@ -175,4 +178,18 @@ test('downloaded bodies are freed once decoded only when the store says they are
       await again.close();
     }
   }
+});
+
+test('a store body that is a view into a larger buffer is copied before the caller may free it', () => {
+  const whole = new Uint8Array(200 * 1024).fill(1);
+  const own = ownedBody(whole);
+  assert.equal(own, whole, 'a body that is its whole buffer is handed over as it is');
+  const slab = new Uint8Array(300 * 1024).fill(2);
+  const view = slab.subarray(1000, 101_000);
+  const copy = ownedBody(view);
+  assert.notEqual(copy.buffer, slab.buffer);
+  assert.ok(Buffer.from(copy).equals(Buffer.from(view)));
+  freeNow(copy);
+  assert.equal(slab.byteLength, 300 * 1024, 'freeing the copy leaves the larger buffer whole');
+  assert.equal(slab[5000], 2);
 });
