@@ -1,6 +1,6 @@
 /**
  * Peak RSS of every repository command on a small database (issue 14: ≤ 150 MiB for every command at every
- * size), measured as an operator runs them: `node bin/pgvault.js` on the compiled dist/ (built first if
+ * size; row-level layers included: `backup --layers`, first and again), measured as an operator runs them: `node bin/pgvault.js` on the compiled dist/ (built first if
  * missing) under GNU time (`%M`, the process's maximum resident set, worker threads included), against a
  * throwaway Debian PostgreSQL 15 cluster (test/helpers/pg.ts) holding `pgbench -i -s SCALE`.
  * Each command runs N times; medians (and max) of peak RSS and CPU are printed with the load average.
@@ -50,12 +50,14 @@ try {
     ['backup --jobs 2 (full, first)', ['backup', '--jobs', '2', url]],
     ['check', ['check']],
     ['check --read-data', ['check', '--read-data']],
+    ['backup --layers (full, first)', ['backup', '--layers', url]],
+    ['backup --layers (again)', ['backup', '--layers', url]],
     ['--help', ['--help']],
   ];
   const results = new Map<string, Sample[]>(commands.map(([name]) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const [name, args] of commands) {
-      if ((name === 'backup (full, first)' && i > 0) || name === 'backup --jobs 2 (full, first)') {
+      if ((name === 'backup (full, first)' && i > 0) || name === 'backup --jobs 2 (full, first)' || name === 'backup --layers (full, first)') {
         // A fresh repository each round, so that the first backup uploads everything again.
         rmSync(join(work, 'repo'), { recursive: true, force: true });
         rmSync(join(work, 'cache'), { recursive: true, force: true });

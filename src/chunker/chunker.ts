@@ -12,14 +12,18 @@
  *
  * Hence every decision depends only on the bytes from `s` on and on whether the input has ended, so this
  * chunker scans each byte once, as it arrives, whatever the split into buffers (docs/chunking-and-crypto.md),
- * and never looks back. By default the bytes of the current chunk are copied into a buffer of `max` bytes and a
- * finished chunk is returned as a fresh copy of them. With the `pool` option each byte is copied once, straight into
+ * and never looks back. By default the bytes of the current chunk are copied into a buffer of the chunker's own
+ * (grown by doubling from 64 KiB up to `max` bytes as chunks need, then reused) and a finished chunk is returned as a
+ * fresh copy of them. With the `pool` option each byte is copied once, straight into
  * pooled memory that becomes the returned chunk (the repository writer: one copy fewer, no `max` buffer of its own).
  * The scan itself runs in WebAssembly (./gear-scan.ts).
  */
 import { gearScan, scanHash } from './gear-scan.js';
 import { validateChunkerParams, type ChunkerParams } from './params.js';
 import type { ChunkPool } from './pool.js';
+
+/** The first buffer of a chunker without a pool (grown by doubling as chunks need). */
+const UNPOOLED_START_BYTES = 64 * 1024;
 
 export class Chunker {
   readonly params: Readonly<ChunkerParams>;
@@ -28,7 +32,7 @@ export class Chunker {
   /** Offset from the chunk start below which the strict mask applies. */
   readonly #center: number;
   /**
-   * The current chunk's bytes (the first #len): without a pool one buffer of `max` bytes, reused; with a pool a
+   * The current chunk's bytes (the first #len): without a pool one buffer, grown to fit up to `max` bytes and reused; with a pool a
    * pooled buffer taken when the chunk's first byte arrives (`pool.small` bytes, replaced by one of `max` bytes if
    * the chunk outgrows it), handed over as the chunk when it ends.
    */
@@ -51,7 +55,7 @@ export class Chunker {
     this.#maskS = 2 ** (bits + 1) - 1;
     this.#maskL = 2 ** (bits - 1) - 1;
     this.#center = avg - Math.min(avg, min + Math.ceil(min / 2));
-    this.#buf = this.#pool ? null : new Uint8Array(max);
+    this.#buf = null;
   }
 
   /**
@@ -111,7 +115,15 @@ export class Chunker {
   #room(length: number): Uint8Array {
     const buf = this.#buf;
     if (buf && buf.length >= length) return buf;
-    const pool = this.#pool!; // without a pool #buf holds max bytes
+    const pool = this.#pool;
+    if (!pool) {
+      // Grown by doubling up to max, then reused: a chunker of a small stream (a chunk list: 36 bytes per chunk) never
+      // holds the 4 MiB of a largest chunk (zeroed, so resident, when glibc's heap serves it).
+      const grown = new Uint8Array(Math.min(this.params.max, Math.max(length, 2 * (buf?.length ?? 0), UNPOOLED_START_BYTES)));
+      if (buf) grown.set(buf.subarray(0, this.#len));
+      this.#buf = grown;
+      return grown;
+    }
     const bigger = pool.take(length <= pool.small ? pool.small : pool.max);
     if (buf) {
       bigger.set(buf.subarray(0, this.#len));

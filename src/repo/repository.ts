@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams } from '../chunker/index.js';
+import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams, type ChunkPool } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
 import { CHUNK_ID_SCHEMES, fasterChunkIdScheme, isChunkIdScheme, type ChunkIdScheme } from '../crypto/chunk-id.js';
 import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
@@ -27,7 +27,7 @@ import {
   chunkCompressionOf, chunkIdSchemeOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
 } from './format.js';
 import { decodeRefs, type ChunkRef } from './records.js';
-import { StreamWriter } from './writer.js';
+import { chunkPoolFor, StreamWriter } from './writer.js';
 
 export interface OpenOptions {
   logger?: Logger;
@@ -118,6 +118,8 @@ export class Repository {
   readonly #keys: MasterKey;
   #keyName: string;
   #heapReleasedAfterOpen = false;
+  /** Chunk memory shared by every stream this repository writes (src/repo/writer.ts, chunkPoolFor). */
+  #chunkPool: ChunkPool | undefined;
 
   private constructor(store: Store, config: ConfigFile, settings: RepoSettings, keys: MasterKey, keyName: string, opts: OpenOptions) {
     this.store = store;
@@ -322,7 +324,8 @@ export class Repository {
   /** Throws ConfigError if this Node.js cannot compress the way the repository does (zstd before Node 22.15). */
   writer(opts: { hash?: boolean } = {}): StreamWriter {
     checkCompression(this.compression);
-    return new StreamWriter(this.chunks, this.settings.chunker, opts);
+    this.#chunkPool ??= chunkPoolFor(this.settings.chunker);
+    return new StreamWriter(this.chunks, this.settings.chunker, { ...opts, pool: this.#chunkPool });
   }
 
   /** The data-chunk refs of a saved stream, in order, read from its chunk-list stream. */

@@ -22,6 +22,17 @@ export interface SavedStream {
   added: UploadStats;
 }
 
+/**
+ * The chunk memory for writers of chunks with `params`. Nearly every chunk fits a buffer of 2 × avg; the pool keeps up
+ * to 2 free buffers beside those in flight (4 kept 4–8 MiB more resident at the peak of a 3.7 GiB backup, for no CPU
+ * saved: docs/benchmarks.md, "Dead buffers"). A layered backup writes 3–5 streams at once (the dump, each layered
+ * table's rows and row list, or its ops and literals): one pool for all of them keeps 2 free buffers in all instead
+ * of 2 per stream.
+ */
+export function chunkPoolFor(params: ChunkerParams): ChunkPool {
+  return new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 2 });
+}
+
 export class StreamWriter {
   readonly #chunks: ChunkStore;
   readonly #data: Chunker;
@@ -37,13 +48,15 @@ export class StreamWriter {
   #count = 0;
   #finished = false;
 
-  /** `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does). */
-  constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean } = {}) {
+  /**
+   * `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does). `pool`: the
+   * chunk memory to use, shared by every writer of a repository (Repository.writer; see {@link chunkPoolFor}); a pool
+   * of its own otherwise.
+   */
+  constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean; pool?: ChunkPool } = {}) {
     this.#chunks = chunks;
     this.#hash = opts.hash === false ? null : createHash('sha256');
-    // Nearly every chunk fits a buffer of 2 × avg; the pool keeps up to 2 free buffers beside those in flight (4 kept
-    // 4–8 MiB more resident at the peak of a 3.7 GiB backup, for no CPU saved: docs/benchmarks.md, "Dead buffers").
-    this.#pool = new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 2 });
+    this.#pool = opts.pool ?? chunkPoolFor(params);
     this.#data = new Chunker(params, { pool: this.#pool });
     this.#list = new Chunker(params);
   }

@@ -211,6 +211,21 @@ test('with a pool: each chunk is built in pooled memory, the same chunks as with
   }
 });
 
+test('without a pool the buffer grows from 64 KiB to max as chunks need: the same chunks as one fastcdc call, whatever the split', () => {
+  // max 512 KiB: a chunk of the zeros input needs 64 → 128 → 256 → 512 KiB, copying what it holds each time.
+  const LARGE: ChunkerParams = { min: 16 * 1024, avg: 64 * 1024, max: 512 * 1024 };
+  const r = prng(31);
+  for (const [name, data] of inputs(2_000_000, 32)) {
+    const ref = oneShot(data, LARGE);
+    for (const maxPiece of [1000, 100_000, 3_000_000]) {
+      const got = streamed(randomSplit(data, r, maxPiece), LARGE);
+      assert.deepEqual(sizes(got), sizes(ref), `${name}, pieces up to ${maxPiece}`);
+      checkInvariants(data, got, LARGE);
+    }
+    if (name === 'zeros') assert.ok(ref.slice(0, -1).every((c) => c.length === LARGE.max), 'chunks of max bytes, so the buffer grew to max');
+  }
+});
+
 test('a pool smaller than max is refused', () => {
   assert.throws(() => new Chunker(SMALL, { pool: new ChunkPool({ small: 512, max: 512, keep: 1 }) }), RangeError);
 });
