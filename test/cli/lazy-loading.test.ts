@@ -22,7 +22,7 @@ function packagesLoaded(args: string[], env: Record<string, string> = {}): Promi
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       const packages = new Set([...stderr.matchAll(/^pgvault-test-package (\S+)$/gm)].map((m) => m[1]!));
       resolve({ code, packages, stdout, stderr });
     });

@@ -29,7 +29,7 @@ function cliAsync(args: string[]): Promise<{ status: number | null; stderr: stri
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'dump', ...args], { env: clean, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  return new Promise((resolve) => child.on('exit', (status) => resolve({ status, stderr })));
+  return new Promise((resolve) => child.on('close', (status) => resolve({ status, stderr })));
 }
 
 before(async () => {

@@ -26,7 +26,9 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const timer = opts.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' may come before the last output has been read from the pipes (under load, a
+    // process that printed its help was seen with empty stdout).
+    child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });

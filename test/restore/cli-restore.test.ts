@@ -81,7 +81,7 @@ test('restore --stdout | head: exit 17 like dump | head, no internal error', asy
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   // Like `head -c 1000`: read the first bytes, then close the pipe.
   child.stdout.once('data', () => child.stdout.destroy());
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   assert.equal(code, 17, stderr);
   assert.doesNotMatch(stderr, /internal error/);
   assert.match(stderr, /EPIPE|pipe went away/);
