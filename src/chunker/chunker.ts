@@ -36,7 +36,7 @@ export class Chunker {
    * pooled buffer taken when the chunk's first byte arrives (`pool.small` bytes, replaced by one of `max` bytes if
    * the chunk outgrows it), handed over as the chunk when it ends.
    */
-  #buf: Uint8Array | null;
+  #buf: Uint8Array | null = null;
   #len = 0;
   #hash = 0;
   readonly #pool: ChunkPool | null;
@@ -55,7 +55,6 @@ export class Chunker {
     this.#maskS = 2 ** (bits + 1) - 1;
     this.#maskL = 2 ** (bits - 1) - 1;
     this.#center = avg - Math.min(avg, min + Math.ceil(min / 2));
-    this.#buf = null;
   }
 
   /**

@@ -17,19 +17,18 @@ export function partAt(parts: readonly PartRecord[], offset: number): string | u
 }
 
 /**
- * Pass `source` through, reporting after each piece: `done` grows by `sizeOf(piece)` (default its length), `item`
- * is the dump part at that offset. With no `onProgress` the source is returned as is.
+ * Pass `source` through, reporting after each piece: `done` grows by the piece's `length` (the bytes of a buffer, the
+ * plaintext bytes of a gzip member: ../repo/chunk-store.ts GzipMember), `item` is the dump part at that offset. With
+ * no `onProgress` the source is returned as is.
  */
-export function counted<T extends Uint8Array>(source: AsyncIterable<T>, onProgress: OnProgress | undefined, base: Omit<Progress, 'done'>,
-  o: { parts?: readonly PartRecord[]; sizeOf?: (piece: T, index: number) => number } = {}): AsyncIterable<T> {
+export function counted<T extends { readonly length: number }>(source: AsyncIterable<T>, onProgress: OnProgress | undefined,
+  base: Omit<Progress, 'done'>, o: { parts?: readonly PartRecord[] } = {}): AsyncIterable<T> {
   if (!onProgress) return source;
   return (async function* () {
     let done = 0;
-    let i = 0;
     onProgress({ ...base, done, ...(o.parts ? { item: partAt(o.parts, 0) } : {}) });
     for await (const piece of source) {
-      done += o.sizeOf ? o.sizeOf(piece, i) : piece.length;
-      i++;
+      done += piece.length;
       const item = o.parts ? partAt(o.parts, Math.max(0, done - 1)) : undefined;
       onProgress({ ...base, done, ...(item ? { item } : {}) });
       yield piece;

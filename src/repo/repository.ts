@@ -325,7 +325,7 @@ export class Repository {
   writer(opts: { hash?: boolean } = {}): StreamWriter {
     checkCompression(this.compression);
     this.#chunkPool ??= chunkPoolFor(this.settings.chunker);
-    return new StreamWriter(this.chunks, this.settings.chunker, { ...opts, pool: this.#chunkPool });
+    return new StreamWriter(this.chunks, this.settings.chunker, this.#chunkPool, opts);
   }
 
   /** The data-chunk refs of a saved stream, in order, read from its chunk-list stream. */

@@ -49,14 +49,13 @@ export class StreamWriter {
   #finished = false;
 
   /**
-   * `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does). `pool`: the
-   * chunk memory to use, shared by every writer of a repository (Repository.writer; see {@link chunkPoolFor}); a pool
-   * of its own otherwise.
+   * `pool`: the chunk memory, shared by every writer of a repository (Repository.writer; {@link chunkPoolFor}).
+   * `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does).
    */
-  constructor(chunks: ChunkStore, params: ChunkerParams, opts: { hash?: boolean; pool?: ChunkPool } = {}) {
+  constructor(chunks: ChunkStore, params: ChunkerParams, pool: ChunkPool, opts: { hash?: boolean } = {}) {
     this.#chunks = chunks;
     this.#hash = opts.hash === false ? null : createHash('sha256');
-    this.#pool = opts.pool ?? chunkPoolFor(params);
+    this.#pool = pool;
     this.#data = new Chunker(params, { pool: this.#pool });
     this.#list = new Chunker(params);
   }

@@ -124,16 +124,9 @@ async function* checked(source: AsyncIterable<Uint8Array>, check: ScriptCheck): 
   }
 }
 
-/** The snapshot's gzip members (one per chunk), reporting progress in plaintext bytes. */
-async function* membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncGenerator<GzipMember> {
-  const base = { operation: 'restore' as const, database: s.database, total: s.dump.size };
-  let done = 0;
-  onProgress?.({ ...base, done, ...itemAt(s, 0) });
-  for await (const m of repo.readGzip(s.dump.list)) {
-    done += m.length;
-    onProgress?.({ ...base, done, ...itemAt(s, Math.max(0, done - 1)) });
-    yield m;
-  }
+/** The snapshot's gzip members (one per chunk), reporting progress in plaintext bytes (each member's `length`). */
+function membersOf(repo: Repository, s: Snapshot, onProgress: OnProgress | undefined): AsyncIterable<GzipMember> {
+  return counted(repo.readGzip(s.dump.list), onProgress, { operation: 'restore', database: s.database, total: s.dump.size }, { parts: s.parts });
 }
 
 /**
