@@ -4,7 +4,8 @@
  *
  *   npx tsx bench/backup.ts [--scale 5] [--events 200000] [--rounds 2] [--cpus 0 --cpus 0,1]
  *                           [--variant before=/tmp/pgvault-main] [--init-args 'name=--compression zstd']
- *                           [--node /path/to/node] [--no-restore] [--no-dump] [--out bench/results]
+ *                           [--backup-args '--jobs 2'] [--node /path/to/node] [--no-restore] [--no-dump]
+ *                           [--no-restic] [--out bench/results]
  *
  * Per round and CPU set: `pg_dump > /dev/null` (the ceiling), `pgvault dump > /dev/null`,
  * `pg_dump --clean --if-exists | restic backup --stdin` into a fresh restic repository, and for every
@@ -41,6 +42,8 @@ const args = process.argv.slice(2);
 const all = (name: string): string[] => args.flatMap((a, i) => (a === `--${name}` ? [args[i + 1]!] : []));
 const one = (name: string, dflt: string): string => all(name)[0] ?? dflt;
 const log = (l: string): void => { process.stderr.write(`${l}\n`); };
+/** Extra arguments of every variant's `backup` (e.g. `--jobs 2`). */
+const backupArgs = one('backup-args', '').split(' ').filter(Boolean);
 
 async function bundle(root: string, dir: string, name: string): Promise<string> {
   const esbuild = await import('esbuild');
@@ -106,21 +109,25 @@ async function main(): Promise<void> {
             add(`${v.name} dump > /dev/null`, await measure({ shell: wrap(`${q(node)} ${q(v.bundle)} -q dump ${q(db.url)} > /dev/null`) }), l);
           }
         }
-        const rrepo = join(work, `restic-${round}-${cpuSet}`);
-        const renv = cleanEnv({ RESTIC_PASSWORD, RESTIC_REPOSITORY: rrepo, RESTIC_CACHE_DIR: join(work, 'restic-cache'), RESTIC_PROGRESS_FPS: '0.0001' });
-        await measure({ cmd: restic.path, args: ['init'], env: renv });
-        l = currentLoad().one;
-        add(`pg_dump | restic ${restic.version.split(' ')[1]} backup --stdin`, await measure({
-          shell: wrap(`${pgDump} --clean --if-exists ${q(db.database)} | ${q(restic.path)} backup -q --stdin --stdin-filename bench.sql`), env: renv,
-        }), l, duBytes(rrepo));
-        rmSync(rrepo, { recursive: true, force: true });
+        if (!args.includes('--no-restic')) {
+          const rrepo = join(work, `restic-${round}-${cpuSet}`);
+          const renv = cleanEnv({ RESTIC_PASSWORD, RESTIC_REPOSITORY: rrepo, RESTIC_CACHE_DIR: join(work, 'restic-cache'), RESTIC_PROGRESS_FPS: '0.0001' });
+          await measure({ cmd: restic.path, args: ['init'], env: renv });
+          l = currentLoad().one;
+          add(`pg_dump | restic ${restic.version.split(' ')[1]} backup --stdin`, await measure({
+            shell: wrap(`${pgDump} --clean --if-exists ${q(db.database)} | ${q(restic.path)} backup -q --stdin --stdin-filename bench.sql`), env: renv,
+          }), l, duBytes(rrepo));
+          rmSync(rrepo, { recursive: true, force: true });
+        }
         for (const v of variants) {
           const repo = join(work, `pgvault-${v.name}-${round}-${cpuSet}`);
           const env = cleanEnv({ PGVAULT_PASSWORD, PGVAULT_REPOSITORY: repo });
           const cache = join(work, `cache-${v.name}-${round}-${cpuSet}`);
           await measure({ cmd: node, args: [v.bundle, '-q', '--cache-dir', cache, 'init', ...v.initArgs], env });
           l = currentLoad().one;
-          add(`${v.name} backup`, await measure({ shell: wrap(`${q(node)} ${q(v.bundle)} -q --cache-dir ${q(cache)} backup ${q(db.url)}`), env }), l, duBytes(repo));
+          add(`${v.name} backup${backupArgs.length ? ` ${backupArgs.join(' ')}` : ''}`, await measure({
+            shell: wrap(`${q(node)} ${q(v.bundle)} -q --cache-dir ${q(cache)} backup ${backupArgs.map(q).join(' ')} ${q(db.url)}`), env,
+          }), l, duBytes(repo));
           if (!args.includes('--no-restore')) {
             const target = join(work, 'restore');
             mkdirSync(target, { recursive: true });
@@ -158,7 +165,7 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
     writeFileSync(join(out, `backup-ab-${stamp}.md`), `${md}\n`);
-    writeFileSync(join(out, `backup-ab-${stamp}.json`), `${JSON.stringify({ scale, events, node: nodeVersion, restic: restic.version, variants: variants.map((v) => ({ name: v.name, initArgs: v.initArgs })), rows }, null, 2)}\n`);
+    writeFileSync(join(out, `backup-ab-${stamp}.json`), `${JSON.stringify({ scale, events, node: nodeVersion, restic: restic.version, variants: variants.map((v) => ({ name: v.name, initArgs: v.initArgs })), backupArgs, rows }, null, 2)}\n`);
     log(`wrote ${join(out, `backup-ab-${stamp}.md`)}`);
   }
 }

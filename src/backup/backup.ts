@@ -37,6 +37,13 @@ const COPY_TRAILER = Buffer.from('\\.\n\n\n');
 const COPY_TRAILER_BYTES = COPY_TRAILER.length;
 /** Dump bytes between two young-generation collections (docs/benchmarks.md, "Memory"). */
 const GC_EVERY_BYTES = 8 * 1024 * 1024;
+/**
+ * `--jobs N`: COPY bytes each table range read ahead may hold before its connection pauses (the dump engine's
+ * default is 8 MiB). A backup's chunking, compression and sealing consume more slowly than two COPYs produce, so
+ * the ranges read ahead are always full and a larger buffer only holds memory: on the 1 GB set, `backup --jobs 2`
+ * peaked at 143–172 MiB with 8 MiB and 136–140 with 2 MiB, as fast (docs/benchmarks.md, "Tenth pass").
+ */
+const BACKUP_PREFETCH_BYTES = 2 * 1024 * 1024;
 
 export interface BackupTarget {
   connection: ConnectionOptions;
@@ -97,7 +104,7 @@ export async function backupDatabase(repo: Repository, target: BackupTarget, opt
   // inserted rows over the whole table and defeats deduplication (docs/benchmarks.md: after a 1 %
   // append, 1.9 MiB stored instead of 90 MiB, for about 8 % more time).
   // The manifest records the script's segment digest: every byte hashed once (docs/format.md "Segment digest").
-  const dumpOpts: DumpOptions = { stableOrder: true, ...target.dump, scriptDigest: 'segments' };
+  const dumpOpts: DumpOptions = { stableOrder: true, prefetchBytes: BACKUP_PREFETCH_BYTES, ...target.dump, scriptDigest: 'segments' };
   const source = describeConnection(target.connection);
   // What a bare server needs for this database (src/globals): read first, over a connection of its own.
   const globals = await captureGlobals(target.connection, { rolePasswords: target.rolePasswords === true });

@@ -35,6 +35,8 @@ export class KeyedBlake2b {
   readonly #out: number;
   #input = 0;
   #capacity = 0;
+  /** Bytes copied in by {@link load} and still there (-1: none; any other call overwrites them). */
+  #loaded = -1;
   readonly #allocations: Allocations;
 
   /** `key`: 16–64 bytes; `outLength`: 16–64 bytes (libsodium's limits). */
@@ -56,8 +58,8 @@ export class KeyedBlake2b {
     return lib.HEAPU8.subarray(this.#out, this.#out + this.outLength);
   }
 
-  /** Hash `input` into the output region (at #out in WebAssembly memory). */
-  #run(input: Uint8Array): void {
+  /** Copy `input` into the input region (grown as needed). */
+  #copyIn(input: Uint8Array): void {
     if (input.length > this.#capacity) {
       if (this.#input) lib._free(this.#input);
       this.#capacity = Math.max(input.length, 2 * this.#capacity, 256);
@@ -67,9 +69,40 @@ export class KeyedBlake2b {
     }
     const heap = lib.HEAPU8; // read after _malloc: growing the memory replaces the view
     heap.set(input, this.#input);
-    if (lib._crypto_generichash(this.#out, this.outLength, this.#input, input.length, 0, this.#key, this.#keyLength) !== 0) {
+  }
+
+  /** Hash `length` bytes of the input region from `offset` into the output region (at #out in WebAssembly memory). */
+  #hashRegion(offset: number, length: number): void {
+    if (lib._crypto_generichash(this.#out, this.outLength, this.#input + offset, length, 0, this.#key, this.#keyLength) !== 0) {
       throw new Error('crypto_generichash failed');
     }
+  }
+
+  /** Hash `input` into the output region. */
+  #run(input: Uint8Array): void {
+    this.#loaded = -1;
+    this.#copyIn(input);
+    this.#hashRegion(0, input.length);
+  }
+
+  /**
+   * Copy `input` into WebAssembly memory once, for {@link intoLoaded} to hash ranges of it: many short inputs that
+   * are ranges of one buffer (the rows of a COPY piece) cost one copy and no object per range. Valid until any
+   * other method is called.
+   */
+  load(input: Uint8Array): void {
+    this.#copyIn(input);
+    this.#loaded = input.length;
+  }
+
+  /** As {@link into}, for the bytes `start`–`end` of what {@link load} copied in. */
+  intoLoaded(start: number, end: number, n: number, dst: Uint8Array, at: number): void {
+    if (this.#loaded < 0) throw new Error('KeyedBlake2b.intoLoaded without load');
+    if (!(start >= 0 && start <= end && end <= this.#loaded)) throw new RangeError(`range ${start}-${end} outside the ${this.#loaded} bytes loaded`);
+    this.#hashRegion(start, end - start);
+    const heap = lib.HEAPU8;
+    const out = this.#out;
+    for (let i = 0; i < n; i++) dst[at + i] = heap[out + i]!;
   }
 
   /** The hash as a new Uint8Array. */

@@ -23,6 +23,9 @@ const NL = 0x0a;
 export class RowHasher {
   /** libsodium's BLAKE2b without its per-call allocations (two calls per row: src/crypto/blake2b.ts). */
   readonly #hash: KeyedBlake2b;
+  readonly #key: Uint8Array;
+  /** For keys of several columns in {@link entryAt} (made on first use). */
+  #joined: KeyedBlake2b | undefined;
   /** Column positions (0-based, in COPY order) of the key; sorted ascending. */
   readonly #keyColumns: readonly number[];
 
@@ -30,6 +33,7 @@ export class RowHasher {
   constructor(key: Uint8Array, keyColumns: readonly number[] = [0]) {
     if (key.length < 16) throw new RangeError('row hash key must be at least 16 bytes');
     this.#hash = new KeyedBlake2b(key, HASH_OUT);
+    this.#key = key;
     this.#keyColumns = keyColumns.length ? [...keyColumns].sort((a, b) => a - b) : [0];
   }
 
@@ -45,6 +49,29 @@ export class RowHasher {
   /** The key hash (KEY_HASH_BYTES) written to `dst` at `at`. */
   keyInto(row: Uint8Array, dst: Uint8Array, at: number): void {
     this.#hash.into(this.#keyBytes(row), KEY_HASH_BYTES, dst, at);
+  }
+
+  /**
+   * The row's entry of a row list (row hash, then key hash: {@link ROW_HASH_BYTES} + {@link KEY_HASH_BYTES} bytes) for
+   * the row at `start`–`end` of `buf`, written to `dst` at `at`: the same bytes as {@link rowInto} and {@link keyInto}
+   * of `buf.subarray(start, end)`, without an object or a copy per row. `buf` is copied into WebAssembly memory once
+   * for all its rows: call {@link load} with it first, and again after any other call of this hasher.
+   */
+  entryAt(buf: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
+    this.#hash.intoLoaded(start, end, ROW_HASH_BYTES, dst, at);
+    if (this.#keyColumns.length === 1) {
+      const [from, to] = fieldRange(buf, start, end, this.#keyColumns[0]!);
+      this.#hash.intoLoaded(from, to, KEY_HASH_BYTES, dst, at + ROW_HASH_BYTES);
+    } else {
+      // Several key columns are joined with tabs: hashed from a copy, by a second hasher so the loaded bytes stay.
+      this.#joined ??= new KeyedBlake2b(this.#key, HASH_OUT);
+      this.#joined.into(this.#keyBytes(buf.subarray(start, end)), KEY_HASH_BYTES, dst, at + ROW_HASH_BYTES);
+    }
+  }
+
+  /** Copy `buf` into the hasher for {@link entryAt}. */
+  load(buf: Uint8Array): void {
+    this.#hash.load(buf);
   }
 
   /** Hash of the key fields: a single key column is hashed in place; several are joined with tabs. */
@@ -68,6 +95,23 @@ export class RowHasher {
     // A row with fewer columns than the key names cannot come from COPY; hash what there is.
     return fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
   }
+}
+
+/**
+ * The bytes of column `column` (0-based) of the COPY row at `start`–`end` of `buf`: from after the tab before it to
+ * before the tab or newline after it. A row with fewer columns (which COPY does not write) gives the empty range at
+ * its end, as hashing "what there is" did.
+ */
+export function fieldRange(buf: Uint8Array, start: number, end: number, column: number): [number, number] {
+  let from = start;
+  for (let col = 0; col < column; col++) {
+    const tab = buf.indexOf(TAB, from);
+    if (tab < 0 || tab >= end) return [end, end];
+    from = tab + 1;
+  }
+  let to = from;
+  while (to < end && buf[to] !== TAB && buf[to] !== NL) to++;
+  return [from, to];
 }
 
 /** Positions of `orderKey`'s columns in `columns` (both quoted as in the script); [0] if any is missing. */

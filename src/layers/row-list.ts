@@ -5,6 +5,7 @@
  */
 import { IntegrityError } from '../errors.js';
 import { KEY_HASH_BYTES, ROW_HASH_BYTES, type RowHasher } from './hash.js';
+import type { RowSplitter } from './rows.js';
 
 export const ROW_ENTRY_BYTES = ROW_HASH_BYTES + KEY_HASH_BYTES;
 /** Entries per decoded batch of readRowList. */
@@ -43,6 +44,23 @@ export class RowListEncoder {
     hasher.rowInto(row, this.#batch, this.#at);
     hasher.keyInto(row, this.#batch, this.#at + ROW_HASH_BYTES);
     return this.#added();
+  }
+
+  /**
+   * Append the entries of the rows `piece` completes (split by `split`, which joins rows across pieces), hashed
+   * straight from the piece: one copy of it into the hasher and no object per row (what a backup does). Returns the
+   * full batches (copies), in order.
+   */
+  addRowsOf(piece: Uint8Array, split: RowSplitter, hasher: RowHasher): Uint8Array[] {
+    const full: Uint8Array[] = [];
+    let loaded: Uint8Array | null = null;
+    split.each(piece, (buf, start, end) => {
+      if (buf !== loaded) { hasher.load(buf); loaded = buf; }
+      hasher.entryAt(buf, start, end, this.#batch, this.#at);
+      const b = this.#added();
+      if (b) full.push(b);
+    });
+    return full;
   }
 
   #added(): Uint8Array | undefined {

@@ -57,6 +57,32 @@ export class RowSplitter {
     return out;
   }
 
+  /**
+   * As {@link push}, without an object per row: calls `onRow(buf, start, end)` for each row `piece` completes, in
+   * order. `buf` is `piece` itself, or for a row begun in earlier pieces a new buffer holding the whole row.
+   */
+  each(piece: Uint8Array, onRow: (buf: Uint8Array, start: number, end: number) => void): void {
+    let at = 0;
+    for (;;) {
+      const nl = piece.indexOf(NL, at);
+      if (nl < 0) break;
+      if (this.#carry.length) {
+        this.#carry.push(piece.subarray(at, nl + 1));
+        const row = Buffer.concat(this.#carry);
+        this.#carry = [];
+        this.#carryBytes = 0;
+        onRow(row, 0, row.length);
+      } else {
+        onRow(piece, at, nl + 1);
+      }
+      at = nl + 1;
+    }
+    if (at < piece.length) {
+      this.#carry.push(piece.subarray(at));
+      this.#carryBytes += piece.length - at;
+    }
+  }
+
   end(): void {
     if (this.#carryBytes > 0) throw new IntegrityError(`${this.#what} ends inside a row (no newline after its last ${this.#carryBytes} bytes)`);
   }

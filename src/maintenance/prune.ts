@@ -33,6 +33,7 @@ import { streamsOf, type Snapshot } from '../snapshot/manifest.js';
 import { removeLocks } from './locks.js';
 import { listData, listNames, loadSnapshots, readIndexes, short } from './scan.js';
 import { removalHint } from '../snapshot/snapshots.js';
+import { compareCodeUnits } from '../order.js';
 
 /** Chunks uploaded within this period are never deleted (an in-flight backup may not have committed yet). */
 export const DEFAULT_GRACE_MS = 24 * 3_600_000;
@@ -182,7 +183,7 @@ export async function planPrune(repo: Repository, opts: PruneOptions = {}): Prom
   if (unknownAge > 0) {
     logger.warn(`${unknownAge} unreferenced data object(s) kept because the store does not report when they were written (needed for the grace period)`);
   }
-  deleteData.sort((a, b) => a.name.localeCompare(b.name));
+  deleteData.sort((a, b) => compareCodeUnits(a.name, b.name));
 
   const missing: PrunePlan['missingReferenced'] = { count: 0, examples: [] };
   const ids = referenced.toSortedBuffer();

@@ -10,6 +10,7 @@ import type { Repository } from '../repo/repository.js';
 import type { Snapshot } from '../snapshot/manifest.js';
 import { loadSnapshot } from '../snapshot/snapshots.js';
 import type { ObjectInfo } from '../store/types.js';
+import { compareCodeUnits } from '../order.js';
 
 export interface ObjectFailure {
   name: string;
@@ -49,7 +50,7 @@ export async function loadSnapshots(repo: Repository, names?: string[], concurre
     });
   }
   await lim.drain();
-  snapshots.sort((a, b) => a.id.localeCompare(b.id));
+  snapshots.sort((a, b) => compareCodeUnits(a.id, b.id));
   return { snapshots, failures };
 }
 
@@ -69,7 +70,7 @@ export async function readIndexes(repo: Repository, concurrency = 16): Promise<{
     });
   }
   await lim.drain();
-  indexes.sort((a, b) => a.name.localeCompare(b.name));
+  indexes.sort((a, b) => compareCodeUnits(a.name, b.name));
   return { indexes, failures };
 }
 

@@ -28,6 +28,7 @@ import {
 } from './format.js';
 import { decodeRefs, type ChunkRef } from './records.js';
 import { chunkPoolFor, StreamWriter } from './writer.js';
+import { compareCodeUnits } from '../order.js';
 
 export interface OpenOptions {
   logger?: Logger;
@@ -253,7 +254,7 @@ export class Repository {
       const { meta } = parseKeyFile(await this.store.get('keys', k.name), label);
       out.push({ name: k.name, ...meta, current: k.name === this.#keyName });
     }
-    return out.sort((a, b) => a.created.localeCompare(b.created) || a.name.localeCompare(b.name));
+    return out.sort((a, b) => compareCodeUnits(a.created, b.created) || compareCodeUnits(a.name, b.name));
   }
 
   /** Add a key file for another password; returns its name. */

@@ -5,6 +5,7 @@ import { Limiter } from '../repo/limiter.js';
 import { decodeManifest, encodeManifest, type Snapshot, type SnapshotManifest } from './manifest.js';
 import { parseTime } from './time.js';
 import { hostSourceKey, selectByDatabase } from './source.js';
+import { compareCodeUnits } from '../order.js';
 
 export async function saveSnapshot(repo: Repository, manifest: SnapshotManifest): Promise<string> {
   const bytes = encodeManifest(manifest);
@@ -102,7 +103,7 @@ export async function readSnapshots(repo: Repository, filter: SnapshotFilter = {
     });
   }
   await lim.drain();
-  unreadable.sort((a, b) => a.name.localeCompare(b.name));
+  unreadable.sort((a, b) => compareCodeUnits(a.name, b.name));
   return { snapshots: filterSnapshots(out, filter).sort(byTime), unreadable };
 }
 
@@ -126,7 +127,7 @@ export async function listSnapshots(repo: Repository, filter: SnapshotFilter = {
 }
 
 export function byTime(a: Snapshot, b: Snapshot): number {
-  return parseTime(a.time).date.getTime() - parseTime(b.time).date.getTime() || a.id.localeCompare(b.id);
+  return parseTime(a.time).date.getTime() - parseTime(b.time).date.getTime() || compareCodeUnits(a.id, b.id);
 }
 
 /** The newest snapshot of each source (host + source identity, ./source.ts) among `list` (sorted oldest first). */
