@@ -34,32 +34,15 @@ export class RowSplitter {
     this.#what = what;
   }
 
+  /** The rows `piece` completes, as views (of `piece`, or of a new buffer for a row begun in earlier pieces). */
   push(piece: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
-    let at = 0;
-    for (;;) {
-      const nl = piece.indexOf(NL, at);
-      if (nl < 0) break;
-      if (this.#carry.length) {
-        this.#carry.push(piece.subarray(at, nl + 1));
-        out.push(Buffer.concat(this.#carry));
-        this.#carry = [];
-        this.#carryBytes = 0;
-      } else {
-        out.push(piece.subarray(at, nl + 1));
-      }
-      at = nl + 1;
-    }
-    if (at < piece.length) {
-      this.#carry.push(piece.subarray(at));
-      this.#carryBytes += piece.length - at;
-    }
+    this.each(piece, (buf, start, end) => out.push(buf.subarray(start, end)));
     return out;
   }
 
   /**
-   * As {@link push}, without an object per row: calls `onRow(buf, start, end)` for each row `piece` completes, in
-   * order. `buf` is `piece` itself, or for a row begun in earlier pieces a new buffer holding the whole row.
+   * The rows `piece` completes without an object per row: calls `onRow(buf, start, end)` for each, in order. `buf` is `piece` itself, or for a row begun in earlier pieces a new buffer holding the whole row.
    */
   each(piece: Uint8Array, onRow: (buf: Uint8Array, start: number, end: number) => void): void {
     let at = 0;
