@@ -68,15 +68,13 @@ export class TableLayerWriter {
   }
 
   async write(piece: Uint8Array): Promise<void> {
-    const rows = this.#split.push(piece);
     if (this.#plan.kind === 'base') {
+      const batches = this.#list!.addRowsOf(piece, this.#split, this.#hasher);
       await this.#rowsOut!.write(piece);
-      for (const row of rows) {
-        const batch = this.#list!.addRow(row, this.#hasher);
-        if (batch) await this.#listOut!.write(batch);
-      }
+      for (const batch of batches) await this.#listOut!.write(batch);
       return;
     }
+    const rows = this.#split.push(piece);
     const d = this.#delta!;
     for (const row of rows) if (d.tryAdd(row) ?? await d.add(row)) await this.#litOut!.write(row);
     await this.#opsOut!.write(this.#delta!.takeOps());
