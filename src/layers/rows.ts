@@ -42,7 +42,8 @@ export class RowSplitter {
   }
 
   /**
-   * The rows `piece` completes without an object per row: calls `onRow(buf, start, end)` for each, in order. `buf` is `piece` itself, or for a row begun in earlier pieces a new buffer holding the whole row.
+   * The rows `piece` completes without an object per row: calls `onRow(buf, start, end)` for each, in order. `buf`
+   * is `piece` itself, or for a row begun in earlier pieces a new buffer holding the whole row.
    */
   each(piece: Uint8Array, onRow: (buf: Uint8Array, start: number, end: number) => void): void {
     let at = 0;
