@@ -60,7 +60,8 @@ export class RowHasher {
   entryAt(buf: Uint8Array, start: number, end: number, dst: Uint8Array, at: number): void {
     this.#hash.intoLoaded(start, end, ROW_HASH_BYTES, dst, at);
     if (this.#keyColumns.length === 1) {
-      const [from, to] = fieldRange(buf, start, end, this.#keyColumns[0]!);
+      // A row without the column (which COPY does not write) hashes the empty field, as #keyBytes gives.
+      const [from, to] = fieldRange(buf, start, end, this.#keyColumns[0]!) ?? [end, end];
       this.#hash.intoLoaded(from, to, KEY_HASH_BYTES, dst, at + ROW_HASH_BYTES);
     } else {
       // Several key columns are joined with tabs: hashed from a copy, by a second hasher so the loaded bytes stay.
@@ -81,16 +82,9 @@ export class RowHasher {
 
   #keyBytes(row: Uint8Array): Uint8Array {
     const fields: Uint8Array[] = [];
-    let col = 0;
-    let start = 0;
-    let want = 0;
-    for (let i = 0; i <= row.length && want < this.#keyColumns.length; i++) {
-      const b = i < row.length ? row[i] : NL;
-      if (b !== TAB && b !== NL) continue;
-      if (col === this.#keyColumns[want]) { fields.push(row.subarray(start, i)); want++; }
-      col++;
-      start = i + 1;
-      if (b === NL) break;
+    for (const column of this.#keyColumns) {
+      const range = fieldRange(row, 0, row.length, column);
+      if (range) fields.push(row.subarray(range[0], range[1]));
     }
     // A row with fewer columns than the key names cannot come from COPY; hash what there is.
     return fields.length === 1 ? fields[0]! : Buffer.concat(fields.flatMap((f, i) => (i ? [Buffer.from([TAB]), f] : [f])));
@@ -99,14 +93,13 @@ export class RowHasher {
 
 /**
  * The bytes of column `column` (0-based) of the COPY row at `start`–`end` of `buf`: from after the tab before it to
- * before the tab or newline after it. A row with fewer columns (which COPY does not write) gives the empty range at
- * its end, as hashing "what there is" did.
+ * before the tab or newline after it (or the row's end). Null when the row has fewer columns (COPY writes none such).
  */
-export function fieldRange(buf: Uint8Array, start: number, end: number, column: number): [number, number] {
+export function fieldRange(buf: Uint8Array, start: number, end: number, column: number): [number, number] | null {
   let from = start;
   for (let col = 0; col < column; col++) {
     const tab = buf.indexOf(TAB, from);
-    if (tab < 0 || tab >= end) return [end, end];
+    if (tab < 0 || tab >= end) return null;
     from = tab + 1;
   }
   let to = from;

@@ -39,13 +39,6 @@ export class RowListEncoder {
     return this.#added();
   }
 
-  /** Append the entry of `row`, hashed straight into the batch (what a backup does: nothing allocated per row). */
-  addRow(row: Uint8Array, hasher: RowHasher): Uint8Array | undefined {
-    hasher.rowInto(row, this.#batch, this.#at);
-    hasher.keyInto(row, this.#batch, this.#at + ROW_HASH_BYTES);
-    return this.#added();
-  }
-
   /**
    * Append the entries of the rows `piece` completes (split by `split`, which joins rows across pieces), hashed
    * straight from the piece: one copy of it into the hasher and no object per row (what a backup does). Returns the
