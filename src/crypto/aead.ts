@@ -49,20 +49,40 @@ function ietfKeyNonce(key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Array;
 }
 
 /**
- * XChaCha20-Poly1305-IETF encryption of `plain` into `out` at `at` (ciphertext then tag), byte for
- * byte what libsodium's crypto_aead_xchacha20poly1305_ietf_encrypt returns.
+ * The cipher is fed at most this many bytes at a time. Node's cipher returns a new buffer per call, as long as its
+ * input: in steps of one size, those buffers (freed as soon as they are copied) reuse each other's memory, where one
+ * output as long as the object would be a fresh allocation of every object's own size (docs/benchmarks.md,
+ * "Eleventh pass").
  */
-export function xchachaEncryptInto(out: Uint8Array, at: number, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, plain: Uint8Array): void {
+export const SEAL_STEP_BYTES = 256 * 1024;
+
+/**
+ * XChaCha20-Poly1305-IETF encryption of the concatenation of `parts` into `out` at `at` (ciphertext then tag), byte
+ * for byte what libsodium's crypto_aead_xchacha20poly1305_ietf_encrypt returns for that concatenation.
+ */
+export function xchachaEncryptInto(out: Uint8Array, at: number, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array,
+  parts: Uint8Array | readonly Uint8Array[]): void {
+  const list = parts instanceof Uint8Array ? [parts] : parts;
+  let total = 0;
+  for (const part of list) total += part.length;
   const { subkey, iv } = ietfKeyNonce(key, nonce);
   const cipher = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(ad, { plaintextLength: plain.length });
-  let p = at;
-  for (const part of [cipher.update(plain), cipher.final(), cipher.getAuthTag()]) {
-    out.set(part, p);
-    p += part.length;
-    freeNow(part); // the cipher's own output, copied into `out`
-  }
   subkey.fill(0);
+  cipher.setAAD(ad, { plaintextLength: total });
+  let p = at;
+  const put = (chunk: Uint8Array): void => {
+    out.set(chunk, p);
+    p += chunk.length;
+    freeNow(chunk); // the cipher's own output, copied into `out`
+  };
+  for (const part of list) {
+    for (let from = 0; from < part.length; from += SEAL_STEP_BYTES) {
+      put(cipher.update(part.subarray(from, Math.min(part.length, from + SEAL_STEP_BYTES))));
+    }
+  }
+  put(cipher.final());
+  put(cipher.getAuthTag());
+  if (p !== at + total + TAG_BYTES) throw new Error(`internal error: sealed ${p - at} bytes of ${total} + ${TAG_BYTES}`);
 }
 
 /** The inverse of {@link xchachaEncryptInto}; throws (OpenSSL's error) if the tag does not verify. */
@@ -86,10 +106,15 @@ function checkKey(key: Uint8Array): void {
   if (key.length !== KEY_BYTES) throw new RangeError(`encryption key must be ${KEY_BYTES} bytes, got ${key.length}`);
 }
 
-/** Encrypt and authenticate `plain`, bound to `ad`. Returns a new buffer. */
-export function seal(key: Uint8Array, plain: Uint8Array, ad: string): Uint8Array {
+/**
+ * Encrypt and authenticate `plain` (or the concatenation of its parts, which are not copied together first), bound to
+ * `ad`. Returns a new buffer, the only one of the object's size this allocates.
+ */
+export function seal(key: Uint8Array, plain: Uint8Array | readonly Uint8Array[], ad: string): Uint8Array {
   checkKey(key);
-  const out = new Uint8Array(SEAL_OVERHEAD + plain.length);
+  let length = 0;
+  for (const part of plain instanceof Uint8Array ? [plain] : plain) length += part.length;
+  const out = new Uint8Array(SEAL_OVERHEAD + length);
   out[0] = AEAD_FORMAT_XCHACHA20POLY1305;
   const nonce = out.subarray(1, 1 + NONCE_BYTES);
   randomFillSync(nonce);

@@ -72,37 +72,60 @@ export function checkCompression(c: ChunkCompression): void {
   if (c === 'zstd' && !zstdAvailable()) throw zstdMissing('zstd compression');
 }
 
-/** The packed object: header, then `payload`, in a new buffer. `owned`: `payload` is zlib's output, freed once copied. */
-function withHeader(method: number, plainLength: number, payload: Uint8Array, owned = false): Uint8Array {
-  const out = new Uint8Array(PACK_HEADER_BYTES + payload.length);
+/** The 5-byte header of a packed object. */
+function packHeader(method: number, plainLength: number): Uint8Array {
+  const out = new Uint8Array(PACK_HEADER_BYTES);
   out[0] = method;
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(1, plainLength, true);
-  out.set(payload, PACK_HEADER_BYTES);
-  if (owned) freeNow(payload);
   return out;
 }
 
 /**
- * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}, window {@link GZIP_WINDOW_BITS}) or, with `zstd`, a zstd frame (level
- * {@link ZSTD_LEVEL}), if that is smaller, else raw. The work runs on libuv's thread pool, so several
- * calls in flight use several cores.
+ * A packed object as its two parts, to be sealed without joining them first (`seal` takes parts): the header, then
+ * the payload. `owned`: the payload is the compressor's own buffer, which the caller may free once it is sealed;
+ * otherwise it is the caller's plaintext itself.
  */
-export async function compressChunk(plain: Uint8Array, method: ChunkCompression = 'gzip'): Promise<Uint8Array> {
+export interface PackedParts {
+  header: Uint8Array;
+  payload: Uint8Array;
+  owned: boolean;
+}
+
+/**
+ * {@link compressChunk} in parts. `compress: false` stores the chunk raw without trying to compress it: for streams
+ * that are incompressible by construction (a row list is keyed hashes), where gzip would only spend CPU and memory
+ * on an output larger than its input.
+ */
+export async function compressParts(plain: Uint8Array, method: ChunkCompression = 'gzip', compress = true): Promise<PackedParts> {
   if (plain.length > MAX_PLAIN) throw new RangeError(`cannot pack ${plain.length} bytes: at most ${MAX_PLAIN} per object`);
-  if (plain.length > 0) {
+  if (plain.length > 0 && compress) {
     if (method === 'zstd') {
       const frame = await zstdCall(zstdApi.zstdCompress, plain, {
         params: { [zstdApi.constants.ZSTD_c_compressionLevel!]: ZSTD_LEVEL }, chunkSize: ZLIB_CHUNK,
       });
-      if (frame.length < plain.length) return withHeader(METHOD_ZSTD, plain.length, frame, true);
+      if (frame.length < plain.length) return { header: packHeader(METHOD_ZSTD, plain.length), payload: frame, owned: true };
       freeNow(frame);
     } else {
       const member = await gzipAsync(plain, { level: GZIP_LEVEL, windowBits: GZIP_WINDOW_BITS, chunkSize: ZLIB_CHUNK });
-      if (member.length < plain.length) return withHeader(METHOD_GZIP, plain.length, member, true);
+      if (member.length < plain.length) return { header: packHeader(METHOD_GZIP, plain.length), payload: member, owned: true };
       freeNow(member);
     }
   }
-  return withHeader(METHOD_RAW, plain.length, plain);
+  return { header: packHeader(METHOD_RAW, plain.length), payload: plain, owned: false };
+}
+
+/**
+ * Compress one chunk: a gzip member (level {@link GZIP_LEVEL}, window {@link GZIP_WINDOW_BITS}) or, with `zstd`, a zstd frame (level
+ * {@link ZSTD_LEVEL}), if that is smaller, else raw; header and payload in one new buffer. The work runs on libuv's
+ * thread pool, so several calls in flight use several cores.
+ */
+export async function compressChunk(plain: Uint8Array, method: ChunkCompression = 'gzip'): Promise<Uint8Array> {
+  const { header, payload, owned } = await compressParts(plain, method);
+  const out = new Uint8Array(PACK_HEADER_BYTES + payload.length);
+  out.set(header);
+  out.set(payload, PACK_HEADER_BYTES);
+  if (owned) freeNow(payload);
+  return out;
 }
 
 

@@ -4,7 +4,8 @@
  */
 import { IntegrityError } from '../errors.js';
 import { open, seal } from './aead.js';
-import { compressChunk, decompressChunk, gzipMemberOf } from './compress.js';
+import { freeNow } from '../memory/free-now.js';
+import { compressParts, decompressChunk, gzipMemberOf, type ChunkCompression } from './compress.js';
 import { chunkNamer, LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme } from './chunk-id.js';
 import { isChunkId, type MasterKey } from './keys.js';
 
@@ -22,10 +23,23 @@ export function chunkLabel(id: string): string {
   return `data/${id}`;
 }
 
+/**
+ * Compress `plain` (unless `compress` is false: stored raw) and seal it, bound to `ad`. The header and the payload are
+ * sealed as parts, so the sealed body is the only buffer of the object's size this allocates besides the compressor's
+ * output (freed here once sealed).
+ */
+export async function packAndSeal(encryption: Uint8Array, plain: Uint8Array, ad: string,
+  compression: ChunkCompression = 'gzip', compress = true): Promise<Uint8Array> {
+  const { header, payload, owned } = await compressParts(plain, compression, compress);
+  const body = seal(encryption, [header, payload], ad);
+  if (owned) freeNow(payload);
+  return body;
+}
+
 /** Hash, compress and seal one chunk. */
 export async function packChunk(keys: MasterKey, plain: Uint8Array, scheme: ChunkIdScheme = LEGACY_CHUNK_ID_SCHEME): Promise<PackedChunk> {
   const id = chunkNamer(scheme, keys.chunkId)(plain);
-  const body = seal(keys.encryption, await compressChunk(plain), chunkLabel(id));
+  const body = await packAndSeal(keys.encryption, plain, chunkLabel(id));
   return { id, body, storedBytes: body.length };
 }
 
@@ -55,7 +69,7 @@ export async function unpackChunk(keys: MasterKey, id: string, body: Uint8Array,
 
 /** Compress and seal a non-chunk object (snapshot manifest, index), bound to `<kind>/<name>`. */
 export async function sealObject(keys: MasterKey, kind: string, name: string, bytes: Uint8Array): Promise<Uint8Array> {
-  return seal(keys.encryption, await compressChunk(bytes), `${kind}/${name}`);
+  return packAndSeal(keys.encryption, bytes, `${kind}/${name}`);
 }
 
 /** Open an object sealed by {@link sealObject}; IntegrityError names `<kind>/<name>` on any failure. */

@@ -57,7 +57,8 @@ export class TableLayerWriter {
     this.#split = new RowSplitter(`the COPY rows of ${opts.what}`);
     if (plan.kind === 'base') {
       this.#rowsOut = repo.writer();
-      this.#listOut = repo.writer({ hash: false });
+      // Keyed hashes do not compress: stored raw, without a gzip attempt per chunk (docs/benchmarks.md, "Eleventh pass").
+      this.#listOut = repo.writer({ hash: false, compress: false });
       this.#list = new RowListEncoder();
     } else {
       this.#delta = new DeltaBuilder(repo.readStream(plan.base.rowList), plan.base.rows, hasher,

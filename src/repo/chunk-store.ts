@@ -10,10 +10,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { open, seal } from '../crypto/aead.js';
-import { chunkLabel } from '../crypto/pack.js';
+import { chunkLabel, packAndSeal } from '../crypto/pack.js';
 import { chunkNamer, LEGACY_CHUNK_ID_SCHEME, type ChunkIdScheme, type ChunkNamer } from '../crypto/chunk-id.js';
 import type { MasterKey } from '../crypto/keys.js';
-import { compressChunk, decompressChunk, gzipForRestore, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
+import { decompressChunk, gzipForRestore, gzipMemberOf, type ChunkCompression } from '../crypto/compress.js';
 import { IntegrityError, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/types.js';
@@ -180,8 +180,9 @@ export class ChunkStore {
    * With `release`, the caller lends `plain` (e.g. from a {@link ChunkPool}): the store calls `release` exactly
    * once, when it will not read `plain` again (an upload: once it is compressed; otherwise before returning),
    * and keeps a copy where it must hold the bytes longer (a reused chunk waiting for its existence check).
+   * `compress: false` stores a new chunk raw without trying to compress it (a stream incompressible by construction).
    */
-  async save(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void): Promise<boolean> {
+  async save(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void, opts: { compress?: boolean } = {}): Promise<boolean> {
     let lent = release;
     try {
       const known = await this.known();
@@ -192,7 +193,7 @@ export class ChunkStore {
         return false;
       }
       lent = undefined; // #upload releases it
-      await this.#upload(id, plain, stats, release);
+      await this.#upload(id, plain, stats, release, opts.compress ?? true);
       return true;
     } finally {
       lent?.();
@@ -201,9 +202,9 @@ export class ChunkStore {
 
   /**
    * Upload one chunk; resolves once the upload has started (backpressure: a slot among `concurrency` uploads, and
-   * room in the compression budget). Calls `release` once `plain` is compressed.
+   * room in the compression budget). Calls `release` once `plain` is compressed and sealed.
    */
-  async #upload(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void): Promise<void> {
+  async #upload(id: string, plain: Uint8Array, stats?: UploadStats, release?: () => void, compress = true): Promise<void> {
     let lent = release;
     const giveBack = (): void => { const r = lent; lent = undefined; r?.(); };
     const length = plain.length;
@@ -224,15 +225,14 @@ export class ChunkStore {
     const unbudget = (): void => { if (budgeted) { budgeted = false; this.#compressing.release(held); } };
     await this.#limiter.run(async () => {
       try {
-        let packed: Uint8Array;
+        let body: Uint8Array;
         try {
-          packed = await compressChunk(plain, this.#opts.compression);
+          // The sealed body is the one buffer of the object's size: header and payload are sealed as parts.
+          body = await packAndSeal(this.#keys.encryption, plain, `data/${id}`, this.#opts.compression, compress);
         } finally {
           giveBack();
           unbudget();
         }
-        const body = seal(this.#keys.encryption, packed, `data/${id}`);
-        freeNow(packed); // compressChunk's own buffer, copied into the sealed body
         await this.#store.put('data', id, body);
         known.add(id);
         this.#reused.markProven(id);

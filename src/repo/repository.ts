@@ -12,9 +12,10 @@ import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams, type ChunkPool } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
 import { CHUNK_ID_SCHEMES, fasterChunkIdScheme, isChunkIdScheme, type ChunkIdScheme } from '../crypto/chunk-id.js';
-import { checkCompression, compressChunk, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
+import { checkCompression, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
 import { createKeyFile, MAX_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
+import { packAndSeal } from '../crypto/pack.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
@@ -27,7 +28,7 @@ import {
   chunkCompressionOf, chunkIdSchemeOf, parseConfigHeader, REPO_FORMAT, REPO_VERSION, schemeOf, type ConfigFile, type RepoSettings,
 } from './format.js';
 import { decodeRefs, type ChunkRef } from './records.js';
-import { chunkPoolFor, StreamWriter } from './writer.js';
+import { chunkPoolFor, StreamWriter, type StreamWriterOptions } from './writer.js';
 import { compareCodeUnits } from '../order.js';
 
 export interface OpenOptions {
@@ -288,7 +289,7 @@ export class Repository {
   // ---- sealed small objects ----
 
   async putSealed(kind: Exclude<ObjectKind, 'data' | 'config' | 'keys'>, name: string, plain: Uint8Array): Promise<number> {
-    const body = seal(this.#keys.encryption, await compressChunk(plain), `${kind}/${name}`);
+    const body = await packAndSeal(this.#keys.encryption, plain, `${kind}/${name}`);
     await this.store.put(kind, name, body);
     return body.length;
   }
@@ -323,7 +324,7 @@ export class Repository {
   // ---- streams ----
 
   /** Throws ConfigError if this Node.js cannot compress the way the repository does (zstd before Node 22.15). */
-  writer(opts: { hash?: boolean } = {}): StreamWriter {
+  writer(opts: StreamWriterOptions = {}): StreamWriter {
     checkCompression(this.compression);
     this.#chunkPool ??= chunkPoolFor(this.settings.chunker);
     return new StreamWriter(this.chunks, this.settings.chunker, this.#chunkPool, opts);

@@ -33,6 +33,14 @@ export function chunkPoolFor(params: ChunkerParams): ChunkPool {
   return new ChunkPool({ small: 2 * params.avg, max: params.max, keep: 2 });
 }
 
+/** How a {@link StreamWriter} saves its stream. */
+export interface StreamWriterOptions {
+  /** false: the caller hashes the bytes itself (no SHA-256 of the stream). */
+  hash?: boolean;
+  /** false: store the data chunks raw, without trying to compress them. */
+  compress?: boolean;
+}
+
 export class StreamWriter {
   readonly #chunks: ChunkStore;
   readonly #data: Chunker;
@@ -44,6 +52,7 @@ export class StreamWriter {
   readonly #added: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
   /** Uploads of chunk-list chunks: they count as new chunks and stored bytes, not as new dump bytes. */
   readonly #listAdded: UploadStats = { newChunks: 0, newBytes: 0, storedBytes: 0 };
+  readonly #saveOpts: { compress: boolean };
   #size = 0;
   #count = 0;
   #finished = false;
@@ -51,10 +60,13 @@ export class StreamWriter {
   /**
    * `pool`: the chunk memory, shared by every writer of a repository (Repository.writer; {@link chunkPoolFor}).
    * `hash: false` skips the SHA-256 when the caller already hashes the same bytes (the dump engine does).
+   * `compress: false` stores the data chunks raw without trying to compress them, for a stream that is
+   * incompressible by construction (a row list: keyed hashes).
    */
-  constructor(chunks: ChunkStore, params: ChunkerParams, pool: ChunkPool, opts: { hash?: boolean } = {}) {
+  constructor(chunks: ChunkStore, params: ChunkerParams, pool: ChunkPool, opts: StreamWriterOptions = {}) {
     this.#chunks = chunks;
     this.#hash = opts.hash === false ? null : createHash('sha256');
+    this.#saveOpts = { compress: opts.compress ?? true };
     this.#pool = pool;
     this.#data = new Chunker(params, { pool: this.#pool });
     this.#list = new Chunker(params);
@@ -126,7 +138,7 @@ export class StreamWriter {
     const id = this.#chunks.idOf(c);
     const length = c.length;
     this.#count++;
-    await this.#chunks.save(id, c, this.#added, () => this.#pool.give(c));
+    await this.#chunks.save(id, c, this.#added, () => this.#pool.give(c), this.#saveOpts);
     for (const lc of this.#list.push(encodeRef({ id, length }))) await this.#listChunk(lc);
   }
 

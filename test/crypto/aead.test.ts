@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { IntegrityError } from '../../src/errors.js';
-import { open, seal, SEAL_OVERHEAD, xchachaDecrypt, xchachaEncryptInto } from '../../src/crypto/aead.js';
+import { open, seal, SEAL_OVERHEAD, SEAL_STEP_BYTES, xchachaDecrypt, xchachaEncryptInto } from '../../src/crypto/aead.js';
 import { chunkId, generateMasterKey, isChunkId } from '../../src/crypto/keys.js';
 import { sodium } from '../../src/crypto/sodium.js';
 
@@ -129,6 +129,41 @@ test('native XChaCha20-Poly1305 (HChaCha20 subkey + OpenSSL chacha20-poly1305) i
       assert.throws(() => xchachaDecrypt(key, nonce, a2, ref), `other ad ${what}`);
     }
   }
+});
+
+test('sealing parts is byte for byte sealing their concatenation: libsodium agrees, across the cipher steps', () => {
+  const seed = 0x5eed5;
+  const next = prng(seed);
+  // Totals around the cipher's step (SEAL_STEP_BYTES), parts of every size including empty ones and ones that
+  // cross a step boundary.
+  const totals = [0, 1, SEAL_STEP_BYTES - 1, SEAL_STEP_BYTES, SEAL_STEP_BYTES + 1, 2 * SEAL_STEP_BYTES + 5, 600_000];
+  for (let i = 0; i < 40; i++) {
+    const key = bytes(next, 32);
+    const nonce = bytes(next, 24);
+    const ad = bytes(next, next(40));
+    const total = i < totals.length ? totals[i]! : next(i % 4 === 0 ? 700_000 : 5000);
+    const whole = new Uint8Array(randomBytes(total));
+    const parts: Uint8Array[] = [];
+    for (let at = 0; at < total || parts.length === 0;) {
+      const n = Math.min(total - at, next(4) === 0 ? 0 : next(i % 2 ? 5 : SEAL_STEP_BYTES + 3000));
+      parts.push(whole.subarray(at, at + n));
+      at += n;
+      if (total === 0) break;
+    }
+    const what = `case ${i} (seed ${seed}, ${total} bytes in ${parts.length} parts)`;
+    const ref = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(whole, ad, null, nonce, key);
+    const mine = new Uint8Array(total + 16 + 3).fill(0xee);
+    xchachaEncryptInto(mine, 3, key, nonce, ad, parts);
+    assert.deepEqual(mine.subarray(3), ref, `parts ${what}`);
+    assert.deepEqual(mine.subarray(0, 3), new Uint8Array([0xee, 0xee, 0xee]), `bytes before ${what}`);
+    // The parts are read, not consumed: the same call on the whole gives the same bytes.
+    const single = new Uint8Array(total + 16);
+    xchachaEncryptInto(single, 0, key, nonce, ad, whole);
+    assert.deepEqual(single, ref, `whole ${what}`);
+  }
+  const sealed = seal(key, [new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])], 'index/x');
+  assert.equal(sealed.length, 3 + SEAL_OVERHEAD);
+  assert.deepEqual(open(key, sealed, 'index/x', 'index/x'), new Uint8Array([1, 2, 3]));
 });
 
 test('seal output opens with libsodium, and libsodium output opens with open (same object layout)', () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConfigError, IntegrityError } from '../../src/errors.js';
 import {
-  compressChunk, decompressChunk, GZIP_LEVEL, GZIP_WINDOW_BITS, gzipForRestore, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
+  compressChunk, compressParts, decompressChunk, GZIP_LEVEL, GZIP_WINDOW_BITS, gzipForRestore, gzipMemberOf, METHOD_GZIP, METHOD_RAW, METHOD_ZSTD, zstdAvailable,
 } from '../../src/crypto/compress.js';
 
 const text = (s: string, times: number): Uint8Array => new TextEncoder().encode(s.repeat(times));
@@ -30,6 +30,29 @@ test('incompressible data is stored raw; empty data too', async () => {
   const empty = await compressChunk(new Uint8Array(0));
   assert.equal(empty[0], METHOD_RAW);
   assert.equal((await decompressChunk(empty, 'data/e')).length, 0);
+});
+
+test('compressParts: header and payload, joined by compressChunk; compress false stores raw without trying', async () => {
+  const plain = text('7\tsame row again\n', 30000);
+  const parts = await compressParts(plain);
+  assert.equal(parts.owned, true);
+  const n = plain.length;
+  assert.deepEqual(parts.header, new Uint8Array([METHOD_GZIP, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24]));
+  const joined = new Uint8Array([...parts.header, ...parts.payload]);
+  assert.deepEqual(await decompressChunk(joined, 'data/p'), plain);
+  assert.deepEqual(new Uint8Array(gunzipSync(parts.payload)), plain);
+  // compress: false stores even compressible bytes raw: the payload is the caller's own bytes, not a copy.
+  const raw = await compressParts(plain, 'gzip', false);
+  assert.equal(raw.owned, false);
+  assert.equal(raw.header[0], METHOD_RAW);
+  assert.equal(raw.payload, plain);
+  assert.deepEqual(await decompressChunk(new Uint8Array([...raw.header, ...raw.payload]), 'data/q'), plain);
+  // Incompressible bytes are raw either way, and not owned (the caller's buffer).
+  const random = new Uint8Array(randomBytes(5000));
+  const r = await compressParts(random);
+  assert.equal(r.header[0], METHOD_RAW);
+  assert.equal(r.owned, false);
+  assert.equal(r.payload, random);
 });
 
 test('a backup stores gzip members with the 8 KiB window; they concatenate with members stored by earlier versions', async () => {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { IntegrityError } from '../../src/errors.js';
-import { seal } from '../../src/crypto/aead.js';
+import { seal, SEAL_OVERHEAD } from '../../src/crypto/aead.js';
 import { compressChunk } from '../../src/crypto/compress.js';
 import { chunkId, generateMasterKey } from '../../src/crypto/keys.js';
-import { openObject, packChunk, sealObject, unpackChunk, unpackChunkWithMember } from '../../src/crypto/pack.js';
+import { openObject, packAndSeal, packChunk, sealObject, unpackChunk, unpackChunkWithMember } from '../../src/crypto/pack.js';
 
 const keys = generateMasterKey();
 const plain = new TextEncoder().encode('1\tfoo\t{"k": [1,2,3]}\n'.repeat(3000));
@@ -60,4 +60,18 @@ test('sealObject/openObject bind kind and name', async () => {
   await assert.rejects(openObject(keys, 'index', 's1', body), isIntegrity('index/s1'));
   const big = new Uint8Array(randomBytes(70000));
   assert.deepEqual(await openObject(keys, 'index', 'i1', await sealObject(keys, 'index', 'i1', big)), big);
+});
+
+test('packAndSeal: compressed or, with compress false, raw; either opens with openObject and unpackChunk', async () => {
+  const gz = await packAndSeal(keys.encryption, plain, 'index/a');
+  assert.ok(gz.length < plain.length / 3);
+  assert.deepEqual(await openObject(keys, 'index', 'a', gz), plain);
+  const raw = await packAndSeal(keys.encryption, plain, 'index/a', 'gzip', false);
+  assert.equal(raw.length, plain.length + 5 + SEAL_OVERHEAD);
+  assert.deepEqual(await openObject(keys, 'index', 'a', raw), plain);
+  const id = chunkId(keys.chunkId, plain);
+  const chunk = await packAndSeal(keys.encryption, plain, `data/${id}`, 'gzip', false);
+  const opened = await unpackChunkWithMember(keys, id, chunk);
+  assert.deepEqual(opened.plain, plain);
+  assert.equal(opened.gzipMember, null);
 });

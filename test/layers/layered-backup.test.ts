@@ -86,7 +86,17 @@ describe('row-level layers: backup, every restore path, prune', () => {
   });
 
   test('the first backup writes bases for keyed tables; the next one deltas against them and stores a small fraction', async () => {
-    first = await backup('2026-11-20T06:00:00Z');
+    const savedRaw = new Set<string>();
+    const save = repo.chunks.save.bind(repo.chunks);
+    repo.chunks.save = (id, plain, stats, release, opts) => {
+      if (opts?.compress === false) savedRaw.add(id);
+      return save(id, plain, stats, release, opts);
+    };
+    try {
+      first = await backup('2026-11-20T06:00:00Z');
+    } finally {
+      repo.chunks.save = save;
+    }
     const items1 = table(first.manifest, 'public.items');
     assert.ok(items1.layer && !items1.layer.delta, 'items: a base');
     assert.equal(items1.layer.base.rows, 6000);
@@ -94,6 +104,12 @@ describe('row-level layers: backup, every restore path, prune', () => {
     assert.ok(table(first.manifest, 'public.kv').layer, 'kv: a base');
     assert.equal(table(first.manifest, 'public.nokey').layer, undefined, 'a table without a key is not layered');
     assert.ok(first.manifest.dump.stored! < first.manifest.dump.size, 'the layered rows are not in the dump stream');
+    // The row lists (keyed hashes, incompressible) are exactly the chunks saved without a compression attempt.
+    const rowListIds = new Set<string>();
+    for (const name of ['public.items', 'public.kv']) {
+      for await (const r of repo.refs(table(first.manifest, name).layer!.base.rowList)) rowListIds.add(r.id);
+    }
+    assert.deepEqual([...savedRaw].sort(), [...rowListIds].sort());
 
     pg.psql('app', ['-c', `
       INSERT INTO public.items SELECT md5((g * 1000003)::text)::uuid, -g, 'new row ' || g FROM generate_series(1, 60) g;

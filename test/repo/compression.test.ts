@@ -46,3 +46,34 @@ test('settings naming an unknown compression scheme are refused with "upgrade pg
       (e: unknown) => e instanceof ConfigError && /upgrade pgvault/.test(e.message) && e.message.includes('/r'));
   }
 });
+
+test('a writer with compress: false stores its data chunks raw, even compressible ones; they read back, whole and as .sql.gz', async () => {
+  const data = new TextEncoder().encode(Array.from({ length: 40_000 }, (_, i) => `${i}\tsome row of text\t${i % 97}\n`).join(''));
+  const { repo, cleanup } = await testRepo();
+  try {
+    const plain = repo.writer();
+    for await (const p of pieces(data, 65_536)) await plain.write(p);
+    const packed = await plain.finish();
+    const { repo: other, cleanup: cleanupOther } = await testRepo();
+    try {
+      const raw = other.writer({ compress: false });
+      for await (const p of pieces(data, 65_536)) await raw.write(p);
+      const saved = await raw.finish();
+      assert.deepEqual(saved.list.map((r) => r.length), packed.list.map((r) => r.length), 'same chunking');
+      assert.ok(packed.added.storedBytes < data.length / 2, `compressed: ${packed.added.storedBytes}`);
+      assert.ok(saved.added.storedBytes > data.length, `raw: ${saved.added.storedBytes} of ${data.length}`);
+      let spans = 0;
+      for await (const span of other.readWithMembers(saved.list)) {
+        assert.equal(span.member, undefined, 'a raw chunk has no stored gzip member');
+        spans++;
+      }
+      assert.ok(spans >= 1);
+      assert.deepEqual(await collect(other.readStream(saved.list)), Buffer.from(data));
+      assert.deepEqual(gunzipSync(await collectMembers(other.readGzip(saved.list))), Buffer.from(data));
+    } finally {
+      cleanupOther();
+    }
+  } finally {
+    cleanup();
+  }
+});
