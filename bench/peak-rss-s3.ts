@@ -1,15 +1,19 @@
 /**
- * Peak RSS of the repository commands with an S3 repository (issue 14: ≤ 150 MiB for every command), beside the
+ * Peak RSS of the repository commands with an S3 repository (issue 14: ≤ 150 MiB for every command, a first
+ * `backup --layers` included, in a repository of its own), beside the
  * same commands on a local repository: the compiled CLI (`node bin/pgvault.js` on dist/, built first if missing)
  * under GNU time, against the suite's data set in a throwaway PostgreSQL 15, a local S3 server (s3rver) behind the
  * suite's latency proxy (B2 answers in tens of milliseconds).
  *
- *   npx tsx bench/peak-rss-s3.ts [--rounds 2] [--scale 50] [--events 2000000] [--latency 50] [--concurrency 8]
+ * The command is `bin/pgvault`, the launcher an install puts on the PATH (MALLOC_ARENA_MAX=1 for glibc, then
+ * `node bin/pgvault.js`); `--direct` runs `node bin/pgvault.js` itself, as every run before 2026-12-05 did.
+ *
+ *   npx tsx bench/peak-rss-s3.ts [--rounds 2] [--scale 50] [--events 2000000] [--latency 50] [--concurrency 8] [--direct]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { buildDataset } from './suite/dataset.js';
 import { startLatencyProxy } from './suite/latency-proxy.js';
 import { ROOT } from './suite/pgvault-cli.js';
@@ -24,13 +28,16 @@ const scale = arg('--scale', 50);
 const events = arg('--events', 2_000_000);
 const latency = arg('--latency', 50);
 const concurrency = String(arg('--concurrency', 8));
+const direct = process.argv.includes('--direct');
+const command: string[] = direct ? [process.execPath, join(ROOT, 'bin', 'pgvault.js')] : [join(ROOT, 'bin', 'pgvault')];
+const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 
 interface Sample { rssMiB: number; cpu: number; wall: number }
 
 async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
   // Asynchronous: the latency proxy runs in this process's event loop.
-  const child = spawn('/usr/bin/time', ['-f', '%U %S %M %e', process.execPath, join(ROOT, 'bin', 'pgvault.js'), ...args],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%U %S %M %e', ...command, ...args],
+    { env: { ...env, PATH: pathWithNode }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
@@ -66,11 +73,19 @@ try {
       add(`${label}: restore latest --target (.sql.gz)`,
         await timed(['--concurrency', concurrency, 'restore', 'latest', '--target', join(work, `gz-${where}-${round}`)], env));
       add(`${label}: check --read-data`, await timed(['--concurrency', concurrency, 'check', '--read-data'], env));
+      // A first layered backup (row-level layers, opt-in) in a repository of its own, so that no chunk is shared
+      // with the plain backup above: every base is new.
+      const layered: NodeJS.ProcessEnv = { ...env, PGVAULT_REPOSITORY: `${env.PGVAULT_REPOSITORY!}-layers`, XDG_CACHE_HOME: `${env.XDG_CACHE_HOME!}-layers` };
+      proxy.setDelay(0);
+      await timed(['init'], layered);
+      proxy.setDelay(latency);
+      add(`${label}: backup --layers (full, first)`, await timed(['--concurrency', concurrency, 'backup', '--layers', ds.db.url], layered));
     }
     log(`round ${round} done`);
   }
   const med = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
-  console.log(`Node ${process.version}, PostgreSQL 15, pgbench scale ${scale} + ${events} events, ${rounds} rounds, ` +
+  console.log(`${direct ? 'node bin/pgvault.js' : 'bin/pgvault (MALLOC_ARENA_MAX=' + (process.env.MALLOC_ARENA_MAX ?? '1') + ')'}, ` +
+    `Node ${process.version}, PostgreSQL 15, pgbench scale ${scale} + ${events} events, ${rounds} rounds, ` +
     `load ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
   console.log('| command | peak RSS MiB (runs) | CPU s (median) | wall s (median) |\n|---|---|---:|---:|');
   for (const [name, s] of results) {

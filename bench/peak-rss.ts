@@ -5,27 +5,35 @@
  * throwaway Debian PostgreSQL 15 cluster (test/helpers/pg.ts) holding `pgbench -i -s SCALE`.
  * Each command runs N times; medians (and max) of peak RSS and CPU are printed with the load average.
  *
+ * The command is `bin/pgvault`, the launcher an install puts on the PATH (it sets MALLOC_ARENA_MAX=1 for glibc, then
+ * runs `node bin/pgvault.js`); `--direct` runs `node bin/pgvault.js` itself, as every run before 2026-12-05 did.
+ *
  *   npm run bench:rss                 # scale 5 (~75 MB of SQL), 3 runs
  *   npm run bench:rss -- 3 20         # 3 runs, scale 20
+ *   npm run bench:rss -- 3 50 --direct
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PG_CLIENT_BIN, startCluster } from '../test/helpers/pg.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const runs = Number(process.argv[2] ?? 3);
-const scale = Number(process.argv[3] ?? 5);
-const bin = join(ROOT, 'bin', 'pgvault.js');
+const direct = process.argv.includes('--direct');
+const [runsArg, scaleArg] = process.argv.slice(2).filter((a) => a !== '--direct');
+const runs = Number(runsArg ?? 3);
+const scale = Number(scaleArg ?? 5);
+/** The command line that runs pgvault: the launcher (with this Node.js first on the PATH), or Node.js on the script. */
+const command: string[] = direct ? [process.execPath, join(ROOT, 'bin', 'pgvault.js')] : [join(ROOT, 'bin', 'pgvault')];
+const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 interface Sample { cpu: number; rssMiB: number }
 
 function timed(args: string[], env: NodeJS.ProcessEnv): Sample {
   // stdout is discarded, not captured: `restore --stdout` of a large database outgrows any string.
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, bin, ...args],
-    { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', ...command, ...args],
+    { env: { ...env, PATH: pathWithNode }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`pgvault ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const [u, s, m] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { cpu: u! + s!, rssMiB: m! / 1024 };
@@ -66,7 +74,8 @@ try {
       results.get(name)!.push(timed(args, env));
     }
   }
-  console.log(`Node ${process.version}, PostgreSQL 15, pgbench scale ${scale} (database ${size}), ${runs} runs each, ` +
+  console.log(`${direct ? 'node bin/pgvault.js' : 'bin/pgvault (MALLOC_ARENA_MAX=' + (process.env.MALLOC_ARENA_MAX ?? '1') + ')'}, ` +
+    `Node ${process.version}, PostgreSQL 15, pgbench scale ${scale} (database ${size}), ${runs} runs each, ` +
     `load ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${new Date().toISOString()})`);
   for (const [name, s] of results) {
     const rss = s.map((x) => x.rssMiB);

@@ -10,4 +10,4 @@ npm ci --no-audit --no-fund
 npm run build
 npm prune --omit=dev --no-audit --no-fund
 node bin/pgvault.js --version >/dev/null
-echo "pgvault $(node bin/pgvault.js --version) installed in $PWD: node_modules $(du -sh node_modules | cut -f1), dist $(du -sh dist | cut -f1); put $PWD/bin/pgvault.js on the PATH"
+echo "pgvault $(node bin/pgvault.js --version) installed in $PWD: node_modules $(du -sh node_modules | cut -f1), dist $(du -sh dist | cut -f1); put $PWD/bin/pgvault on the PATH (it runs bin/pgvault.js; docs/operations.md)"

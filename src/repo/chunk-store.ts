@@ -178,7 +178,7 @@ export class ChunkStore {
    * Make sure `plain` (whose id is `id`) is stored; resolves once the upload has been *started*
    * (backpressure), not finished: call `flush()` before relying on it. Returns true if it is new.
    * With `release`, the caller lends `plain` (e.g. from a {@link ChunkPool}): the store calls `release` exactly
-   * once, when it will not read `plain` again (an upload: once it is compressed; otherwise before returning),
+   * once, when it will not read `plain` again (an upload: once it is compressed and sealed; otherwise before returning),
    * and keeps a copy where it must hold the bytes longer (a reused chunk waiting for its existence check).
    * `compress: false` stores a new chunk raw without trying to compress it (a stream incompressible by construction).
    */
