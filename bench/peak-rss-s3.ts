@@ -13,10 +13,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildDataset } from './suite/dataset.js';
 import { startLatencyProxy } from './suite/latency-proxy.js';
-import { ROOT } from './suite/pgvault-cli.js';
+import { compiledCommand, pathWithNode, ROOT } from './suite/pgvault-cli.js';
 import { startS3Server } from '../test/helpers/s3.js';
 
 function arg(name: string, dflt: number): number {
@@ -29,8 +29,7 @@ const events = arg('--events', 2_000_000);
 const latency = arg('--latency', 50);
 const concurrency = String(arg('--concurrency', 8));
 const direct = process.argv.includes('--direct');
-const command: string[] = direct ? [process.execPath, join(ROOT, 'bin', 'pgvault.js')] : [join(ROOT, 'bin', 'pgvault')];
-const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+const command = compiledCommand(direct);
 
 interface Sample { rssMiB: number; cpu: number; wall: number }
 

@@ -15,17 +15,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PG_CLIENT_BIN, startCluster } from '../test/helpers/pg.js';
+import { compiledCommand, pathWithNode } from './suite/pgvault-cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const direct = process.argv.includes('--direct');
 const [runsArg, scaleArg] = process.argv.slice(2).filter((a) => a !== '--direct');
 const runs = Number(runsArg ?? 3);
 const scale = Number(scaleArg ?? 5);
-/** The command line that runs pgvault: the launcher (with this Node.js first on the PATH), or Node.js on the script. */
-const command: string[] = direct ? [process.execPath, join(ROOT, 'bin', 'pgvault.js')] : [join(ROOT, 'bin', 'pgvault')];
-const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+const command = compiledCommand(direct);
 const med = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 interface Sample { cpu: number; rssMiB: number }

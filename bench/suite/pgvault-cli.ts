@@ -37,6 +37,18 @@ export interface CliRunner {
 }
 
 /** The forget+prune helper (pgvault has no `forget` command wired yet): run through tsx. */
+/**
+ * The command line that runs the compiled CLI as an operator does: `bin/pgvault`, the launcher (it sets
+ * MALLOC_ARENA_MAX=1 for glibc and execs `node bin/pgvault.js`), or with `direct` Node.js on the script itself. Run it
+ * with {@link pathWithNode} as PATH, so that the launcher finds this Node.js.
+ */
+export function compiledCommand(direct: boolean): string[] {
+  return direct ? [process.execPath, join(ROOT, 'bin', 'pgvault.js')] : [join(ROOT, 'bin', 'pgvault')];
+}
+
+/** PATH with this Node.js's folder first (for {@link compiledCommand}). */
+export const pathWithNode = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+
 export const FORGET_SCRIPT = join(ROOT, 'bench', 'suite', 'pgvault-forget.ts');
 
 export async function pgvaultCli(log: (l: string) => void, opts: { bundle?: boolean } = {}): Promise<CliRunner> {

@@ -12,10 +12,10 @@ import { hostname, userInfo } from 'node:os';
 import { DEFAULT_CHUNKER_PARAMS, type ChunkerParams, type ChunkPool } from '../chunker/index.js';
 import { open, seal } from '../crypto/aead.js';
 import { CHUNK_ID_SCHEMES, fasterChunkIdScheme, isChunkIdScheme, type ChunkIdScheme } from '../crypto/chunk-id.js';
-import { checkCompression, decompressChunk, type ChunkCompression } from '../crypto/compress.js';
+import { checkCompression, type ChunkCompression } from '../crypto/compress.js';
 import { createKeyFile, MAX_KDF_PARAMS, openKeyFile, parseKeyFile, type KdfParams } from '../crypto/keyfile.js';
 import { generateMasterKey, type MasterKey } from '../crypto/keys.js';
-import { packAndSeal } from '../crypto/pack.js';
+import { openObject, sealObject } from '../crypto/pack.js';
 import { IntegrityError, NotFoundError, PgvaultError, RepoExistsError, RepoNotFoundError, UsageError, WrongPasswordError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ObjectKind, Store } from '../store/types.js';
@@ -289,7 +289,7 @@ export class Repository {
   // ---- sealed small objects ----
 
   async putSealed(kind: Exclude<ObjectKind, 'data' | 'config' | 'keys'>, name: string, plain: Uint8Array): Promise<number> {
-    const body = await packAndSeal(this.#keys.encryption, plain, `${kind}/${name}`);
+    const body = await sealObject(this.#keys, kind, name, plain);
     await this.store.put(kind, name, body);
     return body.length;
   }
@@ -304,7 +304,7 @@ export class Repository {
         throw e;
       }
     };
-    const decode = (body: Uint8Array): Promise<Uint8Array> => decompressChunk(open(this.#keys.encryption, body, label, label), label);
+    const decode = (body: Uint8Array): Promise<Uint8Array> => openObject(this.#keys, kind, name, body);
     const body = await fetch();
     try {
       return await decode(body);

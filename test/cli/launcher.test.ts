@@ -37,8 +37,9 @@ test('bin/pgvault sets MALLOC_ARENA_MAX=1 unless set, runs bin/pgvault.js throug
 
 test('bin/pgvault runs the real CLI with this Node.js', () => {
   const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> };
   const r = spawnSync(LAUNCHER, ['--version'], { env, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
-  assert.equal((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.pgvault, 'bin/pgvault');
+  assert.equal(r.stdout.trim(), pkg.version);
+  assert.equal(pkg.bin.pgvault, 'bin/pgvault');
 });
